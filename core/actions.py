@@ -1,0 +1,239 @@
+"""Every write in core. Each action checks permission, runs in one transaction and records its
+audit event in that same transaction, then returns the changed object."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.audit import diff, record_write, snapshot
+from core.errors import ActionError, NotPermitted
+from core.models import ApiToken, CareRelation, EmergencyAccess, Membership, Organisation, Patient, Role, Unit, User
+from core.rules.identity import InvalidPersonalNumber, parse_personal_number
+
+PATIENT_FIELDS = [
+    "personal_number", "is_coordination_number", "birth_date", "first_name", "last_name",
+    "street_address", "postal_code", "city", "home_municipality", "protected_identity", "is_demo",
+]
+
+
+def _require_unit(actor):
+    if actor.unit_id is None:
+        raise NotPermitted("Välj först vilken enhet du arbetar för.")
+
+
+def _validation_to_action_error(error):
+    if hasattr(error, "error_dict"):
+        return ActionError.many({name: [m for e in errs for m in e.messages] for name, errs in error.error_dict.items()})
+    return ActionError(" ".join(error.messages))
+
+
+def _full_clean(instance, **kwargs):
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as error:
+        raise _validation_to_action_error(error) from None
+
+
+def register_patient(actor, *, personal_number, first_name, last_name, street_address="", postal_code="",
+                     city="", home_municipality=None, protected_identity=False, is_demo=False,
+                     relation_reason="Registrerad av enheten"):
+    """Register a patient and give the registering unit a care relation to them.
+
+    The number is validated and stored in its twelve-digit form; the same person cannot be
+    registered twice.
+    """
+    _require_unit(actor)
+    if not actor.has_role(Role.CLINICAL, Role.COORDINATOR, Role.SYSTEM_ADMIN):
+        raise NotPermitted("Din roll får inte registrera patienter.")
+    try:
+        number = parse_personal_number(personal_number, today=timezone.localdate())
+    except InvalidPersonalNumber as error:
+        raise ActionError(error.message, field="personal_number") from None
+    if home_municipality is not None and home_municipality.kind != Organisation.Kind.MUNICIPALITY:
+        raise ActionError("Hemkommunen måste vara en kommun.", field="home_municipality")
+    patient = Patient(
+        personal_number=number.canonical,
+        is_coordination_number=number.is_coordination_number,
+        birth_date=number.birth_date,
+        first_name=(first_name or "").strip(),
+        last_name=(last_name or "").strip(),
+        street_address=(street_address or "").strip(),
+        postal_code=(postal_code or "").replace(" ", ""),
+        city=(city or "").strip(),
+        home_municipality=home_municipality,
+        protected_identity=protected_identity,
+        is_demo=is_demo,
+    )
+    _full_clean(patient, exclude=["personal_number"])
+    with transaction.atomic():
+        if Patient.objects.filter(personal_number=number.canonical).exists():
+            raise ActionError("Det finns redan en patient med det personnumret.", field="personal_number")
+        try:
+            with transaction.atomic():
+                patient.save(force_insert=True)
+        except IntegrityError:
+            raise ActionError("Det finns redan en patient med det personnumret.", field="personal_number") from None
+        record_write(actor, "patient.register", patient, patient=patient,
+                     changes=diff({}, snapshot(patient, PATIENT_FIELDS)))
+        _create_care_relation(actor, patient, reason=relation_reason)
+    return patient
+
+
+def _create_care_relation(actor, patient, *, reason, valid_until=None):
+    relation = CareRelation(patient=patient, unit=actor.unit, reason=reason.strip(), valid_until=valid_until,
+                            created_by=actor.user)
+    _full_clean(relation, exclude=["patient", "unit", "created_by"])
+    if valid_until is not None and valid_until <= relation.valid_from:
+        raise ActionError("Slutdatum måste ligga efter startdatum.", field="valid_until")
+    relation.save()
+    record_write(actor, "care_relation.create", relation, patient=patient,
+                 changes=diff({}, snapshot(relation, ["unit", "reason", "valid_from", "valid_until"])))
+    return relation
+
+
+def add_care_relation(actor, patient, *, reason, valid_until=None):
+    """Document that the acting unit has a care relation with the patient.
+
+    Only coordinators and unit admins may do this by hand; clinicians without a relation use
+    emergency access, which is flagged.
+    """
+    _require_unit(actor)
+    if not actor.has_role(Role.COORDINATOR, Role.UNIT_ADMIN):
+        raise NotPermitted("Din roll får inte registrera vårdrelationer.")
+    if not (reason or "").strip():
+        raise ActionError("Ange anledningen till vårdrelationen.", field="reason")
+    with transaction.atomic():
+        return _create_care_relation(actor, patient, reason=reason, valid_until=valid_until)
+
+
+def end_care_relation(actor, relation, *, at=None):
+    _require_unit(actor)
+    if relation.unit_id != actor.unit_id or not actor.has_role(Role.COORDINATOR, Role.UNIT_ADMIN):
+        raise NotPermitted("Du kan bara avsluta din egen enhets vårdrelationer.")
+    at = at or timezone.now()
+    with transaction.atomic():
+        before = snapshot(relation, ["valid_until"])
+        relation.valid_until = at
+        relation.save(update_fields=["valid_until"])
+        record_write(actor, "care_relation.end", relation, patient=relation.patient,
+                     changes=diff(before, snapshot(relation, ["valid_until"])))
+    return relation
+
+
+def start_emergency_access(actor, patient, *, reason):
+    """Nödåtkomst: open a record without a care relation, with a stated reason.
+
+    The access lasts EMERGENCY_ACCESS_HOURS, is flagged in the log and listed in the admin's
+    report of emergency accesses.
+    """
+    _require_unit(actor)
+    if not actor.has_role(Role.CLINICAL):
+        raise NotPermitted("Bara vårdpersonal kan använda nödåtkomst.")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ActionError("Beskriv skälet till nödåtkomsten (minst 10 tecken).", field="reason")
+    if len(reason) > 500:
+        raise ActionError("Skälet får vara högst 500 tecken.", field="reason")
+    now = timezone.now()
+    with transaction.atomic():
+        access = EmergencyAccess.objects.create(
+            patient=patient, user=actor.user, unit=actor.unit, reason=reason, started_at=now,
+            expires_at=now + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
+        )
+        record_write(actor, "emergency_access.start", access, patient=patient,
+                     changes={"reason": [None, reason]})
+    return access
+
+
+# --- Administration ---------------------------------------------------------------------------
+
+def _admin_may_edit(actor, instance):
+    if actor.is_system_admin:
+        return True
+    if not actor.has_role(Role.UNIT_ADMIN):
+        return False
+    # A unit admin manages the memberships of their own unit and the users in it.
+    if isinstance(instance, Membership):
+        return instance.unit_id == actor.unit_id
+    if isinstance(instance, User):
+        return instance.pk is None or instance.memberships.filter(unit_id=actor.unit_id).exists()
+    return False
+
+
+def _editable_fields(instance):
+    return [f.name for f in instance._meta.concrete_fields if f.name not in {"id", "password", "last_login"}]
+
+
+def save_admin_object(actor, instance, *, action=None):
+    """Create or change an organisation, unit, user or membership from the admin area."""
+    if not isinstance(instance, (Organisation, Unit, User, Membership)):
+        raise NotPermitted("Det här kan inte ändras här.")
+    if not _admin_may_edit(actor, instance):
+        raise NotPermitted("Du har inte behörighet att ändra det här.")
+    fields = _editable_fields(instance)
+    creating = instance.pk is None
+    _full_clean(instance, exclude=["password"] if isinstance(instance, User) else None)
+    with transaction.atomic():
+        before = {} if creating else snapshot(type(instance).objects.get(pk=instance.pk), fields)
+        instance.save()
+        name = action or f"{instance._meta.model_name}.{'create' if creating else 'update'}"
+        record_write(actor, name, instance, changes=diff(before, snapshot(instance, fields)))
+    return instance
+
+
+def set_user_password(actor, user, raw_password):
+    if not _admin_may_edit(actor, user):
+        raise NotPermitted("Du har inte behörighet att ändra det här.")
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(raw_password, user)
+    except ValidationError as error:
+        raise ActionError(" ".join(error.messages), field="password") from None
+    with transaction.atomic():
+        user.set_password(raw_password)
+        user.save(update_fields=["password"])
+        record_write(actor, "user.set_password", user, changes={"password": ["***", "***"]})
+    return user
+
+
+TOKEN_PREFIX = "smv_"
+
+
+def hash_token(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_api_token(actor, membership, *, name):
+    """Create a system's API key acting as `membership`. Returns (token, raw key); only the
+    digest is stored, so the raw key is shown once."""
+    if not _admin_may_edit(actor, membership):
+        raise NotPermitted("Du har inte behörighet att skapa API-nycklar för den enheten.")
+    name = (name or "").strip()
+    if not name:
+        raise ActionError("Ge nyckeln ett namn, till exempel systemets namn.", field="name")
+    if len(name) > 100:
+        raise ActionError("Namnet får vara högst 100 tecken.", field="name")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            name=name, membership=membership, prefix=raw[: len(TOKEN_PREFIX) + 6], digest=hash_token(raw),
+            created_by=actor.user,
+        )
+        record_write(actor, "api_token.create", token, changes={"name": [None, name], "membership": [None, membership.pk]})
+    return token, raw
+
+
+def revoke_api_token(actor, token):
+    if not _admin_may_edit(actor, token.membership):
+        raise NotPermitted("Du har inte behörighet att återkalla den nyckeln.")
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_write(actor, "api_token.revoke", token, changes={"revoked_at": [None, token.revoked_at.isoformat()]})
+    return token

@@ -1,0 +1,81 @@
+"""Writing the audit log. Called by actions (writes) and by queries (reads of patient data).
+
+Write events must be recorded inside the action's transaction so that the change and its log
+line commit together or not at all.
+"""
+
+import datetime
+import decimal
+import uuid
+
+from django.db import transaction
+
+from core.models import AuditEvent
+
+
+def snapshot(instance, fields):
+    """The values of `fields` on a model instance, as JSON-friendly values."""
+    return {name: _plain(getattr(instance, _attname(instance, name))) for name in fields}
+
+
+def _attname(instance, name):
+    field = instance._meta.get_field(name)
+    return field.attname
+
+
+def _plain(value):
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def diff(before, after):
+    """{field: [before, after]} for the fields that changed."""
+    keys = set(before) | set(after)
+    return {key: [before.get(key), after.get(key)] for key in sorted(keys) if before.get(key) != after.get(key)}
+
+
+def _actor_columns(actor):
+    unit = actor.unit if actor else None
+    user = actor.user if actor else None
+    return {
+        "user": user,
+        "username": user.username if user else "",
+        "user_display": (user.display_name() if user else "") + (f" (API: {actor.token_name})" if actor and actor.token_name else ""),
+        "unit": unit,
+        "unit_name": unit.name if unit else "",
+        "organisation_name": unit.organisation.name if unit else "",
+    }
+
+
+def record_write(actor, action, obj, *, changes=None, patient=None, endpoint=""):
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Audit events for writes must be recorded inside the action's transaction.")
+    return AuditEvent.objects.create(
+        kind=AuditEvent.Kind.WRITE,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        changes=changes or {},
+        patient=patient,
+        endpoint=endpoint,
+        **_actor_columns(actor),
+    )
+
+
+def record_read(actor, patient, *, endpoint, basis, reason="", action="patient.read"):
+    return AuditEvent.objects.create(
+        kind=AuditEvent.Kind.READ,
+        action=action,
+        object_type="core.patient",
+        object_id=str(patient.pk),
+        patient=patient,
+        basis=basis,
+        reason=reason[:500],
+        endpoint=endpoint,
+        **_actor_columns(actor),
+    )

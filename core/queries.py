@@ -1,0 +1,183 @@
+"""Reads of patient data. Each one checks access and records the read in the audit log."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
+
+from core.access import access_basis
+from core.audit import record_read
+from core.models import AuditEvent, EmergencyAccess, Patient, Role
+from core.rules.identity import InvalidPersonalNumber, format_personal_number, parse_personal_number
+
+PROTECTED_NAME = "Skyddad identitet"
+
+
+@dataclass(frozen=True)
+class PatientCard:
+    """What a given actor may see of a patient's identity."""
+
+    id: str
+    personal_number: str
+    name: str
+    first_name: str
+    last_name: str
+    address: str
+    birth_date: object
+    is_coordination_number: bool
+    protected_identity: bool
+    identity_hidden: bool
+    home_municipality: str
+
+
+def patient_card(patient, actor, *, for_export=False):
+    """Mask name and address of a protected patient unless the actor's role needs them.
+
+    Exports never carry them, whatever the role.
+    """
+    hidden = patient.protected_identity and (for_export or not actor.sees_protected_identity)
+    if actor.is_resident and actor.user.patient_id == patient.pk and not for_export:
+        hidden = False
+    address = ", ".join(p for p in [patient.street_address, f"{patient.postal_code} {patient.city}".strip()] if p)
+    return PatientCard(
+        id=str(patient.pk),
+        personal_number=format_personal_number(patient.personal_number),
+        name=PROTECTED_NAME if hidden else f"{patient.first_name} {patient.last_name}",
+        first_name="" if hidden else patient.first_name,
+        last_name="" if hidden else patient.last_name,
+        address="" if hidden else address,
+        birth_date=patient.birth_date,
+        is_coordination_number=patient.is_coordination_number,
+        protected_identity=patient.protected_identity,
+        identity_hidden=hidden,
+        home_municipality=patient.home_municipality.name if patient.home_municipality_id and not hidden else "",
+    )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    patient: Patient
+    card: PatientCard
+    can_open: bool
+
+
+def search_patients(actor, text, *, endpoint):
+    """Find a patient by personnummer or samordningsnummer.
+
+    PDL allows staff to search by number without a care relation; opening the record needs one.
+    A hit shows identity data, so it is logged as a read with the basis `search`.
+    Raises InvalidPersonalNumber for malformed input.
+    """
+    number = parse_personal_number(text)
+    patient = Patient.objects.select_related("home_municipality").filter(personal_number=number.canonical).first()
+    if patient is None:
+        return []
+    basis = access_basis(actor, patient)
+    record_read(actor, patient, endpoint=endpoint, basis=AuditEvent.Basis.SEARCH, action="patient.search")
+    return [SearchHit(patient=patient, card=patient_card(patient, actor), can_open=basis is not None)]
+
+
+def find_patient_for_emergency(actor, patient_id):
+    """The patient a staff member asks emergency access to. Any existing patient qualifies: the
+    reason is stated and flagged, which is the point of nödåtkomst."""
+    if actor.is_resident or actor.unit_id is None:
+        raise Http404
+    try:
+        return Patient.objects.get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def open_patient(actor, patient_id, *, endpoint):
+    """The patient, if the actor may open them; otherwise 404. The read is logged."""
+    try:
+        patient = Patient.objects.select_related("home_municipality").get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    basis = access_basis(actor, patient)
+    if basis is None:
+        raise Http404
+    record_read(actor, patient, endpoint=endpoint, basis=basis.basis, reason=basis.reason)
+    return patient, basis
+
+
+def care_relations_of(patient, actor):
+    """The patient's care relations, as far as the actor's unit is concerned."""
+    return patient.care_relations.filter(unit_id=actor.unit_id).select_related("unit").order_by("-valid_from")
+
+
+# --- Access log extract (loggutdrag) and admin reports ---------------------------------------
+
+def _day_bounds(date_from, date_to):
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.combine(date_from, time.min), tz)
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz)
+    return start, end
+
+
+def access_log_extract(patient, date_from, date_to):
+    """Who read or changed the patient's data in the period, newest first (loggutdrag)."""
+    start, end = _day_bounds(date_from, date_to)
+    return (
+        AuditEvent.objects.filter(patient=patient, at__gte=start, at__lt=end)
+        .only("at", "kind", "action", "user_display", "unit_name", "organisation_name", "basis", "reason", "endpoint")
+        .order_by("-at", "-id")
+    )
+
+
+def open_access_log_extract(actor, patient_id, date_from, date_to, *, endpoint):
+    """The extract for a patient, for the resident themselves or a system administrator.
+
+    The admin's reading of the extract is itself logged (basis: administration).
+    """
+    if actor.is_resident:
+        if str(actor.user.patient_id) != str(patient_id):
+            raise Http404
+        patient = actor.user.patient
+        basis = AuditEvent.Basis.OWN
+    elif actor.is_system_admin:
+        try:
+            patient = Patient.objects.get(pk=patient_id)
+        except (Patient.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+        basis = AuditEvent.Basis.ADMIN
+    else:
+        raise Http404
+    events = list(access_log_extract(patient, date_from, date_to))
+    record_read(actor, patient, endpoint=endpoint, basis=basis, action="access_log.extract",
+                reason=f"Loggutdrag {date_from:%Y-%m-%d}–{date_to:%Y-%m-%d}")
+    return patient, events
+
+
+def emergency_access_report(actor, date_from, date_to):
+    """Emergency accesses in the period: all for a system admin, the own unit's for a unit admin."""
+    start, end = _day_bounds(date_from, date_to)
+    accesses = EmergencyAccess.objects.filter(started_at__gte=start, started_at__lt=end).select_related(
+        "user", "unit", "unit__organisation", "patient"
+    )
+    if actor.is_system_admin:
+        return accesses
+    if actor.has_role(Role.UNIT_ADMIN):
+        return accesses.filter(unit_id=actor.unit_id)
+    return accesses.none()
+
+
+def reads_per_user(actor, date_from, date_to, *, limit=20):
+    """The users with the most patient reads in the period: a start for spotting unusual volumes."""
+    start, end = _day_bounds(date_from, date_to)
+    events = AuditEvent.objects.filter(kind=AuditEvent.Kind.READ, at__gte=start, at__lt=end)
+    if not actor.is_system_admin:
+        events = events.filter(unit_id=actor.unit_id)
+    return (
+        events.values("username", "user_display", "unit_name")
+        .annotate(reads=Count("id"), patients=Count("patient_id", distinct=True))
+        .order_by("-reads")[:limit]
+    )
+
+
+__all__ = [
+    "InvalidPersonalNumber", "PatientCard", "SearchHit", "patient_card", "search_patients", "open_patient",
+    "access_log_extract", "open_access_log_extract", "emergency_access_report", "reads_per_user",
+]

@@ -1,0 +1,109 @@
+"""Swedish personal identity numbers and HSA-ids.
+
+Personnummer: YYYYMMDD-NNNC with a Luhn check digit C over the ten-digit form.
+Samordningsnummer: the same with 60 added to the day. We store the twelve-digit canonical
+form and accept the common written forms (10 or 12 digits, with or without `-` or `+`).
+Parsing and the check digit come from the `personnummer` package.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from personnummer import personnummer as _pnr
+
+HSA_ID_PATTERN = re.compile(r"SE\d{10}-[0-9A-Za-z]{1,20}")
+_ALLOWED = re.compile(r"[0-9+\-]{10,13}")
+
+
+class InvalidPersonalNumber(ValueError):
+    """A number that is not a valid personnummer or samordningsnummer.
+
+    `message` is written for the person who typed it.
+    """
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PersonalNumber:
+    canonical: str  # YYYYMMDDNNNN
+    is_coordination_number: bool
+    birth_date: date
+
+    def formatted(self):
+        return format_personal_number(self.canonical)
+
+
+def parse_personal_number(text, *, today=None):
+    """Validate and normalise a written personnummer or samordningsnummer."""
+    cleaned = "".join(str(text or "").split())
+    if not cleaned:
+        raise InvalidPersonalNumber("required", "Ange ett personnummer.")
+    if not _ALLOWED.fullmatch(cleaned):
+        raise InvalidPersonalNumber(
+            "format", "Personnumret ska skrivas som ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN."
+        )
+    try:
+        number = _pnr.Personnummer(cleaned)
+    except _pnr.PersonnummerParseException:
+        raise InvalidPersonalNumber(
+            "format", "Personnumret ska skrivas som ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN."
+        ) from None
+    except _pnr.PersonnummerInvalidException:
+        raise InvalidPersonalNumber(_invalid_code(cleaned), _invalid_message(cleaned)) from None
+    canonical = number.format(True)
+    birth_date = number.get_date()
+    if today is not None and birth_date > today:
+        raise InvalidPersonalNumber("future", "Födelsedatumet i personnumret ligger i framtiden.")
+    return PersonalNumber(canonical, number.is_coordination_number(), birth_date)
+
+
+def _invalid_code(cleaned):
+    return "date" if not _date_part_is_valid(cleaned) else "checksum"
+
+
+def _invalid_message(cleaned):
+    if not _date_part_is_valid(cleaned):
+        return "Personnumret innehåller inget giltigt datum."
+    return "Kontrollsiffran stämmer inte. Kontrollera personnumret."
+
+
+def _date_part_is_valid(cleaned):
+    digits = cleaned.replace("-", "").replace("+", "")
+    yymmdd = digits[-10:-4]
+    month, day = int(yymmdd[2:4]), int(yymmdd[4:6])
+    if day > 60:  # samordningsnummer
+        day -= 60
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return False
+    year = int(digits[:4]) if len(digits) == 12 else 2000 + int(yymmdd[:2])
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def format_personal_number(canonical):
+    """`191212121212` -> `19121212-1212`."""
+    return f"{canonical[:8]}-{canonical[8:]}"
+
+
+def luhn_check_digit(nine_digits):
+    """The check digit for the nine digits YYMMDDNNN (used to make demo and test numbers)."""
+    total = 0
+    for index, char in enumerate(nine_digits):
+        value = int(char) * (2 - index % 2)
+        total += value - 9 if value > 9 else value
+    return (10 - total % 10) % 10
+
+
+def make_personal_number(birth_date, serial, *, coordination=False):
+    """Build a valid canonical number from a birth date and a three-digit serial."""
+    day = birth_date.day + (60 if coordination else 0)
+    nine = f"{birth_date:%y%m}{day:02d}{serial:03d}"
+    return f"{birth_date:%Y}{nine[2:]}{luhn_check_digit(nine)}"
