@@ -27,12 +27,15 @@ DROP FUNCTION IF EXISTS core_auditevent_append_only();
 
 def create_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        # A plain cursor: the function body has a `%` that must not be read as a placeholder.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(CREATE)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(DROP)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,51 @@
+# Samverkan: `make run` serves the demo, `make test` runs the whole suite. Both are idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres venv venv-dev system-test-deps migrate demo clean bench
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py print_demo_logins
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Debian's Chromium for the browser tests and PostgreSQL for the second run, when missing.
+system-test-deps:
+	scripts/install_test_deps.sh
+
+test: venv-dev system-test-deps
+	scripts/run_tests.sh
+
+test-sqlite: venv-dev
+	scripts/run_tests.sh sqlite
+
+test-postgres: venv-dev system-test-deps
+	scripts/run_tests.sh postgres
+
+bench: venv-dev system-test-deps
+	scripts/run_bench.sh
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles var
