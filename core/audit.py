@@ -9,6 +9,7 @@ import decimal
 import uuid
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.models import AuditEvent
 
@@ -67,8 +68,10 @@ def record_write(actor, action, obj, *, changes=None, patient=None, endpoint="")
     )
 
 
-def record_read(actor, patient, *, endpoint, basis, reason="", action="patient.read"):
+def record_read(actor, patient, *, endpoint, basis, reason="", action="patient.read", at=None):
+    """Log a read of patient data. `at` is for loading history (demo data, imports) only."""
     return AuditEvent.objects.create(
+        at=at or timezone.now(),
         kind=AuditEvent.Kind.READ,
         action=action,
         object_type="core.patient",

@@ -1,5 +1,13 @@
 from django.urls import include, path
 
+from core.admin import site as registers
+
 urlpatterns = [
+    path("administration/register/", registers.urls),
     path("", include("core.urls")),
 ]
+
+handler400 = "core.views.errors.bad_request"
+handler403 = "core.views.errors.permission_denied"
+handler404 = "core.views.errors.page_not_found"
+handler500 = "core.views.errors.server_error"

@@ -1,4 +1,74 @@
-def locked_out(request, credentials=None, *args, **kwargs):
-    from django.shortcuts import render
+"""Login, logout and choosing the unit one acts for.
 
-    return render(request, "core/locked_out.html", status=429)
+Username and password for now; a region's e-ID, SAML or OIDC login would add another
+authentication backend and a button on the login page, and end in the same `login()` call.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from core.middleware import ACTING_MEMBERSHIP_KEY, active_memberships
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="Användarnamn", max_length=150)
+    password = forms.CharField(label="Lösenord", widget=forms.PasswordInput, max_length=200, strip=False)
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """Axes calls this when a username has too many failed attempts."""
+    return render(request, "core/login.html", {"form": LoginForm(), "locked_out": True}, status=429)
+
+
+def _safe_next(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+@sensitive_post_parameters("password")
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect("core:home")
+    form = LoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return locked_out(request)
+        if user is None or not user.is_active:
+            error = "Fel användarnamn eller lösenord."
+        else:
+            login(request, user)
+            return redirect(_safe_next(request) or "core:home")
+    return render(request, "core/login.html", {"form": form, "error": error, "next": _safe_next(request)})
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "Du är utloggad.")
+    return redirect("core:login")
+
+
+def choose_unit(request):
+    if not request.user.is_authenticated:
+        return redirect("core:login")
+    if request.actor.is_resident:
+        return redirect("core:portal")
+    memberships = list(active_memberships(request.user))
+    if request.method == "POST":
+        chosen = next((m for m in memberships if str(m.pk) == request.POST.get("membership")), None)
+        if chosen is None:
+            messages.error(request, "Välj en av dina enheter.")
+        else:
+            request.session[ACTING_MEMBERSHIP_KEY] = chosen.pk
+            messages.success(request, f"Du arbetar nu för {chosen.unit.name}.")
+            return redirect(_safe_next(request) or "core:home")
+    return render(request, "core/choose_unit.html", {"memberships": memberships, "next": _safe_next(request)})

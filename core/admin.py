@@ -1,0 +1,163 @@
+"""The admin area's registers: organisations, units, users and memberships.
+
+Built on Django's admin for its lists, search and forms, but every save goes through
+`actions.save_admin_object` (permission check + audit event in one transaction), nothing is
+deleted (deactivate instead), and who may see what follows our roles, not Django's permissions:
+system admins manage everything, unit admins the memberships and users of their own unit.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from core import actions
+from core.errors import ActionError
+from core.models import Membership, Organisation, Role, Unit, User
+
+
+class SamverkanAdminSite(admin.AdminSite):
+    site_header = "Samverkan – administration"
+    site_title = "Samverkan administration"
+    index_title = "Register"
+    site_url = "/administration/"
+
+    def has_permission(self, request):
+        actor = getattr(request, "actor", None)
+        return bool(request.user.is_active and actor and actor.unit_id and actor.is_admin)
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated:
+            raise PermissionDenied
+        return redirect(f"{reverse('core:login')}?next={request.get_full_path()}")
+
+
+site = SamverkanAdminSite(name="registers")
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Saves through the audited action; permissions from the acting membership's roles."""
+
+    system_admin_only = True
+
+    def _actor(self, request):
+        return request.actor
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        actor = self._actor(request)
+        return actor.is_system_admin or (not self.system_admin_only and actor.has_role(Role.UNIT_ADMIN))
+
+    def has_add_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            actions.save_admin_object(self._actor(request), obj)
+        except ActionError as error:
+            # The form has validated already; this is a permission or domain refusal.
+            raise PermissionDenied(str(error)) from None
+
+    def get_actions(self, request):
+        return {}
+
+
+@admin.register(Organisation, site=site)
+class OrganisationAdmin(AuditedAdmin):
+    list_display = ["name", "kind", "code", "county_code", "healthcare_region", "active"]
+    list_filter = ["kind", "healthcare_region", "active"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Unit, site=site)
+class UnitAdmin(AuditedAdmin):
+    list_display = ["name", "hsa_id", "kind", "organisation", "parent", "active"]
+    list_filter = ["kind", "organisation__kind", "active"]
+    search_fields = ["name", "hsa_id", "organisation__name"]
+    autocomplete_fields = ["organisation", "parent"]
+    list_select_related = ["organisation", "parent"]
+
+
+class MembershipForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(label="Roller", choices=Role.choices, widget=forms.CheckboxSelectMultiple,
+                                      required=False)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "unit", "profession", "roles", "active"]
+
+
+@admin.register(Membership, site=site)
+class MembershipAdmin(AuditedAdmin):
+    system_admin_only = False
+    form = MembershipForm
+    list_display = ["user", "unit", "profession", "active"]
+    list_filter = ["profession", "active"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name", "unit__hsa_id"]
+    autocomplete_fields = ["user", "unit"]
+    list_select_related = ["user", "unit", "unit__organisation"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        actor = self._actor(request)
+        return queryset if actor.is_system_admin else queryset.filter(unit_id=actor.unit_id)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        actor = self._actor(request)
+        if db_field.name == "unit" and not actor.is_system_admin:
+            kwargs["queryset"] = Unit.objects.filter(pk=actor.unit_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        actor = self._actor(request)
+        if obj is not None and not actor.is_system_admin:
+            return obj.unit_id == actor.unit_id
+        return super().has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj) if obj is not None else super().has_view_permission(request)
+
+
+@admin.register(User, site=site)
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    system_admin_only = False
+    list_display = ["username", "first_name", "last_name", "email", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["username", "first_name", "last_name", "email", "hsa_id"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "email", "hsa_id"]}),
+        ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "first_name", "last_name", "email",
+                                                               "password1", "password2"]})]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).filter(patient__isnull=True)
+        actor = self._actor(request)
+        return queryset if actor.is_system_admin else queryset.filter(memberships__unit_id=actor.unit_id).distinct()
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, id)
+        if user is None or not self.has_change_permission(request, user):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                actions.set_user_password(self._actor(request), user, request.POST.get("password1", ""))
+            except ActionError as error:
+                messages.error(request, str(error).split(": ", 1)[-1])
+                return redirect(request.path)
+            messages.success(request, "Lösenordet är ändrat.")
+            return redirect(reverse("registers:core_user_change", args=[user.pk]))
+        return super().user_change_password(request, id, form_url)

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from core.management.commands.seed_demo import DEMO_PASSWORD, STAFF
+from core.models import Profession
+
+
+class Command(BaseCommand):
+    help = "Print the demo logins."
+
+    def handle(self, *args, **options):
+        self.stdout.write("\nSamverkan demo: http://127.0.0.1:8000/")
+        self.stdout.write(f"Every demo login has the password: {DEMO_PASSWORD}\n")
+        self.stdout.write(f"  {'username':<20} {'profession':<22} roles")
+        for username, _first, _last, profession, roles, _units in STAFF:
+            self.stdout.write(f"  {username:<20} {Profession(profession).label:<22} {', '.join(roles)}")
+        self.stdout.write(f"  {'invanare':<20} {'invånare (portal)':<22} -\n")

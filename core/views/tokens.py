@@ -1,0 +1,53 @@
+"""API keys for systems. The raw key is shown once; only its digest is stored."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core import actions
+from core.errors import ActionError
+from core.forms import apply_action_error
+from core.models import ApiToken, Membership
+from core.views.decorators import admin_required
+
+
+def manageable_memberships(actor):
+    memberships = Membership.objects.filter(active=True).select_related("user", "unit")
+    return memberships if actor.is_system_admin else memberships.filter(unit_id=actor.unit_id)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Namn på nyckeln (systemets namn)", max_length=100)
+    membership = forms.ModelChoiceField(label="Agerar som", queryset=Membership.objects.none(),
+                                        help_text="Nyckeln får samma behörighet som detta medlemskap.")
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = manageable_memberships(actor)
+
+
+@admin_required
+def token_list(request):
+    form = TokenForm(request.POST or None, actor=request.actor)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_key = actions.create_api_token(request.actor, form.cleaned_data["membership"],
+                                                       name=form.cleaned_data["name"])
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            form = TokenForm(actor=request.actor)
+    tokens = ApiToken.objects.filter(membership__in=manageable_memberships(request.actor)).select_related(
+        "membership__user", "membership__unit", "created_by")
+    return render(request, "core/tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@admin_required
+@require_POST
+def token_revoke(request, token_id):
+    token = get_object_or_404(ApiToken.objects.filter(membership__in=manageable_memberships(request.actor)), pk=token_id)
+    actions.revoke_api_token(request.actor, token)
+    messages.success(request, f"Nyckeln ”{token.name}” är återkallad.")
+    return redirect("core:tokens")
