@@ -202,6 +202,24 @@ def set_user_password(actor, user, raw_password):
     return user
 
 
+def change_own_password(user, *, old_password, new_password, actor=None):
+    """A user changes their own password: the old one must be right, the new one pass the
+    password rules. Staff and residents alike."""
+    from django.contrib.auth.password_validation import validate_password
+
+    if not user.check_password(old_password):
+        raise ActionError("Det nuvarande lösenordet stämmer inte.", field="old_password")
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise ActionError(" ".join(error.messages), field="new_password1") from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        record_write(actor, "user.change_own_password", user, changes={"password": ["***", "***"]})
+    return user
+
+
 TOKEN_PREFIX = "smv_"
 
 

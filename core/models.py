@@ -69,7 +69,8 @@ class Unit(models.Model):
         NEEDS_ASSESSMENT = "needs_assessment", _("Biståndshandläggning")
         ADMINISTRATION = "administration", _("Administration")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="units")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="units",
+                                     verbose_name=_("organisation"))
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
         verbose_name=_("överordnad enhet"),
@@ -151,8 +152,8 @@ class User(AbstractUser):
 class Membership(models.Model):
     """A user's place in a unit: their profession there and the roles they hold."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("användare"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("enhet"))
     profession = models.CharField(_("yrke"), max_length=30, choices=Profession.choices)
     roles = models.JSONField(_("roller"), default=list, blank=True)
     active = models.BooleanField(_("aktiv"), default=True)

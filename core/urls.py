@@ -10,6 +10,7 @@ urlpatterns = [
     path("logga-in/", auth.login_view, name="login"),
     path("logga-ut/", auth.logout_view, name="logout"),
     path("enhet/", auth.choose_unit, name="choose_unit"),
+    path("losenord/", auth.change_password, name="change_password"),
     path("patienter/", patients.search, name="patient_search"),
     path("patienter/ny/", patients.register, name="patient_register"),
     path("patienter/<uuid:patient_id>/", patients.detail, name="patient_detail"),

@@ -1,12 +1,23 @@
-"""Take screenshots of the main pages of a running demo (make run), for looking at them.
+"""Take screenshots of the main pages of the running demo (`make run`), to look at them.
 
     .venv/bin/python scripts/screenshots.py [BASE_URL] [OUT_DIR]
+
+It reads the demo database to pick patients, so run it from the checkout that serves the demo.
 """
 
+import os
 import sys
 from pathlib import Path
 
+import django
 from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samverkan.settings")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+django.setup()
+
+from core.models import CareRelation, Patient  # noqa: E402
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
@@ -22,13 +33,27 @@ def login(page, username):
     page.click("#main button.primary")
 
 
+def logout(page):
+    page.goto(f"{BASE}/")
+    page.click("header button")
+
+
 def shoot(page, name, width=1280):
     page.set_viewport_size({"width": width, "height": 900})
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
 
 
+def search(page, number):
+    page.goto(f"{BASE}/patienter/")
+    page.fill("#id_personal_number", number)
+    page.click("#main button.primary")
+
+
 def main():
     OUT.mkdir(exist_ok=True)
+    related = CareRelation.objects.filter(unit__hsa_id="SE2321000032-1101").select_related("patient").first().patient
+    unrelated = Patient.objects.filter(is_demo=True, care_relations__isnull=True, protected_identity=False).first()
+    protected = Patient.objects.filter(is_demo=True, protected_identity=True).first()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page()
@@ -40,12 +65,42 @@ def main():
         page.click("#main button.primary")
         shoot(page, "03-home")
         shoot(page, "03b-home-tablet", width=800)
-        page.goto(f"{BASE}/patienter/")
-        page.fill("#id_personal_number", "19121212-1213")
-        page.click("#main button.primary")
+        search(page, "19121212-1213")
         shoot(page, "04-search-bad-number")
+        search(page, unrelated.formatted_personal_number)
+        shoot(page, "05-search-no-relation")
+        search(page, protected.formatted_personal_number)
+        shoot(page, "05b-search-protected")
+        page.goto(f"{BASE}/patienter/{related.pk}/")
+        shoot(page, "06-patient-detail")
+        page.goto(f"{BASE}/patienter/{unrelated.pk}/")
+        shoot(page, "07-patient-404")
+        page.goto(f"{BASE}/patienter/{unrelated.pk}/nodatkomst/")
+        shoot(page, "08-emergency-form")
+        page.goto(f"{BASE}/patienter/ny/")
+        page.click("#main button.primary")
+        shoot(page, "09-register-empty-submit")
+        logout(page)
+        login(page, "admin")
         page.goto(f"{BASE}/administration/")
-        shoot(page, "05-admin-forbidden")
+        shoot(page, "10-admin-home")
+        page.goto(f"{BASE}/administration/loggutdrag/{related.pk}/")
+        shoot(page, "11-admin-extract")
+        page.goto(f"{BASE}/administration/nodatkomst/")
+        shoot(page, "12-emergency-report")
+        page.goto(f"{BASE}/administration/api-nycklar/")
+        shoot(page, "13-api-keys")
+        page.goto(f"{BASE}/administration/register/core/membership/")
+        shoot(page, "14-register-memberships")
+        page.goto(f"{BASE}/api/v1/docs")
+        page.wait_for_timeout(1500)
+        shoot(page, "15-api-docs")
+        logout(page)
+        login(page, "invanare")
+        shoot(page, "16-portal-home")
+        page.goto(f"{BASE}/mina-sidor/logg/")
+        shoot(page, "17-portal-access-log")
+        shoot(page, "17b-portal-access-log-tablet", width=800)
         browser.close()
 
 

@@ -317,3 +317,20 @@ def test_unknown_page_gets_a_swedish_404(client):
     response = client.get("/finns-inte/")
     assert response.status_code == 404
     assert "Sidan finns inte" in response.content.decode()
+
+
+def test_changing_ones_password_needs_the_old_one_and_is_audited(client):
+    actor = make_actor()
+    logged_in(client, actor)
+    url = reverse("core:change_password")
+    wrong = client.post(url, {"old_password": "fel", "new_password1": "Nytt-langt-losen-7", "new_password2": "Nytt-langt-losen-7"})
+    assert "Det nuvarande lösenordet stämmer inte." in wrong.content.decode()
+    mismatch = client.post(url, {"old_password": PASSWORD, "new_password1": "Nytt-langt-losen-7", "new_password2": "annat"})
+    assert "Lösenorden är inte likadana." in mismatch.content.decode()
+    weak = client.post(url, {"old_password": PASSWORD, "new_password1": "12345678901", "new_password2": "12345678901"})
+    assert weak.status_code == 200 and not AuditEvent.objects.filter(action="user.change_own_password").exists()
+    done = client.post(url, {"old_password": PASSWORD, "new_password1": "Nytt-langt-losen-7", "new_password2": "Nytt-langt-losen-7"})
+    assert done.status_code == 302
+    actor.user.refresh_from_db()
+    assert actor.user.check_password("Nytt-langt-losen-7")
+    assert AuditEvent.objects.filter(action="user.change_own_password", user=actor.user).exists()

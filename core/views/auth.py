@@ -6,12 +6,16 @@ authentication backend and a button on the login page, and end in the same `logi
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from core import actions
+from core.errors import ActionError
+from core.forms import apply_action_error
 from core.middleware import ACTING_MEMBERSHIP_KEY, active_memberships
 
 
@@ -72,3 +76,33 @@ def choose_unit(request):
             messages.success(request, f"Du arbetar nu för {chosen.unit.name}.")
             return redirect(_safe_next(request) or "core:home")
     return render(request, "core/choose_unit.html", {"memberships": memberships, "next": _safe_next(request)})
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="Nuvarande lösenord", widget=forms.PasswordInput, strip=False, max_length=200)
+    new_password1 = forms.CharField(label="Nytt lösenord", widget=forms.PasswordInput, strip=False, max_length=200,
+                                    help_text="Minst 10 tecken, inte bara siffror och inte ett vanligt lösenord.")
+    new_password2 = forms.CharField(label="Nytt lösenord igen", widget=forms.PasswordInput, strip=False, max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", "Lösenorden är inte likadana.")
+        return data
+
+
+@login_required
+@sensitive_post_parameters()
+def change_password(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.change_own_password(request.user, old_password=form.cleaned_data["old_password"],
+                                        new_password=form.cleaned_data["new_password1"], actor=request.actor)
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "Ditt lösenord är ändrat.")
+            return redirect("core:home")
+    return render(request, "core/change_password.html", {"form": form})
