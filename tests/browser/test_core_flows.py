@@ -41,6 +41,8 @@ def test_nurse_switches_unit_searches_is_refused_then_uses_emergency_access(page
     # Ward 1 has no relation to Ingrid: she is found, but cannot be opened.
     search(page, in_care.formatted_personal_number)
     expect(page.get_by_test_id("search-results")).to_contain_text("Ingrid Holm")
+    # The vendored htmx loaded and swapped the results in place (the marker survives a swap).
+    assert page.evaluate("typeof window.htmx") == "object"
     expect(page.get_by_text("Ingen vårdrelation för din enhet.")).to_be_visible()
     response = page.goto(f"/patienter/{in_care.pk}/")
     assert response.status == 404
