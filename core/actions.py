@@ -41,7 +41,7 @@ def _full_clean(instance, **kwargs):
 
 def register_patient(actor, *, personal_number, first_name, last_name, street_address="", postal_code="",
                      city="", home_municipality=None, protected_identity=False, is_demo=False,
-                     relation_reason="Registrerad av enheten"):
+                     relation_reason="Registrerad av enheten", endpoint=""):
     """Register a patient and give the registering unit a care relation to them.
 
     The number is validated and stored in its twelve-digit form; the same person cannot be
@@ -78,7 +78,7 @@ def register_patient(actor, *, personal_number, first_name, last_name, street_ad
                 patient.save(force_insert=True)
         except IntegrityError:
             raise ActionError("Det finns redan en patient med det personnumret.", field="personal_number") from None
-        record_write(actor, "patient.register", patient, patient=patient,
+        record_write(actor, "patient.register", patient, patient=patient, endpoint=endpoint,
                      changes=diff({}, snapshot(patient, PATIENT_FIELDS)))
         _create_care_relation(actor, patient, reason=relation_reason)
     return patient

@@ -4,6 +4,7 @@ from core.admin import site as registers
 
 urlpatterns = [
     path("administration/register/", registers.urls),
+    path("api/v1/", include("core.api")),
     path("", include("core.urls")),
 ]
 

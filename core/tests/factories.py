@@ -58,3 +58,18 @@ def make_patient(birth=date(1940, 5, 17), protected=False, coordination=False, *
 
 def make_resident(patient=None, username=None):
     return make_user(username=username, patient=patient or make_patient())
+
+
+def make_api_token(membership, name="Journalsystemet"):
+    """An API key acting as `membership`, created the real way (by a system admin). Returns
+    (token, raw key)."""
+    from core.actions import create_api_token
+
+    admin = make_actor(unit=membership.unit, roles=("system_admin",))
+    return create_api_token(admin, membership, name=name)
+
+
+def make_care_relation(actor, patient, reason="Inskriven"):
+    from core.models import CareRelation
+
+    return CareRelation.objects.create(patient=patient, unit=actor.unit, reason=reason, created_by=actor.user)

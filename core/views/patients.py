@@ -79,7 +79,7 @@ def register(request):
                 request.actor, personal_number=data["personal_number"], first_name=data["first_name"],
                 last_name=data["last_name"], street_address=data["street_address"], postal_code=data["postal_code"],
                 city=data["city"], home_municipality=data["home_municipality"],
-                protected_identity=data["protected_identity"],
+                protected_identity=data["protected_identity"], endpoint="core:patient_register",
             )
         except NotPermitted as error:
             messages.error(request, " ".join(m for msgs in error.errors.values() for m in msgs))
