@@ -143,3 +143,19 @@ def test_record_write_outside_a_transaction_is_a_programming_error():
 
     with pytest.raises(RuntimeError):
         record_write(make_actor(), "x", None)
+
+
+def test_unit_admins_get_a_mail_without_patient_data_about_an_emergency_access(django_capture_on_commit_callbacks, mailoutbox):
+    from core.tests.factories import make_staff, make_user
+
+    actor = make_actor(roles=["clinical"])
+    make_staff(user=make_user(email="chef@example.org"), unit=actor.unit, roles=["unit_admin"])
+    make_staff(user=make_user(email="kollega@example.org"), unit=actor.unit, roles=["clinical"])
+    patient = make_patient(first_name="Hemliga", last_name="Patienten")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.start_emergency_access(actor, patient, reason="Medvetslös, behöver läkemedelslistan")
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["chef@example.org"]
+    assert actor.unit.name in mail.subject
+    assert "Hemliga" not in mail.body and patient.personal_number[2:8] not in mail.body
