@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "core",
+    "discharge",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Pure rules of discharge coordination: plain values in, plain values out, no Django imports."""
