@@ -1,0 +1,356 @@
+"""Every write in discharge coordination. Each action checks who may do it and in what order,
+runs in one transaction, records the event in the case's timeline and its audit event, and
+re-derives the case's timestamps from the timeline."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import diff, record_write, snapshot
+from core.errors import ActionError, NotPermitted
+from core.models import Organisation, Role, Unit
+from discharge.models import CaseEvent, CaseParty, DischargeCase, ReadReceipt
+from discharge.rules.timeline import Event, case_state
+
+Kind = CaseEvent.Kind
+Party = CaseParty.Role
+DERIVED_FIELDS = [
+    "admission_notice_sent_at", "ready_notice_sent_at", "care_contact_appointed_at", "planning_invitation_sent_at",
+    "discharged_at", "closed_at", "status", "patient_objected",
+]
+CANCEL_REASONS = {
+    "died": "Patienten har avlidit",
+    "moved": "Flyttad till annat sjukhus",
+    "declined": "Patienten avböjer insatser",
+    "no_needs": "Behov av insatser finns inte längre",
+    "other": "Annat",
+}
+NEEDS_FIELDS = {
+    "housing": "Boende",
+    "adl": "ADL (daglig livsföring)",
+    "current_services": "Nuvarande insatser",
+    "aids": "Hjälpmedel",
+    "medication": "Läkemedelshantering",
+    "cognition": "Kognition",
+    "relatives": "Närstående",
+}
+
+
+def _party_role(actor, case):
+    party = case.parties.filter(unit_id=actor.unit_id).first()
+    if party is None:
+        raise NotPermitted("Din enhet deltar inte i ärendet.")
+    return party.role
+
+
+def _require(actor, case, *roles, party_roles=None):
+    if actor.unit_id is None:
+        raise NotPermitted("Välj först vilken enhet du arbetar för.")
+    role = _party_role(actor, case)
+    if party_roles and role not in party_roles:
+        labels = ", ".join(Party(r).label.lower() for r in party_roles)
+        raise NotPermitted(f"Det här görs av {labels}.")
+    if roles and not actor.has_role(*roles):
+        raise NotPermitted("Din roll får inte göra det här.")
+    return role
+
+
+def _require_open(case):
+    if case.status != DischargeCase.Status.OPEN:
+        raise ActionError("Ärendet är avslutat.")
+
+
+def _at(value, case, *, label):
+    at = value or timezone.now()
+    if at > timezone.now() + timedelta(minutes=5):
+        raise ActionError(f"{label} kan inte ligga i framtiden.", field="at")
+    if at < case.admitted_at:
+        raise ActionError(f"{label} kan inte ligga före inskrivningen.", field="at")
+    return at
+
+
+def _apply_timeline(case):
+    events = [
+        Event(id=e.id, kind=e.kind, occurred_at=e.occurred_at, data=e.data, corrects_id=e.corrects_id,
+              unit_id=e.author_unit_id)
+        for e in case.events.all()
+    ]
+    state = case_state(events)
+    case.admission_notice_sent_at = state.admission_notice_at
+    case.ready_notice_sent_at = state.ready_notice_at
+    case.care_contact_appointed_at = state.care_contact_at
+    case.planning_invitation_sent_at = state.planning_invitation_at
+    case.discharged_at = state.discharged_at
+    case.patient_objected = state.patient_objected
+    if state.discharged_at:
+        case.status, case.closed_at = DischargeCase.Status.DISCHARGED, state.discharged_at
+    elif state.cancelled_at:
+        case.status, case.closed_at = DischargeCase.Status.CANCELLED, state.cancelled_at
+    else:
+        case.status, case.closed_at = DischargeCase.Status.OPEN, None
+
+
+def _record(actor, case, kind, *, at, data=None, corrects=None, reason=""):
+    """Add an event, re-derive the case and audit both, in the caller's transaction."""
+    before = snapshot(case, DERIVED_FIELDS)
+    event = CaseEvent.objects.create(
+        case=case, kind=kind, occurred_at=at, author=actor.user, author_unit=actor.unit,
+        data=data or {}, corrects=corrects, reason=reason,
+    )
+    _apply_timeline(case)
+    case.save(update_fields=DERIVED_FIELDS)
+    record_write(actor, f"discharge.{kind}", event, patient=case.patient,
+                 changes={**diff(before, snapshot(case, DERIVED_FIELDS)), "event": [None, str(Kind(kind).label)]})
+    return event
+
+
+def _locked(case):
+    # Serialise writes to one case: two nurses sending at once must not both pass the checks.
+    return DischargeCase.objects.select_for_update().select_related("patient").get(pk=case.pk)
+
+
+# --- Opening a case -------------------------------------------------------------------------
+
+def open_case(actor, patient, *, municipality, admitted_at, care_type="somatic", primary_care=None,
+              expected_discharge_on=None):
+    """Open a discharge case for an inpatient episode at the acting ward.
+
+    The parties are the ward, the patient's primary-care centre (when known) and the
+    municipality's needs-assessment units; each gets access to the patient through the case.
+    """
+    if actor.unit is None or actor.unit.kind not in (Unit.Kind.WARD, Unit.Kind.PSYCHIATRY):
+        raise NotPermitted("Utskrivningsärenden öppnas av en vårdavdelning.")
+    if not actor.has_role(Role.CLINICAL, Role.COORDINATOR):
+        raise NotPermitted("Din roll får inte öppna utskrivningsärenden.")
+    if municipality is None or municipality.kind != Organisation.Kind.MUNICIPALITY:
+        raise ActionError("Välj patientens kommun.", field="municipality")
+    if primary_care is not None and primary_care.kind != Unit.Kind.PRIMARY_CARE:
+        raise ActionError("Välj en vårdcentral.", field="primary_care")
+    if admitted_at > timezone.now() + timedelta(minutes=5):
+        raise ActionError("Inskrivningstiden kan inte ligga i framtiden.", field="admitted_at")
+    if expected_discharge_on and expected_discharge_on < timezone.localtime(admitted_at).date():
+        raise ActionError("Preliminärt utskrivningsdatum kan inte ligga före inskrivningen.", field="expected_discharge_on")
+    municipal_units = list(Unit.objects.filter(organisation=municipality, kind=Unit.Kind.NEEDS_ASSESSMENT, active=True))
+    if not municipal_units:
+        raise ActionError("Kommunen har ingen biståndshandläggning registrerad i Samverkan.", field="municipality")
+    with transaction.atomic():
+        if DischargeCase.objects.filter(patient=patient, ward=actor.unit, status=DischargeCase.Status.OPEN).exists():
+            raise ActionError("Patienten har redan ett pågående utskrivningsärende på avdelningen.")
+        case = DischargeCase.objects.create(
+            patient=patient, ward=actor.unit, municipality=municipality, care_type=care_type,
+            admitted_at=admitted_at, expected_discharge_on=expected_discharge_on, created_by=actor.user,
+        )
+        parties = [CaseParty(case=case, unit=actor.unit, role=Party.WARD)]
+        if primary_care is not None:
+            parties.append(CaseParty(case=case, unit=primary_care, role=Party.PRIMARY_CARE))
+        parties += [CaseParty(case=case, unit=unit, role=Party.MUNICIPALITY) for unit in municipal_units]
+        CaseParty.objects.bulk_create(parties)
+        record_write(actor, "discharge.open_case", case, patient=patient, changes=diff({}, snapshot(
+            case, ["ward", "municipality", "care_type", "admitted_at", "expected_discharge_on"])))
+    return case
+
+
+def add_party(actor, case, *, unit, role):
+    """Bring another unit into the case (e.g. home nursing, a new primary-care centre)."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    if role not in Party.values:
+        raise ActionError("Okänd part.", field="role")
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        party, created = CaseParty.objects.get_or_create(case=case, unit=unit, defaults={"role": role})
+        if not created:
+            raise ActionError("Enheten deltar redan i ärendet.", field="unit")
+        record_write(actor, "discharge.add_party", party, patient=case.patient,
+                     changes={"unit": [None, unit.pk], "role": [None, role]})
+    return party
+
+
+# --- The legal messages ------------------------------------------------------------------------
+
+def send_admission_notice(actor, case, *, at=None, preliminary_discharge_on=None, known_needs=""):
+    """Inskrivningsmeddelande: the ward tells primary care and the municipality, within 24 hours
+    of admission, that a patient who may need their help has been admitted (Lag 2017:612 4 kap.)."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        if case.admission_notice_sent_at:
+            raise ActionError("Inskrivningsmeddelandet är redan skickat. Skicka en rättelse om något blev fel.")
+        at = _at(at, case, label="Inskrivningsmeddelandet")
+        data = {"known_needs": known_needs.strip()[:2000],
+                "preliminary_discharge_on": preliminary_discharge_on.isoformat() if preliminary_discharge_on else None}
+        return _record(actor, case, Kind.ADMISSION_NOTICE, at=at, data=data)
+
+
+def record_needs_assessment(actor, case, *, answers, at=None):
+    """Kartläggning: the shared mapping of needs; updated as the stay goes on (latest counts)."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    unknown = set(answers) - set(NEEDS_FIELDS)
+    if unknown:
+        raise ActionError(f"Okända fält i kartläggningen: {', '.join(sorted(unknown))}.")
+    cleaned = {key: str(value).strip()[:2000] for key, value in answers.items() if str(value).strip()}
+    if not cleaned:
+        raise ActionError("Fyll i minst en del av kartläggningen.")
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        return _record(actor, case, Kind.NEEDS_ASSESSMENT, at=_at(at, case, label="Kartläggningen"), data=cleaned)
+
+
+def record_commitment(actor, case, *, provides, description="", at=None):
+    """Ställningstagande: what the acting party will provide after discharge, or that it provides nothing."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    description = description.strip()[:2000]
+    if provides and not description:
+        raise ActionError("Beskriv vilka insatser ni kommer att ge.", field="description")
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        return _record(actor, case, Kind.COMMITMENT, at=_at(at, case, label="Ställningstagandet"),
+                       data={"provides": bool(provides), "description": description})
+
+
+def appoint_care_contact(actor, case, *, name, phone="", at=None):
+    """Fast vårdkontakt: primary care names the patient's care contact, who leads coordination
+    after discharge. Payment liability requires it."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.PRIMARY_CARE])
+    name = (name or "").strip()
+    if not name:
+        raise ActionError("Ange vem som är fast vårdkontakt.", field="name")
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        return _record(actor, case, Kind.CARE_CONTACT, at=_at(at, case, label="Utseendet"),
+                       data={"name": name[:200], "phone": (phone or "").strip()[:40]})
+
+
+def send_planning_invitation(actor, case, *, meeting_at, form, note="", at=None):
+    """Kallelse till SIP/planering, from the care contact's side (primary care) or the ward."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.PRIMARY_CARE, Party.WARD])
+    if form not in ("digital", "phone", "physical"):
+        raise ActionError("Välj mötesform: digitalt, telefon eller fysiskt.", field="form")
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        at = _at(at, case, label="Kallelsen")
+        if meeting_at < at:
+            raise ActionError("Mötet kan inte ligga före kallelsen.", field="meeting_at")
+        return _record(actor, case, Kind.PLANNING_INVITATION, at=at,
+                       data={"meeting_at": meeting_at.isoformat(), "form": form, "note": note.strip()[:2000]})
+
+
+def send_ready_notice(actor, case, *, judged_by, at=None):
+    """Meddelande om utskrivningsklar: the physician has judged that no more inpatient care is
+    needed; the ward's notice starts the payment-liability clock. Timestamped to the minute."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    judged_by = (judged_by or "").strip()
+    if not judged_by:
+        raise ActionError("Ange vilken läkare som bedömt patienten utskrivningsklar.", field="judged_by")
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        if case.ready_notice_sent_at:
+            raise ActionError("Patienten är redan anmäld utskrivningsklar. Återkalla först om bedömningen ändrats.")
+        at = _at(at, case, label="Meddelandet om utskrivningsklar").replace(second=0, microsecond=0)
+        return _record(actor, case, Kind.READY_NOTICE, at=at, data={"judged_by": judged_by[:200]})
+
+
+def withdraw_ready_notice(actor, case, *, reason, at=None):
+    """The patient is no longer medically ready; the clock restarts on the next ready notice."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionError("Ange varför bedömningen återkallas.", field="reason")
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        if not case.ready_notice_sent_at:
+            raise ActionError("Det finns inget meddelande om utskrivningsklar att återkalla.")
+        at = _at(at, case, label="Återkallelsen")
+        if at < case.ready_notice_sent_at:
+            raise ActionError("Återkallelsen kan inte ligga före meddelandet om utskrivningsklar.", field="at")
+        return _record(actor, case, Kind.READY_WITHDRAWN, at=at, data={}, reason=reason[:500])
+
+
+def send_discharge_notice(actor, case, *, at=None, medication_list="", summary="", transport=""):
+    """Utskrivningsmeddelande with information at discharge. Ends the case."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        if not case.ready_notice_sent_at:
+            raise ActionError("Patienten är inte anmäld utskrivningsklar. Skicka meddelande om utskrivningsklar först.")
+        at = _at(at, case, label="Utskrivningen")
+        if at < case.ready_notice_sent_at:
+            raise ActionError("Utskrivningen kan inte ligga före meddelandet om utskrivningsklar.", field="at")
+        return _record(actor, case, Kind.DISCHARGE_NOTICE, at=at, data={
+            "medication_list": medication_list.strip()[:5000], "summary": summary.strip()[:5000],
+            "transport": transport.strip()[:500]})
+
+
+def cancel_case(actor, case, *, reason, note="", at=None):
+    """Avbrott: the process stops (died, moved, declined help, no longer needs). Ends the case."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    if reason not in CANCEL_REASONS:
+        raise ActionError("Välj en orsak till avbrottet.", field="reason")
+    with transaction.atomic():
+        case = _locked(case)
+        _require_open(case)
+        return _record(actor, case, Kind.CANCELLATION, at=_at(at, case, label="Avbrottet"),
+                       data={"reason": reason, "note": note.strip()[:2000]})
+
+
+def record_consent(actor, case, *, objected, note="", at=None):
+    """The patient's consent to the exchange, or objection (then no payment liability)."""
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    with transaction.atomic():
+        case = _locked(case)
+        return _record(actor, case, Kind.CONSENT, at=_at(at, case, label="Samtycket"),
+                       data={"objected": bool(objected), "note": note.strip()[:2000]})
+
+
+def post_message(actor, case, *, text):
+    """Dialog: a free-text message inside the case; every other party sees it with read receipts."""
+    _require(actor, case)
+    text = (text or "").strip()
+    if not text:
+        raise ActionError("Skriv ett meddelande.", field="text")
+    if len(text) > 4000:
+        raise ActionError("Meddelandet får vara högst 4000 tecken.", field="text")
+    with transaction.atomic():
+        case = _locked(case)
+        return _record(actor, case, Kind.DIALOG, at=timezone.now(), data={"text": text})
+
+
+def correct_event(actor, event, *, reason, at=None, data=None, void=False):
+    """A sent message is never edited: the correction is a new event that points at the one it
+    corrects, with a reason. The case's timestamps follow the corrected timeline."""
+    case = event.case
+    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    if event.author_unit_id != actor.unit_id:
+        raise NotPermitted("Bara den enhet som skickade meddelandet kan rätta det.")
+    if event.kind in (Kind.CORRECTION, Kind.DIALOG):
+        raise ActionError("Det här meddelandet kan inte rättas.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionError("Ange varför meddelandet rättas.", field="reason")
+    with transaction.atomic():
+        case = _locked(case)
+        at = _at(at or event.occurred_at, case, label="Den rättade tiden")
+        payload = {"void": True} if void else dict(data or {})
+        return _record(actor, case, Kind.CORRECTION, at=at, data=payload, corrects=event, reason=reason[:500])
+
+
+def mark_read(actor, event):
+    """A read receipt for the acting unit (once per unit)."""
+    _require(actor, event.case)
+    if event.author_unit_id == actor.unit_id:
+        return None
+    with transaction.atomic():
+        receipt, created = ReadReceipt.objects.get_or_create(event=event, unit=actor.unit, defaults={"user": actor.user})
+        if created:
+            record_write(actor, "discharge.read_receipt", receipt, patient=event.case.patient,
+                         changes={"event": [None, event.pk]})
+    return receipt
