@@ -40,7 +40,7 @@ def diff(before, after):
     return {key: [before.get(key), after.get(key)] for key in sorted(keys) if before.get(key) != after.get(key)}
 
 
-def _actor_columns(actor):
+def actor_columns(actor):
     unit = actor.unit if actor else None
     user = actor.user if actor else None
     return {
@@ -64,7 +64,7 @@ def record_write(actor, action, obj, *, changes=None, patient=None, endpoint="")
         changes=changes or {},
         patient=patient,
         endpoint=endpoint,
-        **_actor_columns(actor),
+        **actor_columns(actor),
     )
 
 
@@ -80,5 +80,5 @@ def record_read(actor, patient, *, endpoint, basis, reason="", action="patient.r
         basis=basis,
         reason=reason[:500],
         endpoint=endpoint,
-        **_actor_columns(actor),
+        **actor_columns(actor),
     )

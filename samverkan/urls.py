@@ -5,6 +5,7 @@ from core.admin import site as registers
 urlpatterns = [
     path("administration/register/", registers.urls),
     path("api/v1/", include("core.api")),
+    path("utskrivning/", include("discharge.urls")),
     path("", include("core.urls")),
 ]
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from core.access import visible_patients
 from core.forms import PatientSearchForm
+from core.home_panels import home_panels
 from core.models import Patient
 from core.views.decorators import admin_required, staff_required
 
@@ -21,7 +22,8 @@ def home(request):
 def staff_home(request):
     # A count, not a list: names on the start page would be reads of patient data nobody asked for.
     patients_in_care = visible_patients(request.actor, Patient.objects.all()).count()
-    return render(request, "core/home.html", {"form": PatientSearchForm(), "patients_in_care": patients_in_care})
+    return render(request, "core/home.html", {
+        "form": PatientSearchForm(), "patients_in_care": patients_in_care, "panels": home_panels(request.actor)})
 
 
 def healthz(request):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from core import actions, queries
 from core.errors import ActionError, NotPermitted
 from core.forms import CareRelationForm, EmergencyAccessForm, PatientSearchForm, RegisterPatientForm, apply_action_error
-from core.models import Role
+from core.models import Role, Unit
 from core.views.decorators import staff_required
 
 
@@ -30,6 +30,7 @@ def detail(request, patient_id):
         "basis": basis,
         "relations": queries.care_relations_of(patient, request.actor),
         "relation_form": CareRelationForm() if request.actor.has_role(Role.COORDINATOR, Role.UNIT_ADMIN) else None,
+        "may_open_discharge_case": request.actor.unit.kind in (Unit.Kind.WARD, Unit.Kind.PSYCHIATRY),
     })
 
 

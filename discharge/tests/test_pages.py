@@ -1,0 +1,91 @@
+import pytest
+from django.urls import reverse
+
+from core.models import AuditEvent
+from core.tests.factories import make_actor
+from discharge import actions
+from discharge.models import CaseEvent
+from discharge.tests.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def as_actor(client, actor):
+    client.force_login(actor.user)
+    return client
+
+
+def test_every_party_finds_the_case_in_its_worklist_and_others_do_not(client):
+    parties, case = make_case()
+    as_actor(client, parties["needs"])
+    page = client.get(reverse("discharge:worklists") + "?lista=all_open").content.decode()
+    assert case.patient.formatted_personal_number in page
+    client.logout()
+    as_actor(client, make_actor())
+    page = client.get(reverse("discharge:worklists") + "?lista=all_open").content.decode()
+    assert case.patient.formatted_personal_number not in page
+    assert "Inga ärenden i den här listan just nu." in page
+
+
+def test_a_worklist_logs_the_patients_it_shows(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    client.get(reverse("discharge:worklists") + "?lista=all_open")
+    assert AuditEvent.objects.filter(patient=case.patient, action="discharge.read", endpoint="discharge:worklists").exists()
+
+
+def test_a_unit_outside_the_case_gets_404(client):
+    _parties, case = make_case()
+    as_actor(client, make_actor())
+    assert client.get(reverse("discharge:case", args=[case.pk])).status_code == 404
+    response = client.post(reverse("discharge:case_action", args=[case.pk, "dialog"]), {"text": "hej"})
+    assert response.status_code == 404
+
+
+def test_the_ward_sends_the_admission_notice_from_the_case_page(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    response = client.post(reverse("discharge:case_action", args=[case.pk, "admission_notice"]),
+                           {"known_needs": "Hemtjänst"}, follow=True)
+    body = response.content.decode()
+    assert "Inskrivningsmeddelandet är skickat." in body
+    assert CaseEvent.objects.filter(case=case, kind="admission_notice").count() == 1
+
+
+def test_discharge_before_ready_is_refused_with_a_message_on_the_page(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    response = client.post(reverse("discharge:case_action", args=[case.pk, "discharge_notice"]), {})
+    assert response.status_code == 400
+    assert "inte anmäld utskrivningsklar" in response.content.decode()
+
+
+def test_the_municipality_cannot_send_the_wards_messages(client):
+    parties, case = make_case()
+    as_actor(client, parties["needs"])
+    response = client.post(reverse("discharge:case_action", args=[case.pk, "ready_notice"]), {"judged_by": "Dr X"})
+    assert response.status_code == 400
+    assert "slutenvård" in response.content.decode()
+    assert not CaseEvent.objects.filter(case=case).exists()
+
+
+def test_opening_the_case_marks_the_other_parties_messages_read(client):
+    parties, case = make_case()
+    message = actions.post_message(parties["ward"], case, text="Behöver rullstol")
+    as_actor(client, parties["needs"])
+    page = client.get(reverse("discharge:case", args=[case.pk])).content.decode()
+    assert "Behöver rullstol" in page
+    assert message.receipts.filter(unit=parties["needs"].unit).exists()
+
+
+def test_the_start_page_shows_the_worklist_counters(client):
+    parties, case = make_case(admitted_hours_ago=30)
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("core:home")).content.decode()
+    assert 'data-testid="discharge-counters"' in page and "Försenade steg" in page
+
+
+def test_an_unknown_action_is_404(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    assert client.post(reverse("discharge:case_action", args=[case.pk, "hack"]), {}).status_code == 404

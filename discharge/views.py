@@ -1,0 +1,199 @@
+"""Pages of discharge coordination: the worklists, opening a case, and the case with its timeline."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core import queries as core_queries
+from core.errors import ActionError, NotPermitted
+from core.forms import apply_action_error
+from core.models import Organisation, Unit
+from core.views.decorators import staff_required
+from discharge import actions, forms, queries
+from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
+
+Party = CaseParty.Role
+
+
+def _page_number(request):
+    try:
+        return max(1, min(int(request.GET.get("sida", 1)), 10_000))
+    except ValueError:
+        return 1
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@staff_required
+def worklists(request):
+    key = request.GET.get("lista", "act_on")
+    if key not in {w.key for w in queries.WORKLISTS}:
+        raise Http404
+    filters = {
+        "ward": _int_or_none(request.GET.get("avdelning")),
+        "municipality": _int_or_none(request.GET.get("kommun")),
+        "care_type": request.GET.get("vardform") if request.GET.get("vardform") in CareType.values else None,
+    }
+    sort = request.GET.get("sort", "admitted")
+    page = _page_number(request)
+    total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
+                                        endpoint="discharge:worklists")
+    own_cases = queries.cases_for(request.actor)
+    counts = queries.worklist_counts(request.actor)
+    return render(request, "discharge/worklists.html", {
+        "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
+        "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // queries.PAGE_SIZE)),
+        "filters": filters, "sort": sort,
+        "wards": Unit.objects.filter(pk__in=own_cases.values("ward_id")).order_by("name"),
+        "municipalities": Organisation.objects.filter(pk__in=own_cases.values("municipality_id")).order_by("name"),
+        "care_types": CareType.choices,
+    })
+
+
+@staff_required
+def open_case(request, patient_id):
+    patient, _basis = core_queries.open_patient(request.actor, patient_id, endpoint="discharge:open_case")
+    form = forms.OpenCaseForm(request.POST or None, initial={
+        "admitted_at": forms.local_now_value(), "municipality": patient.home_municipality_id})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = actions.open_case(request.actor, patient, municipality=data["municipality"],
+                                     admitted_at=data["admitted_at"], care_type=data["care_type"],
+                                     primary_care=data["primary_care"],
+                                     expected_discharge_on=data["expected_discharge_on"])
+        except NotPermitted as error:
+            raise PermissionDenied(str(error)) from None
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            messages.success(request, "Utskrivningsärendet är öppnat. Skicka inskrivningsmeddelandet inom 24 timmar.")
+            return redirect("discharge:case", case_id=case.pk)
+    return render(request, "discharge/open_case.html", {
+        "form": form, "patient": patient, "card": core_queries.patient_card(patient, request.actor)})
+
+
+# Each action on a case: its form, the call, and what the user is told.
+CASE_ACTIONS = {
+    "admission_notice": (forms.AdmissionNoticeForm, lambda a, c, f: actions.send_admission_notice(
+        a, c, at=f.cleaned_data["at"], preliminary_discharge_on=f.cleaned_data["preliminary_discharge_on"], known_needs=f.cleaned_data["known_needs"]),
+        "Inskrivningsmeddelandet är skickat."),
+    "needs_assessment": (forms.NeedsAssessmentForm, lambda a, c, f: actions.record_needs_assessment(
+        a, c, answers=f.answers()), "Kartläggningen är sparad."),
+    "commitment": (forms.CommitmentForm, lambda a, c, f: actions.record_commitment(
+        a, c, provides=f.cleaned_data["provides"], description=f.cleaned_data["description"]), "Ställningstagandet är skickat."),
+    "care_contact": (forms.CareContactForm, lambda a, c, f: actions.appoint_care_contact(
+        a, c, name=f.cleaned_data["name"], phone=f.cleaned_data["phone"]), "Fast vårdkontakt är utsedd."),
+    "planning_invitation": (forms.PlanningInvitationForm, lambda a, c, f: actions.send_planning_invitation(
+        a, c, meeting_at=f.cleaned_data["meeting_at"], form=f.cleaned_data["form"], note=f.cleaned_data["note"]), "Kallelsen är skickad."),
+    "ready_notice": (forms.ReadyNoticeForm, lambda a, c, f: actions.send_ready_notice(
+        a, c, judged_by=f.cleaned_data["judged_by"], at=f.cleaned_data["at"]), "Meddelandet om utskrivningsklar är skickat."),
+    "ready_withdrawn": (forms.WithdrawReadyForm, lambda a, c, f: actions.withdraw_ready_notice(
+        a, c, reason=f.cleaned_data["reason"], at=f.cleaned_data["at"]), "Bedömningen är återkallad. Klockan startar om vid nästa meddelande."),
+    "discharge_notice": (forms.DischargeNoticeForm, lambda a, c, f: actions.send_discharge_notice(
+        a, c, at=f.cleaned_data["at"], medication_list=f.cleaned_data["medication_list"], summary=f.cleaned_data["summary"], transport=f.cleaned_data["transport"]),
+        "Utskrivningsmeddelandet är skickat och ärendet avslutat."),
+    "cancellation": (forms.CancelForm, lambda a, c, f: actions.cancel_case(a, c, reason=f.cleaned_data["reason"], note=f.cleaned_data["note"]),
+                     "Ärendet är avbrutet."),
+    "consent": (forms.ConsentForm, lambda a, c, f: actions.record_consent(
+        a, c, objected=f.cleaned_data["objected"], note=f.cleaned_data["note"]), "Patientens inställning är registrerad."),
+    "dialog": (forms.MessageForm, lambda a, c, f: actions.post_message(a, c, text=f.cleaned_data["text"]), "Meddelandet är skickat."),
+}
+
+
+def available_actions(case, role):
+    """Which forms the acting party sees, in the order the process runs."""
+    if case.status != DischargeCase.Status.OPEN:
+        return ["dialog"]
+    shown = []
+    if role == Party.WARD:
+        if not case.admission_notice_sent_at:
+            shown.append("admission_notice")
+        shown += ["consent", "needs_assessment", "commitment", "planning_invitation"]
+        shown.append("ready_withdrawn" if case.ready_notice_sent_at else "ready_notice")
+        if case.ready_notice_sent_at:
+            shown.append("discharge_notice")
+    elif role == Party.PRIMARY_CARE:
+        if not case.care_contact_appointed_at:
+            shown.append("care_contact")
+        shown += ["needs_assessment", "commitment", "planning_invitation"]
+    else:
+        shown += ["needs_assessment", "commitment"]
+    return shown + ["dialog", "cancellation"]
+
+
+def _render_case(request, case, *, bound=None, status=200):
+    role = queries.party_role(request.actor, case)
+    action_forms = {key: CASE_ACTIONS[key][0]() for key in available_actions(case, role)}
+    if bound:
+        action_forms[bound[0]] = bound[1]
+    events = list(queries.timeline(case))
+    for event in events:
+        event.read_by = [r.unit.name for r in event.receipts.all()]
+        event.own = event.author_unit_id == request.actor.unit_id
+        if event.kind == CaseEvent.Kind.CANCELLATION:
+            event.data["reason"] = actions.CANCEL_REASONS.get(event.data.get("reason"), event.data.get("reason"))
+    return render(request, "discharge/case.html", {
+        "case": case, "card": core_queries.patient_card(case.patient, request.actor), "role": role,
+        "role_label": Party(role).label if role else "", "parties": case.parties.select_related("unit__organisation"),
+        "events": events, "action_forms": action_forms, "open_action": bound[0] if bound else "",
+        "correction_form": forms.CorrectionForm(), "needs_labels": actions.NEEDS_FIELDS,
+    }, status=status)
+
+
+@staff_required
+def case_detail(request, case_id):
+    case = queries.open_case(request.actor, case_id, endpoint="discharge:case")
+    for event in case.events.exclude(author_unit_id=request.actor.unit_id).exclude(receipts__unit_id=request.actor.unit_id):
+        actions.mark_read(request.actor, event)
+    return _render_case(request, case)
+
+
+@staff_required
+@require_POST
+def case_action(request, case_id, action):
+    if action not in CASE_ACTIONS:
+        raise Http404
+    case = queries.open_case(request.actor, case_id, endpoint="discharge:case_action")
+    form_class, call, done = CASE_ACTIONS[action]
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(request.actor, case, form)
+        except NotPermitted as error:
+            form.add_error(None, " ".join(m for msgs in error.errors.values() for m in msgs))
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("discharge:case", case_id=case.pk)
+    case.refresh_from_db()
+    return _render_case(request, case, bound=(action, form), status=400)
+
+
+@staff_required
+@require_POST
+def correct(request, case_id):
+    case = queries.open_case(request.actor, case_id, endpoint="discharge:correct")
+    form = forms.CorrectionForm(request.POST)
+    if form.is_valid():
+        event = CaseEvent.objects.filter(case=case, pk=form.cleaned_data["event"]).first()
+        if event is None:
+            raise Http404
+        try:
+            actions.correct_event(request.actor, event, reason=form.cleaned_data["reason"], at=form.cleaned_data["at"],
+                                  void=form.cleaned_data["void"])
+        except ActionError as error:
+            messages.error(request, " ".join(m for msgs in error.errors.values() for m in msgs))
+        else:
+            messages.success(request, "Rättelsen är skickad.")
+    else:
+        messages.error(request, "Ange varför meddelandet rättas.")
+    return redirect("discharge:case", case_id=case.pk)
