@@ -1,0 +1,616 @@
+"""National-scale benchmark of the two hot reads of core: patient search and the audit extract.
+
+Loads a synthetic data set into an EMPTY PostgreSQL database that `manage.py migrate` has set up
+(scripts/run_bench.sh makes a throwaway cluster for it), then measures:
+
+1. `core.queries.search_patients` by personnummer: the real code path, including the access check
+   and the audit read row it writes per hit; and a bare `Patient.objects.filter(personal_number=…)`
+   lookup beside it, to show what the access check and the audit write add.
+2. `core.queries.access_log_extract` for one patient over a one-year range, evaluated to a list.
+
+Sizes come from the environment (defaults in brackets): BENCH_PATIENTS [1,000,000],
+BENCH_AUDIT_ROWS [10,000,000], BENCH_MUNICIPALITIES [300], BENCH_CARE_RELATIONS [patients / 2],
+BENCH_SEARCHES [500], BENCH_EXTRACTS [200], BENCH_SEED [20260101], BENCH_TARGET_MS [50].
+
+Prints the time of every load step and a table of p50/p95/max, and writes the whole result as JSON
+to bench/results/core-<timestamp>.json. Exits 1 if a p95 misses the target.
+"""
+
+import csv
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samverkan.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from core.actor import Actor  # noqa: E402
+from core.models import AuditEvent, Membership, Organisation, Patient, Profession, Unit, User  # noqa: E402
+from core.queries import access_log_extract, search_patients  # noqa: E402
+from core.rules.identity import format_personal_number, make_personal_number  # noqa: E402
+
+# Query logging (DEBUG=True in development) would keep every SQL string and skew the timings.
+settings.DEBUG = False
+
+
+def env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+PATIENTS = env_int("BENCH_PATIENTS", 1_000_000)
+AUDIT_ROWS = env_int("BENCH_AUDIT_ROWS", 10_000_000)
+MUNICIPALITIES = env_int("BENCH_MUNICIPALITIES", 300)
+CARE_RELATIONS = env_int("BENCH_CARE_RELATIONS", PATIENTS // 2)
+SEARCHES = env_int("BENCH_SEARCHES", 500)
+EXTRACTS = env_int("BENCH_EXTRACTS", 200)
+HEAVY_EXTRACTS = env_int("BENCH_HEAVY_EXTRACTS", 50)
+WARMUP = env_int("BENCH_WARMUP", 20)
+SEED = env_int("BENCH_SEED", 20260101)
+TARGET_MS = float(os.environ.get("BENCH_TARGET_MS", 50))
+
+# Share of patients with any audit row, share of those who are "heavy" (hundreds of rows), and
+# how many years back the audit log reaches.
+AUDITED_SHARE = 0.7
+HEAVY_SHARE = 0.01
+HEAVY_RANGE = (150, 800)
+AUDIT_YEARS = 2
+
+SHARED = Path(os.environ.get("SAMVERKAN_SHARED", BASE_DIR.parent / "shared")) / "data"
+REGIONS_FALLBACK = [
+    ("01", "Region Stockholm", "Stockholm"), ("03", "Region Uppsala", "Mellansverige"),
+    ("04", "Region Sörmland", "Mellansverige"), ("05", "Region Östergötland", "Sydöstra"),
+    ("06", "Region Jönköpings län", "Sydöstra"), ("07", "Region Kronoberg", "Södra"),
+    ("08", "Region Kalmar län", "Sydöstra"), ("09", "Region Gotland", "Stockholm"),
+    ("10", "Region Blekinge", "Södra"), ("12", "Region Skåne", "Södra"),
+    ("13", "Region Halland", "Västra"), ("14", "Västra Götalandsregionen", "Västra"),
+    ("17", "Region Värmland", "Mellansverige"), ("18", "Region Örebro län", "Mellansverige"),
+    ("19", "Region Västmanland", "Mellansverige"), ("20", "Region Dalarna", "Mellansverige"),
+    ("21", "Region Gävleborg", "Mellansverige"), ("22", "Region Västernorrland", "Norra"),
+    ("23", "Region Jämtland Härjedalen", "Norra"), ("24", "Region Västerbotten", "Norra"),
+    ("25", "Region Norrbotten", "Norra"),
+]
+FIRST_NAMES = [
+    "Anna", "Eva", "Maria", "Karin", "Kerstin", "Ingrid", "Margareta", "Birgitta", "Elisabeth", "Gunilla",
+    "Lars", "Karl", "Erik", "Per", "Nils", "Bengt", "Sven", "Göran", "Olof", "Lennart", "Ahmed", "Fatima",
+    "Mohammed", "Leila", "Jonas", "Sara", "Emma", "Linnea", "Oskar", "Hugo", "Astrid", "Ebba", "Ali", "Amina",
+]
+LAST_NAMES = [
+    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
+    "Gustafsson", "Pettersson", "Jönsson", "Jansson", "Hansson", "Bengtsson", "Lindberg", "Lindqvist",
+    "Håkansson", "Mårtensson", "Ohlsson", "Hassan", "Yilmaz", "Nguyen", "Holm", "Åberg", "Ek", "Sjöberg",
+]
+STREETS = ["Storgatan", "Kyrkogatan", "Skolgatan", "Järnvägsgatan", "Ringvägen", "Ekvägen", "Bokgatan", "Björkvägen"]
+ROLE_SETS = [["clinical"], ["clinical"], ["clinical", "coordinator"], ["coordinator"], ["clinical"],
+             ["finance"], ["unit_admin", "clinical"]]
+
+
+def log(message=""):
+    print(message, flush=True)
+
+
+class Steps:
+    """Times each load step and prints it as it finishes."""
+
+    def __init__(self):
+        self.timings = {}
+
+    def run(self, name, function, *args):
+        started = time.perf_counter()
+        result = function(*args)
+        seconds = time.perf_counter() - started
+        self.timings[name] = round(seconds, 2)
+        log(f"  {name:<42} {seconds:8.1f} s")
+        return result
+
+
+def raw():
+    connection.ensure_connection()
+    return connection.connection
+
+
+def execute(sql, params=None):
+    with raw().cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def scalar(sql, params=None):
+    with raw().cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def copy_lines(table, columns, lines, batch=20_000):
+    """Stream tab-separated text lines into a table with COPY."""
+    with raw().cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            buffer = []
+            for line in lines:
+                buffer.append(line)
+                if len(buffer) >= batch:
+                    copy.write("\n".join(buffer) + "\n")
+                    buffer.clear()
+            if buffer:
+                copy.write("\n".join(buffer) + "\n")
+
+
+def plain_indexes(table):
+    """(name, definition) of the table's indexes that back no constraint: safe to drop and rebuild."""
+    with raw().cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.schemaname = 'public' AND i.tablename = %s
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            ORDER BY i.indexname
+            """,
+            [table],
+        )
+        return cursor.fetchall()
+
+
+# --- Load ----------------------------------------------------------------------------------------
+
+class Loader:
+    def __init__(self):
+        self.rng = random.Random(SEED)
+        self.steps = Steps()
+
+    def load(self):
+        if Patient.objects.exists() or AuditEvent.objects.exists():
+            sys.exit("core_bench: the database already has patients or audit rows; run it on an empty, "
+                     "migrated database (scripts/run_bench.sh makes a throwaway one).")
+        log(f"Loading: {PATIENTS:,} patients, {AUDIT_ROWS:,} audit rows, {MUNICIPALITIES} municipalities, "
+            f"{CARE_RELATIONS:,} care relations")
+        s = self.steps
+        s.run("organisations", self.load_organisations)
+        s.run("units", self.load_units)
+        s.run("users and memberships", self.load_users)
+        s.run("patients (COPY)", self.load_patients)
+        s.run("patient indexes", self.rebuild_patient_indexes)
+        s.run("care relations (INSERT … SELECT)", self.load_care_relations)
+        s.run("audit: per-patient row counts (COPY)", self.plan_audit)
+        s.run("audit: staging rows (generate_series)", self.stage_audit)
+        s.run("audit: insert ordered by time", self.insert_audit)
+        for name, definition in self.audit_indexes:
+            s.run(f"audit index {name}", execute, definition)
+        s.run("drop staging tables", self.drop_staging)
+        s.run("VACUUM ANALYZE", self.vacuum_analyze)
+        self.steps.timings["total"] = round(sum(self.steps.timings.values()), 2)
+        log(f"  {'total':<42} {self.steps.timings['total']:8.1f} s")
+
+    def load_organisations(self):
+        path = SHARED / "regions.csv"
+        if path.exists():
+            with open(path, encoding="utf-8") as handle:
+                regions = [(r["county_code"], r["region"], r["healthcare_region"]) for r in csv.DictReader(handle)]
+        else:
+            regions = REGIONS_FALLBACK
+        self.regions = Organisation.objects.bulk_create([
+            Organisation(kind=Organisation.Kind.REGION, name=name, code=code, county_code=code, healthcare_region=hr)
+            for code, name, hr in regions
+        ])
+        municipalities = []
+        for index in range(MUNICIPALITIES):
+            region = self.regions[index % len(self.regions)]
+            code = f"{region.county_code}{index // len(self.regions) + 1:02d}"
+            municipalities.append(Organisation(
+                kind=Organisation.Kind.MUNICIPALITY, name=f"Testkommun {code}", code=code,
+                county_code=region.county_code, healthcare_region=region.healthcare_region,
+            ))
+        self.municipalities = Organisation.objects.bulk_create(municipalities)
+        self.private = Organisation.objects.bulk_create([
+            Organisation(kind=Organisation.Kind.PRIVATE, name=f"Testvård {n} AB", code=f"55699{n:05d}",
+                         county_code=self.regions[n % len(self.regions)].county_code)
+            for n in range(20)
+        ])
+        # Municipalities differ a lot in size: weights from a Zipf-like curve, shuffled.
+        weights = [1 / (rank + 1) ** 0.8 for rank in range(len(self.municipalities))]
+        self.rng.shuffle(weights)
+        self.municipality_weights = weights
+
+    def load_units(self):
+        counter = iter(range(1, 10**7))
+
+        def unit(org, kind, name, parent=None):
+            return Unit(organisation=org, kind=kind, name=name, parent=parent,
+                        hsa_id=f"SE{2321000000 + int(org.code[-4:]):010d}-B{next(counter)}")
+
+        for region in self.regions:
+            hospitals = Unit.objects.bulk_create(
+                [unit(region, Unit.Kind.HOSPITAL, f"Sjukhus {h} {region.name}") for h in range(1, 5)])
+            wards = []
+            for hospital in hospitals:
+                wards += [unit(region, Unit.Kind.WARD, f"Avdelning {w} {hospital.name}", hospital) for w in range(1, 13)]
+            wards += [unit(region, Unit.Kind.PSYCHIATRY, f"Psykiatrisk avdelning {p} {region.name}") for p in (1, 2)]
+            wards += [unit(region, Unit.Kind.PRIMARY_CARE, f"Vårdcentral {v} {region.name}") for v in range(1, 31)]
+            wards.append(unit(region, Unit.Kind.ADMINISTRATION, f"Administration {region.name}"))
+            Unit.objects.bulk_create(wards)
+        Unit.objects.bulk_create(
+            [unit(m, kind, f"{label} {m.name}") for m in self.municipalities for kind, label in (
+                (Unit.Kind.HOME_CARE, "Hemsjukvård"), (Unit.Kind.NEEDS_ASSESSMENT, "Biståndshandläggning"),
+                (Unit.Kind.ADMINISTRATION, "Administration"))]
+            + [unit(p, Unit.Kind.PRIMARY_CARE, f"{p.name} vårdcentral {n}") for p in self.private for n in range(1, 6)]
+        )
+        self.units = list(Unit.objects.select_related("organisation").order_by("pk"))
+
+    def load_users(self):
+        rng = self.rng
+        users = []
+        for n in range(2 * len(self.units)):
+            users.append(User(
+                username=f"bench{n:05d}", first_name=rng.choice(FIRST_NAMES), last_name=rng.choice(LAST_NAMES),
+                password="!bench", hsa_id=f"SE2321000032-P{n}", email=f"bench{n:05d}@example.invalid",
+            ))
+        users = User.objects.bulk_create(users, batch_size=2000)
+        professions = list(Profession.values)
+        memberships = []
+        for n, user in enumerate(users):
+            units = {self.units[n // 2]}
+            if n % 10 == 0:
+                units.add(rng.choice(self.units))
+            memberships += [Membership(user=user, unit=u, profession=rng.choice(professions),
+                                       roles=rng.choice(ROLE_SETS)) for u in units]
+        Membership.objects.bulk_create(memberships, batch_size=2000)
+        # Everyone who writes audit rows: (user, unit) pairs with their display snapshots.
+        execute("""
+            CREATE UNLOGGED TABLE bench_actor AS
+            SELECT (row_number() OVER (ORDER BY m.id) - 1)::int AS k, u.id AS user_id, u.username,
+                   u.first_name || ' ' || u.last_name AS user_display, un.id AS unit_id, un.name AS unit_name,
+                   o.name AS organisation_name
+            FROM core_membership m JOIN core_user u ON u.id = m.user_id
+            JOIN core_unit un ON un.id = m.unit_id JOIN core_organisation o ON o.id = un.organisation_id
+        """)
+        execute("CREATE UNIQUE INDEX ON bench_actor (k)")
+        self.actor_count = scalar("SELECT count(*) FROM bench_actor")
+
+    def load_patients(self):
+        rng = self.rng
+        self.patient_index_defs = plain_indexes("core_patient")
+        for name, _definition in self.patient_index_defs:
+            execute(f'DROP INDEX "{name}"')
+        first_day = date(1920, 1, 1)
+        days = (date(2025, 12, 31) - first_day).days + 1
+        # Unique (birth date, serial) pairs give unique numbers; serial 000 is not valid.
+        slots = rng.sample(range(days * 999), PATIENTS)
+        municipalities = [m.pk for m in self.municipalities]
+        cities = {m.pk: m.name.replace("Testkommun", "Ort") for m in self.municipalities}
+        created = timezone.now().isoformat()
+        self.patient_ids = []
+        self.personal_numbers = []
+
+        def lines():
+            homes = rng.choices(municipalities, weights=self.municipality_weights, k=PATIENTS)
+            for n, slot in enumerate(slots):
+                birth = first_day + timedelta(days=slot // 999)
+                coordination = n % 100 == 0
+                number = make_personal_number(birth, slot % 999 + 1, coordination=coordination)
+                pid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                self.patient_ids.append(pid)
+                self.personal_numbers.append(number)
+                home = homes[n]
+                yield (f"{pid}\t{number}\t{'t' if coordination else 'f'}\t{birth.isoformat()}\t"
+                       f"{FIRST_NAMES[n % 34]}\t{LAST_NAMES[(n * 7) % 27]}\t{STREETS[n % 8]} {n % 97 + 1}\t"
+                       f"{20000 + n % 79999}\t{cities[home]}\t{'t' if n % 1000 == 7 else 'f'}\tf\t{created}\t{home}")
+
+        copy_lines("core_patient", ["id", "personal_number", "is_coordination_number", "birth_date", "first_name",
+                                    "last_name", "street_address", "postal_code", "city", "protected_identity",
+                                    "is_demo", "created_at", "home_municipality_id"], lines())
+
+    def rebuild_patient_indexes(self):
+        for _name, definition in self.patient_index_defs:
+            execute(definition)
+
+    def load_care_relations(self):
+        if not CARE_RELATIONS:
+            return
+        # Random patients at random units; some ended, most open.
+        execute("SELECT setseed(0.17)")
+        execute(
+            """
+            INSERT INTO core_carerelation (reason, valid_from, valid_until, created_at, created_by_id, patient_id, unit_id)
+            SELECT 'Vårdkontakt', f, CASE WHEN random() < 0.3 THEN f + random() * interval '90 days' END, f,
+                   a.user_id, p.id, a.unit_id
+            FROM (SELECT id, now() - random() * interval '2 years' AS f,
+                         floor(random() * %(actors)s)::int AS k
+                  FROM core_patient TABLESAMPLE BERNOULLI (%(percent)s) REPEATABLE (17)) p
+            JOIN bench_actor a ON a.k = p.k
+            LIMIT %(limit)s
+            """,
+            {"actors": self.actor_count, "percent": min(100.0, 100.0 * CARE_RELATIONS / PATIENTS * 1.05),
+             "limit": CARE_RELATIONS},
+        )
+
+    def plan_audit(self):
+        """How many audit rows each patient gets: ~70 % have some, ~1 % of those hundreds."""
+        rng = self.rng
+        audited = rng.sample(range(PATIENTS), int(PATIENTS * AUDITED_SHARE))
+        heavy_count = max(1, int(len(audited) * HEAVY_SHARE))
+        counts = {}
+        for n in audited[:heavy_count]:
+            counts[n] = rng.randint(*HEAVY_RANGE)
+        heavy_total = sum(counts.values())
+        typical = audited[heavy_count:]
+        mean = max(1.0, (AUDIT_ROWS - heavy_total) / max(1, len(typical)))
+        for n in typical:
+            counts[n] = 1 + int(rng.expovariate(1 / max(mean - 1, 0.01)))
+        # Trim or top up typical patients until the total is exact.
+        difference = AUDIT_ROWS - sum(counts.values())
+        attempts = 100 * abs(difference) + 1000
+        while difference and attempts:
+            attempts -= 1
+            n = typical[rng.randrange(len(typical))]
+            if difference > 0:
+                counts[n] += 1
+                difference -= 1
+            elif counts[n] > 1:
+                counts[n] -= 1
+                difference += 1
+        self.audit_counts = counts
+        self.heavy = audited[:heavy_count]
+        execute("CREATE UNLOGGED TABLE bench_audit_plan (patient_id uuid, n int)")
+        copy_lines("bench_audit_plan", ["patient_id", "n"],
+                   (f"{self.patient_ids[n]}\t{c}" for n, c in counts.items()))
+
+    def stage_audit(self):
+        self.audit_indexes = plain_indexes("core_auditevent")
+        for name, _definition in self.audit_indexes:
+            execute(f'DROP INDEX "{name}"')
+        execute("SELECT setseed(0.42)")
+        execute(
+            """
+            CREATE UNLOGGED TABLE bench_audit_stage AS
+            SELECT p.patient_id, now() - random() * interval '%s years' AS at, random() AS r,
+                   floor(random() * %s)::int AS k
+            FROM bench_audit_plan p CROSS JOIN LATERAL generate_series(1, p.n)
+            """
+            % (AUDIT_YEARS, self.actor_count)
+        )
+
+    def insert_audit(self):
+        # The real log is appended in time order, so a patient's rows lie scattered over the table:
+        # insert in time order to get the same physical layout.
+        with raw().cursor() as cursor:
+            cursor.execute("SET work_mem = '1GB'")
+            cursor.execute(
+                """
+                INSERT INTO core_auditevent (at, kind, action, username, user_display, unit_name,
+                    organisation_name, object_type, object_id, changes, basis, reason, endpoint,
+                    user_id, patient_id, unit_id)
+                SELECT s.at,
+                       CASE WHEN s.r < 0.15 THEN 'write' ELSE 'read' END,
+                       CASE WHEN s.r < 0.10 THEN 'discharge.case.update'
+                            WHEN s.r < 0.15 THEN 'core.carerelation.create'
+                            WHEN s.r < 0.35 THEN 'patient.search'
+                            ELSE 'patient.read' END,
+                       a.username, a.user_display, a.unit_name, a.organisation_name,
+                       CASE WHEN s.r < 0.10 THEN 'discharge.dischargecase'
+                            WHEN s.r < 0.15 THEN 'core.carerelation' ELSE 'core.patient' END,
+                       CASE WHEN s.r < 0.15 THEN (1000000 + floor(s.r * 1e7))::text ELSE s.patient_id::text END,
+                       CASE WHEN s.r < 0.10 THEN '{"status": ["open", "ready"]}'::jsonb ELSE '{}'::jsonb END,
+                       CASE WHEN s.r < 0.15 THEN '' WHEN s.r < 0.35 THEN 'search'
+                            WHEN s.r < 0.355 THEN 'emergency' ELSE 'relation' END,
+                       CASE WHEN s.r < 0.35 THEN '' WHEN s.r < 0.355 THEN 'Akut omhändertagande, patienten medvetslös'
+                            ELSE 'Vårdrelation' END,
+                       CASE WHEN s.r < 0.10 THEN 'discharge:case_detail' WHEN s.r < 0.15 THEN 'core:patient_detail'
+                            WHEN s.r < 0.35 THEN 'core:patient_search' ELSE 'core:patient_detail' END,
+                       a.user_id, s.patient_id, a.unit_id
+                FROM bench_audit_stage s JOIN bench_actor a ON a.k = s.k
+                ORDER BY s.at
+                """
+            )
+            cursor.execute("RESET work_mem")
+
+    def drop_staging(self):
+        execute("DROP TABLE bench_audit_stage")
+        execute("DROP TABLE bench_audit_plan")
+
+    def vacuum_analyze(self):
+        # VACUUM as well as ANALYZE: sets hint bits and the visibility map once, as autovacuum would
+        # have long since done on a live system, instead of during the measurements.
+        for table in ["core_organisation", "core_unit", "core_user", "core_membership", "core_patient",
+                      "core_carerelation", "core_auditevent"]:
+            execute(f"VACUUM (ANALYZE) {table}")
+
+
+# --- Measure -------------------------------------------------------------------------------------
+
+def summary(samples_ms):
+    ordered = sorted(samples_ms)
+
+    def pct(p):
+        # Nearest-rank percentile.
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+    return {
+        "n": len(ordered), "p50_ms": round(pct(50), 3), "p95_ms": round(pct(95), 3),
+        "p99_ms": round(pct(99), 3), "max_ms": round(ordered[-1], 3), "mean_ms": round(statistics.fmean(ordered), 3),
+    }
+
+
+def timed(function, *args):
+    started = time.perf_counter_ns()
+    result = function(*args)
+    return (time.perf_counter_ns() - started) / 1e6, result
+
+
+def bench_actor(loader):
+    ward = next(u for u in loader.units if u.kind == Unit.Kind.WARD)
+    user = User.objects.create(username="bench-clinician", first_name="Bench", last_name="Sjuksköterska",
+                               password="!bench", hsa_id="SE2321000032-BENCH")
+    membership = Membership.objects.create(user=user, unit=ward, profession=Profession.NURSE, roles=["clinical"])
+    # As core.middleware loads it for a request.
+    membership = Membership.objects.select_related("unit", "unit__organisation", "user").get(pk=membership.pk)
+    return Actor.for_membership(membership)
+
+
+def measure(loader):
+    rng = random.Random(SEED + 1)
+    actor = bench_actor(loader)
+    results = {}
+
+    # 1. Search by personnummer, as typed (YYYYMMDD-NNNN).
+    sample = rng.sample(range(PATIENTS), 2 * (SEARCHES + WARMUP))
+    picks = [loader.personal_numbers[n] for n in sample[:SEARCHES + WARMUP]]
+    bare_picks = [loader.personal_numbers[n] for n in sample[SEARCHES + WARMUP:]]
+    texts = [format_personal_number(number) for number in picks]
+    audit_before = AuditEvent.objects.filter(action="patient.search", username=actor.user.username).count()
+    with CaptureQueriesContext(connection) as captured:
+        hits = search_patients(actor, texts[0], endpoint="core:patient_search")
+    assert len(hits) == 1 and hits[0].patient.personal_number == picks[0]
+    search_sql = [q["sql"] for q in captured.captured_queries]
+    for text in texts[1:WARMUP]:
+        search_patients(actor, text, endpoint="core:patient_search")
+    samples = []
+    for text in texts[WARMUP:]:
+        ms, hits = timed(lambda t: search_patients(actor, t, endpoint="core:patient_search"), text)
+        assert len(hits) == 1
+        samples.append(ms)
+    written = AuditEvent.objects.filter(action="patient.search", username=actor.user.username).count() - audit_before
+    results["search_patients"] = summary(samples) | {"queries_per_call": len(search_sql),
+                                                      "audit_rows_written": written}
+
+    samples = []
+    for number in bare_picks[:WARMUP]:
+        Patient.objects.filter(personal_number=number).first()
+    for number in bare_picks[WARMUP:]:
+        ms, patient = timed(lambda n: Patient.objects.filter(personal_number=n).first(), number)
+        assert patient is not None
+        samples.append(ms)
+    results["bare_lookup"] = summary(samples)
+
+    # 2. Audit extract for a one-year range.
+    audited = list(loader.audit_counts)
+    today = timezone.localdate()
+
+    def extract_runs(indices, label):
+        patients = Patient.objects.in_bulk([loader.patient_ids[n] for n in indices])
+        runs = []
+        for n in indices:
+            date_to = today - timedelta(days=rng.randrange(0, 365))
+            runs.append((patients[uuid.UUID(loader.patient_ids[n])], date_to - timedelta(days=364), date_to))
+        for patient, date_from, date_to in runs[:WARMUP]:
+            list(access_log_extract(patient, date_from, date_to))
+        samples, rows, slowest = [], [], None
+        for patient, date_from, date_to in runs[WARMUP:]:
+            ms, events = timed(lambda *a: list(access_log_extract(*a)), patient, date_from, date_to)
+            samples.append(ms)
+            rows.append(len(events))
+            if slowest is None or ms > slowest[0]:
+                slowest = (ms, patient, date_from, date_to)
+        results[label] = summary(samples) | {
+            "rows_p50": sorted(rows)[len(rows) // 2], "rows_max": max(rows), "rows_mean": round(statistics.fmean(rows), 1)}
+        return slowest
+
+    slowest = extract_runs(rng.sample(audited, EXTRACTS + WARMUP), "access_log_extract")
+    heavy = rng.sample(loader.heavy, min(len(loader.heavy), HEAVY_EXTRACTS + WARMUP))
+    slowest_heavy = None
+    if len(heavy) > WARMUP:
+        slowest_heavy = extract_runs(heavy, "access_log_extract_heavy")
+
+    # Plans, for the record: the search's patient lookup and the slowest extracts.
+    plans = {}
+    qs = Patient.objects.select_related("home_municipality").filter(personal_number=picks[-1])[:1]
+    plans["search_patient_lookup"] = qs.explain(analyze=True, buffers=True)
+    for label, slow in (("extract_slowest", slowest), ("extract_heavy_slowest", slowest_heavy)):
+        if slow:
+            ms, patient, date_from, date_to = slow
+            plans[label] = f"-- measured {ms:.1f} ms\n" + access_log_extract(patient, date_from, date_to).explain(
+                analyze=True, buffers=True)
+    return results, plans, search_sql
+
+
+def machine():
+    facts = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+             "django": django.get_version(), "postgresql": scalar("SHOW server_version")}
+    try:
+        with open("/proc/meminfo") as handle:
+            facts["memory_gb"] = round(int(handle.readline().split()[1]) / 1024 / 1024, 1)
+        with open("/proc/cpuinfo") as handle:
+            facts["cpu_model"] = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
+    except OSError:
+        pass
+    for setting in ("shared_buffers", "work_mem", "maintenance_work_mem", "max_wal_size", "fsync", "synchronous_commit"):
+        facts[f"pg_{setting}"] = scalar(f"SHOW {setting}")
+    return facts
+
+
+def sizes():
+    with raw().cursor() as cursor:
+        cursor.execute("""
+            SELECT c.relname, pg_size_pretty(pg_total_relation_size(c.oid)), c.reltuples::bigint
+            FROM pg_class c WHERE c.relname IN ('core_patient', 'core_auditevent', 'core_carerelation')
+            ORDER BY c.relname""")
+        return {name: {"total_size": size, "rows_estimate": rows} for name, size, rows in cursor.fetchall()}
+
+
+def main():
+    if connection.vendor != "postgresql":
+        sys.exit("core_bench: needs PostgreSQL (set DATABASE_URL); see bench/README.md.")
+    started = datetime.now()
+    loader = Loader()
+    loader.load()
+    log()
+    log("Measuring …")
+    results, plans, search_sql = measure(loader)
+    table_sizes = sizes()
+
+    log()
+    log(f"{'measurement':<28} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'max ms':>9}  notes")
+    for label, r in results.items():
+        notes = ""
+        if "rows_mean" in r:
+            notes = f"rows/extract p50 {r['rows_p50']}, mean {r['rows_mean']}, max {r['rows_max']}"
+        if "queries_per_call" in r:
+            notes = f"{r['queries_per_call']} queries/call, {r['audit_rows_written']} audit rows written"
+        log(f"{label:<28} {r['n']:>5} {r['p50_ms']:>9.2f} {r['p95_ms']:>9.2f} {r['p99_ms']:>9.2f} {r['max_ms']:>9.2f}  {notes}")
+    verdict = {label: results[label]["p95_ms"] < TARGET_MS for label in ("search_patients", "access_log_extract")}
+    log()
+    for label, ok in verdict.items():
+        log(f"{label}: p95 {results[label]['p95_ms']:.2f} ms {'<' if ok else '>='} target {TARGET_MS:g} ms"
+            f" -> {'OK' if ok else 'MISSED'}")
+    for label, plan in plans.items():
+        log(f"\n--- EXPLAIN ANALYZE: {label}\n{plan}")
+
+    out_dir = BASE_DIR / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"core-{started:%Y%m%d-%H%M%S}.json"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BASE_DIR, capture_output=True,
+                                text=True, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    path.write_text(json.dumps({
+        "benchmark": "core", "started": started.isoformat(timespec="seconds"), "commit": commit,
+        "parameters": {"patients": PATIENTS, "audit_rows": AUDIT_ROWS, "municipalities": MUNICIPALITIES,
+                       "care_relations": CARE_RELATIONS, "searches": SEARCHES, "extracts": EXTRACTS,
+                       "heavy_extracts": HEAVY_EXTRACTS, "warmup": WARMUP, "seed": SEED, "target_ms": TARGET_MS,
+                       "audited_share": AUDITED_SHARE, "heavy_share": HEAVY_SHARE, "heavy_range": HEAVY_RANGE,
+                       "audit_years": AUDIT_YEARS},
+        "machine": machine(), "load_seconds": loader.steps.timings, "tables": table_sizes,
+        "results": results, "within_target": verdict, "search_sql": search_sql, "plans": plans,
+    }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    log(f"\nWrote {path.relative_to(BASE_DIR)}")
+    return 0 if all(verdict.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
