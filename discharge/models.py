@@ -194,3 +194,30 @@ class AgreementDailyAmount(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agreement", "year"], name="one_amount_per_year")]
         ordering = ["year"]
+
+
+class InvoiceDispute(models.Model):
+    """A municipality's objection to one case's line in a month's invoice basis, and the region's
+    answer. Accepting credits the amount the line adds to the month's invoice."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Bestriden, väntar på svar")
+        ACCEPTED = "accepted", _("Godtagen – krediteras")
+        REJECTED = "rejected", _("Avslagen")
+
+    case = models.ForeignKey(DischargeCase, on_delete=models.PROTECT, related_name="disputes")
+    month = models.DateField(_("månad"), help_text=_("Första dagen i fakturamånaden."))
+    municipality = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    disputed_sek = models.PositiveIntegerField(_("bestritt belopp (kr)"))
+    reason = models.TextField(_("skäl"), max_length=2000)
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answer = models.TextField(_("svar"), max_length=2000, blank=True)
+    answered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    credited_sek = models.PositiveIntegerField(_("krediterat (kr)"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "month"], name="one_dispute_per_case_month")]
+        ordering = ["-raised_at"]

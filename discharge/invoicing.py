@@ -1,0 +1,206 @@
+"""The invoice basis from the cases in the database: which agreement applies, the facts the engine
+needs, the month's calculation per municipality, and the disputes on its lines.
+
+The numbers come from `discharge.rules.liability.calculate_month`, the same function the
+`liability` command runs on files.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from django.db.models import Q
+
+from core.errors import NotPermitted
+from core.models import Organisation, Role
+from discharge.models import Agreement, DischargeCase, InvoiceDispute
+from discharge.rules.liability import (
+    LAW_FALLBACK, STOCKHOLM, CareTypeTerms, CaseFacts, LiabilityError, Month, Terms, calculate_month,
+)
+
+CASE_FIELDS = [
+    "id", "municipality_id", "municipality__code", "care_type", "admitted_at", "admission_notice_sent_at",
+    "ready_notice_sent_at", "discharged_at", "closed_at", "status", "care_contact_appointed_at", "patient_objected",
+]
+
+
+# --- Agreements -------------------------------------------------------------------------------------
+
+def terms_from(agreement):
+    """The engine's Terms for an agreement in the database (None: the law's fallback)."""
+    if agreement is None:
+        return LAW_FALLBACK
+    return Terms(
+        name=agreement.name, model=agreement.model, day_break=agreement.day_break,
+        count_discharge_day=agreement.count_discharge_day,
+        admission_notice_max_hours=agreement.admission_notice_max_hours,
+        care_types={rule.care_type: CareTypeTerms(rule.free_days, rule.average_limit_days, rule.long_stay_days)
+                    for rule in agreement.care_type_rules.all()},
+        daily_amounts={amount.year: amount.amount_sek for amount in agreement.daily_amounts.all()},
+    )
+
+
+def agreements_in_force(region, month):
+    """The region's agreements valid on some day of the month."""
+    return list(
+        Agreement.objects.filter(region=region, valid_from__lte=month.last_day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=month.first_day))
+        .prefetch_related("care_type_rules", "daily_amounts", "municipalities")
+        .order_by("-valid_from", "-pk")
+    )
+
+
+def agreement_for(municipality, agreements):
+    """The agreement that names the municipality, else the region-wide one for its county, else
+    None (the law's fallback). The latest start wins when two overlap."""
+    named = [a for a in agreements if any(m.pk == municipality.pk for m in a.municipalities.all())]
+    if named:
+        return named[0]
+    wide = [a for a in agreements if not a.municipalities.all() and municipality.county_code == a.region.county_code]
+    return wide[0] if wide else None
+
+
+# --- Facts from cases -------------------------------------------------------------------------------
+
+def local_midnight(day):
+    return datetime.combine(day, time(0, 0), tzinfo=STOCKHOLM)
+
+
+def cases_touching(month, *, region=None, municipality=None):
+    """Every case that may belong in the month's basis (a superset the engine narrows): admitted
+    before the month ends and not closed before it began."""
+    start, end = local_midnight(month.first_day), local_midnight(month.next().first_day)
+    cases = DischargeCase.objects.filter(admitted_at__lt=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+    if region is not None:
+        cases = cases.filter(ward__organisation=region)
+    if municipality is not None:
+        cases = cases.filter(municipality=municipality)
+    return cases
+
+
+def case_facts(row):
+    """CaseFacts from a `CASE_FIELDS` values row. A cancelled case (avbrott) ends its stay for the
+    liability at the cancellation: nobody pays for days after the process stopped."""
+    ended = row["discharged_at"]
+    if ended is None and row["status"] == DischargeCase.Status.CANCELLED:
+        ended = row["closed_at"]
+    return CaseFacts(
+        case_id=str(row["id"]), municipality_code=row["municipality__code"], care_type=row["care_type"],
+        admitted_at=row["admitted_at"], admission_notice_sent_at=row["admission_notice_sent_at"],
+        ready_notice_sent_at=row["ready_notice_sent_at"], discharged_at=ended,
+        care_contact_appointed=row["care_contact_appointed_at"] is not None, patient_objected=row["patient_objected"],
+    )
+
+
+# --- The basis --------------------------------------------------------------------------------------
+
+@dataclass
+class MunicipalityBasis:
+    municipality: Organisation
+    agreement: Agreement | None
+    terms: Terms
+    result: object  # MonthResult
+    facts: dict = field(default_factory=dict)  # case id -> CaseFacts
+    disputes: dict = field(default_factory=dict)  # case id -> InvoiceDispute
+    error: str = ""  # the agreement cannot price the month (a missing year): shown, not guessed
+
+    @property
+    def invoiced_sek(self):
+        return sum(s.amount_sek for s in self.result.summaries) if self.result else 0
+
+    @property
+    def liable_days(self):
+        return sum(s.liable_days for s in self.result.summaries) if self.result else 0
+
+    @property
+    def disputed_sek(self):
+        return sum(d.disputed_sek for d in self.disputes.values())
+
+    @property
+    def credited_sek(self):
+        return sum(d.credited_sek for d in self.disputes.values() if d.status == InvoiceDispute.Status.ACCEPTED)
+
+    @property
+    def final_sek(self):
+        return self.invoiced_sek - self.credited_sek
+
+    @property
+    def open_disputes(self):
+        return sum(1 for d in self.disputes.values() if d.status == InvoiceDispute.Status.OPEN)
+
+    def row(self, case_id):
+        return next((r for r in self.result.cases if r.case_id == case_id), None) if self.result else None
+
+    def line_amount(self, case_id):
+        """What the case adds to the month's invoice: its own amount, or in the average model the
+        difference the case makes to its municipality's and care type's average."""
+        row = self.row(case_id)
+        if row is None:
+            return 0
+        if row.rule != "average":
+            return row.amount_sek
+        others = [f for key, f in self.facts.items() if key != case_id]
+        without = calculate_month(others, self.terms, self.result.month)
+        before = sum(s.amount_sek for s in self.result.summaries if s.care_type == row.care_type)
+        after = sum(s.amount_sek for s in without.summaries if s.care_type == row.care_type)
+        return max(0, before - after)
+
+
+def month_basis(region, month, *, municipality=None):
+    """The month's basis per municipality for a region's wards (one municipality when given)."""
+    agreements = agreements_in_force(region, month)
+    by_municipality = {}
+    for row in cases_touching(month, region=region, municipality=municipality).values(*CASE_FIELDS).iterator(
+            chunk_size=5000):
+        by_municipality.setdefault(row["municipality_id"], []).append(case_facts(row))
+    municipalities = Organisation.objects.in_bulk(list(by_municipality))
+    disputes = {}
+    for dispute in InvoiceDispute.objects.filter(month=month.first_day, case__ward__organisation=region):
+        disputes.setdefault(dispute.municipality_id, {})[str(dispute.case_id)] = dispute
+    bases = []
+    for municipality_id, facts in by_municipality.items():
+        organisation = municipalities[municipality_id]
+        agreement = agreement_for(organisation, agreements)
+        basis = MunicipalityBasis(municipality=organisation, agreement=agreement, terms=terms_from(agreement),
+                                  result=None, facts={f.case_id: f for f in facts},
+                                  disputes=disputes.get(municipality_id, {}))
+        try:
+            basis.result = calculate_month(facts, basis.terms, month)
+        except LiabilityError as error:
+            basis.error = str(error)
+        if basis.error or basis.result.cases:
+            bases.append(basis)
+    bases.sort(key=lambda b: b.municipality.code)
+    return bases
+
+
+# --- Who sees which basis ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BasisScope:
+    region: Organisation
+    municipality: Organisation | None  # None: every municipality the region invoices
+
+    @property
+    def is_region(self):
+        return self.municipality is None
+
+
+def basis_scope(actor):
+    """Finance staff of a region see its whole basis; finance staff of a municipality see their
+    municipality's lines from the region of their county. Anyone else: NotPermitted."""
+    if not actor.membership or not actor.has_role(Role.FINANCE):
+        raise NotPermitted("Fakturaunderlaget visas för den som har ekonomibehörighet.")
+    organisation = actor.unit.organisation
+    if organisation.kind == Organisation.Kind.REGION:
+        return BasisScope(region=organisation, municipality=None)
+    if organisation.kind == Organisation.Kind.MUNICIPALITY:
+        region = Organisation.objects.filter(kind=Organisation.Kind.REGION, county_code=organisation.county_code).first()
+        if region:
+            return BasisScope(region=region, municipality=organisation)
+    raise NotPermitted("Din enhet hör inte till en region eller kommun.")
+
+
+def previous_month(today):
+    month = Month(today.year, today.month)
+    return Month(month.year - (month.month == 1), 12 if month.month == 1 else month.month - 1)
+
