@@ -299,6 +299,7 @@ class AuditEvent(models.Model):
         OWN = "own", _("Egen uppgift")
         SEARCH = "search", _("Sökning")
         ADMIN = "admin", _("Administration")
+        INVOICE = "invoice", _("Fakturering")
         NONE = "", _("–")
 
     id = models.BigAutoField(primary_key=True)

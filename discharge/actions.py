@@ -10,7 +10,10 @@ from django.utils import timezone
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Organisation, Role, Unit
-from discharge.models import CaseEvent, CaseParty, DischargeCase, ReadReceipt
+from discharge.models import (
+    Agreement, AgreementCareTypeRule, AgreementDailyAmount, CaseEvent, CaseParty, DischargeCase, InvoiceDispute,
+    ReadReceipt,
+)
 from discharge.rules.timeline import Event, case_state
 
 Kind = CaseEvent.Kind
@@ -354,3 +357,119 @@ def mark_read(actor, event):
             record_write(actor, "discharge.read_receipt", receipt, patient=event.case.patient,
                          changes={"event": [None, event.pk]})
     return receipt
+
+
+# --- Agreements ------------------------------------------------------------------------------
+
+AGREEMENT_FIELDS = ["name", "is_example", "model", "day_break", "count_discharge_day", "admission_notice_max_hours",
+                    "planning_invitation_days", "valid_from", "valid_until"]
+
+
+def _require_region_finance(actor, region):
+    if actor.is_system_admin:
+        return
+    if not (actor.has_role(Role.FINANCE) and actor.unit and actor.unit.organisation_id == region.pk):
+        raise NotPermitted("Avtal ändras av regionens ekonomiansvariga.")
+
+
+def _agreement_snapshot(agreement):
+    values = snapshot(agreement, AGREEMENT_FIELDS)
+    values["municipalities"] = sorted(m.code for m in agreement.municipalities.all())
+    for rule in agreement.care_type_rules.all():
+        values[f"{rule.care_type}"] = {"free_days": rule.free_days, "long_stay_days": rule.long_stay_days,
+                                       "average_limit_days": str(rule.average_limit_days)
+                                       if rule.average_limit_days is not None else None}
+    values["daily_amount_sek"] = {str(a.year): a.amount_sek for a in agreement.daily_amounts.all()}
+    return values
+
+
+def _check_agreement(values, care_types, amounts):
+    errors = {}
+    if values.get("valid_until") and values["valid_until"] < values["valid_from"]:
+        errors["valid_until"] = ["Slutdatum kan inte ligga före startdatum."]
+    if values["model"] == Agreement.Model.AVERAGE:
+        for care_type, rule in care_types.items():
+            if rule.get("average_limit_days") is None:
+                errors[f"{care_type}_average_limit_days"] = ["Genomsnittsmodellen behöver en gräns i dagar."]
+    if not amounts:
+        errors["daily_amounts"] = ["Ange belopp per dygn för minst ett år."]
+    if errors:
+        raise ActionError.many(errors)
+
+
+@transaction.atomic
+def save_agreement(actor, agreement, *, region, values, municipalities, care_types, amounts):
+    """Create (agreement=None) or change an agreement. The audit log keeps every version's values,
+    which is the agreement's history; invoices already calculated are recalculated from it."""
+    _require_region_finance(actor, region)
+    _check_agreement(values, care_types, amounts)
+    creating = agreement is None
+    if creating:
+        agreement = Agreement(region=region)
+        before = {}
+    else:
+        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk, region=region)
+        before = _agreement_snapshot(agreement)
+    for name, value in values.items():
+        setattr(agreement, name, value)
+    agreement.save()
+    agreement.municipalities.set(municipalities)
+    agreement.care_type_rules.all().delete()
+    for care_type, rule in care_types.items():
+        AgreementCareTypeRule.objects.create(agreement=agreement, care_type=care_type, **rule)
+    agreement.daily_amounts.all().delete()
+    for year, amount in sorted(amounts.items()):
+        AgreementDailyAmount.objects.create(agreement=agreement, year=year, amount_sek=amount)
+    agreement = Agreement.objects.prefetch_related("municipalities", "care_type_rules", "daily_amounts").get(
+        pk=agreement.pk)
+    changes = diff(before, _agreement_snapshot(agreement))
+    record_write(actor, "discharge.agreement.create" if creating else "discharge.agreement.update", agreement,
+                 changes=changes)
+    return agreement
+
+
+# --- Disputes --------------------------------------------------------------------------------
+
+def _require_finance_of(actor, organisation, message):
+    if not (actor.has_role(Role.FINANCE) and actor.unit and actor.unit.organisation_id == organisation.pk):
+        raise NotPermitted(message)
+
+
+@transaction.atomic
+def dispute_line(actor, case, *, month, reason, line_amount):
+    """A municipality disputes what one case adds to a month's invoice. `line_amount` is that
+    amount as the basis shows it now (see invoicing.MunicipalityBasis.line_amount)."""
+    _require_finance_of(actor, case.municipality, "Bara kommunens ekonomiansvariga kan bestrida en rad.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionError("Skriv varför raden bestrids.", field="reason")
+    if line_amount <= 0:
+        raise ActionError("Raden ger inget belopp att bestrida.")
+    if InvoiceDispute.objects.filter(case=case, month=month.first_day).exists():
+        raise ActionError("Raden är redan bestriden för den här månaden.")
+    dispute = InvoiceDispute.objects.create(case=case, month=month.first_day, municipality=case.municipality,
+                                            disputed_sek=line_amount, reason=reason, raised_by=actor.user)
+    record_write(actor, "discharge.dispute.create", dispute, patient=case.patient,
+                 changes={"month": [None, str(month)], "disputed_sek": [None, line_amount], "reason": [None, reason]})
+    return dispute
+
+
+@transaction.atomic
+def answer_dispute(actor, dispute, *, accept, answer):
+    """The region answers: accepting credits the disputed amount; rejecting needs a reason."""
+    dispute = InvoiceDispute.objects.select_for_update().select_related("case__ward__organisation", "case__patient").get(
+        pk=dispute.pk)
+    _require_finance_of(actor, dispute.case.ward.organisation, "Bara regionens ekonomiansvariga kan besvara en bestridan.")
+    if dispute.status != InvoiceDispute.Status.OPEN:
+        raise ActionError("Bestridan är redan besvarad.")
+    answer = (answer or "").strip()
+    if not accept and not answer:
+        raise ActionError("Skriv varför bestridan avslås.", field="answer")
+    before = snapshot(dispute, ["status", "answer", "credited_sek"])
+    dispute.status = InvoiceDispute.Status.ACCEPTED if accept else InvoiceDispute.Status.REJECTED
+    dispute.credited_sek = dispute.disputed_sek if accept else 0
+    dispute.answer, dispute.answered_by, dispute.answered_at = answer, actor.user, timezone.now()
+    dispute.save()
+    record_write(actor, "discharge.dispute.answer", dispute, patient=dispute.case.patient,
+                 changes=diff(before, snapshot(dispute, ["status", "answer", "credited_sek"])))
+    return dispute

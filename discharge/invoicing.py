@@ -7,6 +7,7 @@ The numbers come from `discharge.rules.liability.calculate_month`, the same func
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from decimal import Decimal
 
 from django.db.models import Q
 
@@ -204,3 +205,27 @@ def previous_month(today):
     month = Month(today.year, today.month)
     return Month(month.year - (month.month == 1), 12 if month.month == 1 else month.month - 1)
 
+
+
+# --- Presets for a new agreement -------------------------------------------------------------------
+
+PRESETS = {
+    "law": {
+        "label": "Lagens utfallsregel (individmodell, dygnsbryt 00:00, 3 resp. 30 fria dagar)",
+        "values": {"name": "Lagens utfallsregel", "model": "individual", "day_break": time(0, 0),
+                   "count_discharge_day": False, "admission_notice_max_hours": None, "planning_invitation_days": None},
+        "care_types": {"somatic": {"free_days": 3, "average_limit_days": None, "long_stay_days": None},
+                       "psychiatric": {"free_days": 30, "average_limit_days": None, "long_stay_days": None}},
+        # Socialstyrelsen's amounts as far as they have been checked; add each new year's figure.
+        "amounts": dict(LAW_FALLBACK.daily_amounts),
+    },
+    "skane_example": {
+        "label": "Exempel i Skånes stil (genomsnittsmodell, dygnsbryt 12:00, gräns 2,8 dagar, långliggare över 30)",
+        "values": {"name": "Exempel: genomsnittsmodell med dygnsbryt 12", "model": "average", "day_break": time(12, 0),
+                   "count_discharge_day": False, "admission_notice_max_hours": 24, "planning_invitation_days": 3,
+                   "is_example": True},
+        "care_types": {"somatic": {"free_days": 3, "average_limit_days": Decimal("2.8"), "long_stay_days": 30},
+                       "psychiatric": {"free_days": 30, "average_limit_days": Decimal("5"), "long_stay_days": None}},
+        "amounts": {2022: 9300, 2023: 9300},
+    },
+}

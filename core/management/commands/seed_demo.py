@@ -71,6 +71,7 @@ STAFF = [
     ("sekreterare", "Ebba", "Lindqvist", Profession.SECRETARY, ["forum_secretary"], ["SE2321000032-9001"]),
     ("koordinator", "Hugo", "Persson", Profession.COORDINATOR, ["coordinator"], ["SE2321000032-1101"]),
     ("analytiker", "Astrid", "Gustafsson", Profession.ANALYST, ["finance"], ["SE2321000032-9001"]),
+    ("kommunekonom", "Eva", "Karlsson", Profession.COORDINATOR, ["finance"], ["SE2120001280-0002"]),
     ("enhetschef", "Göran", "Hansson", Profession.NURSE, ["clinical", "unit_admin"], ["SE2321000032-1101"]),
     ("admin", "Nils", "Larsson", Profession.COORDINATOR, ["system_admin", "protected_identity"], ["SE2321000032-9001"]),
     ("skyddad", "Birgitta", "Jansson", Profession.NURSE, ["clinical", "protected_identity"], ["SE2321000032-1101"]),

@@ -6,7 +6,7 @@ set of cases still open today. Idempotent: does nothing when demo cases exist.
 """
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,7 +15,8 @@ from django.utils import timezone
 from core.actor import Actor
 from core.models import Membership, Organisation, Patient, Unit, User
 from discharge import actions
-from discharge.models import DischargeCase
+from discharge.invoicing import PRESETS
+from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount, DischargeCase
 
 DEMO_ROBOT = "demo-utskrivning"
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--open", type=int, default=30)
 
     def handle(self, *args, cases, open, **options):
+        self.load_example_agreement()
         if DischargeCase.objects.exists():
             self.stdout.write("Demo discharge cases already loaded.")
             return
@@ -47,6 +49,20 @@ class Command(BaseCommand):
             admitted = now - timedelta(hours=self.rng.uniform(2, 24 * 40))
             self.one_case(patients[(cases + index) % len(patients)], wards, primary, admitted, finish=False)
         self.stdout.write(self.style.SUCCESS(f"Demo discharge cases: {DischargeCase.objects.count()}."))
+
+    def load_example_agreement(self):
+        """The Skåne-style averaging example, labelled as an example, covering the demo years."""
+        region = Organisation.objects.filter(kind=Organisation.Kind.REGION, county_code="12").first()
+        preset = PRESETS["skane_example"]
+        if region is None or Agreement.objects.filter(region=region, name=preset["values"]["name"]).exists():
+            return
+        this_year = timezone.localdate().year
+        amounts = {**preset["amounts"], **{year: 9300 for year in range(this_year - 1, this_year + 1)}}
+        agreement = Agreement.objects.create(region=region, valid_from=date(this_year - 1, 1, 1), **preset["values"])
+        for care_type, rule in preset["care_types"].items():
+            AgreementCareTypeRule.objects.create(agreement=agreement, care_type=care_type, **rule)
+        for year, amount in amounts.items():
+            AgreementDailyAmount.objects.create(agreement=agreement, year=year, amount_sek=amount)
 
     def robot_actors(self):
         """A demo account with a membership in every unit that takes part, to send the messages."""
