@@ -214,3 +214,46 @@ def test_a_new_agreement_starts_from_the_law_preset(client, setup):
 
 def test_timezone_is_stockholm():
     assert timezone.get_current_timezone_name() == "Europe/Stockholm"
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+def api_key(actor):
+    from core.tests.factories import make_api_token
+    return {"HTTP_AUTHORIZATION": f"Bearer {make_api_token(actor.membership)[1]}"}
+
+
+def test_the_api_gives_the_same_basis_as_the_page(client, setup):
+    answer = client.get("/api/v1/discharge/liability?month=2026-10", **api_key(setup["finance"])).json()
+    (municipality,) = answer["municipalities"]
+    assert municipality["invoiced_sek"] == 9300
+    assert municipality["summaries"][0]["liable_days"] == "1"
+    assert client.get("/api/v1/discharge/liability?month=2026-13", **api_key(setup["finance"])).status_code == 422
+    assert client.get("/api/v1/discharge/liability?month=2026-10",
+                      **api_key(setup["parties"]["ward"])).status_code == 403
+    other = client.get("/api/v1/discharge/liability?month=2026-10&municipality=1280",
+                       **api_key(setup["municipal_finance"]))
+    assert other.status_code == 404
+
+
+def test_the_api_calculates_an_uploaded_events_file(client, setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    events = ("case_id,municipality_code,care_type,admitted_at,admission_notice_sent_at,ready_notice_sent_at,"
+              "discharged_at,care_contact_appointed,patient_objected\n"
+              "A,1280,somatic,2023-03-01 08:00,2023-03-01 09:00,2023-03-02 10:00,2023-03-10 10:00,yes,no\n")
+    agreement = 'model = "individual"\n[daily_amount_sek]\n"2023" = 9300\n[somatic]\nfree_days = 3\n'
+    headers = api_key(setup["finance"])
+    answer = client.post("/api/v1/discharge/liability/calculate", {
+        "month": "2023-03", "events": SimpleUploadedFile("e.csv", events.encode()),
+        "agreement": SimpleUploadedFile("a.toml", agreement.encode())}, **headers)
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["cases"][0]["liable_days"] == "5"
+    bad = client.post("/api/v1/discharge/liability/calculate", {
+        "month": "2023-03", "events": SimpleUploadedFile("e.csv", events.replace("1280", "12").encode()),
+        "agreement": SimpleUploadedFile("a.toml", agreement.encode())}, **headers)
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "events" and "rad 2" in bad.json()["detail"][0]["message"]
+    wrong_type = client.post("/api/v1/discharge/liability/calculate", {
+        "month": "2023-03", "events": SimpleUploadedFile("e.exe", b"MZ"),
+        "agreement": SimpleUploadedFile("a.toml", agreement.encode())}, **headers)
+    assert wrong_type.status_code == 422
