@@ -191,6 +191,12 @@ def basis_scope(actor):
     municipality's lines from the region of their county. Anyone else: NotPermitted."""
     if not actor.membership or not actor.has_role(Role.FINANCE):
         raise NotPermitted("Fakturaunderlaget visas för den som har ekonomibehörighet.")
+    return organisation_scope(actor)
+
+
+def organisation_scope(actor):
+    """The region whose wards' cases the actor's organisation follows, narrowed to the actor's own
+    municipality when they work for one. Roles are checked by the caller."""
     organisation = actor.unit.organisation
     if organisation.kind == Organisation.Kind.REGION:
         return BasisScope(region=organisation, municipality=None)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from discharge import invoice_views, views
+from discharge import followup_views, invoice_views, views
 
 app_name = "discharge"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("<uuid:case_id>/", views.case_detail, name="case"),
     path("<uuid:case_id>/ratta/", views.correct, name="correct"),
     path("<uuid:case_id>/<slug:action>/", views.case_action, name="case_action"),
+    path("uppfoljning/", followup_views.followup_overview, name="followup"),
+    path("uppfoljning/<str:code>/", followup_views.followup_municipality, name="followup_municipality"),
 ]
