@@ -16,29 +16,20 @@ Prints the time of every load step and a table of p50/p95/max, and writes the wh
 to bench/results/core-<timestamp>.json. Exits 1 if a p95 misses the target.
 """
 
-import csv
-import json
-import math
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
-import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "samverkan.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
+from bench.common import (  # noqa: E402  (sets up Django)
+    FIRST_NAMES, LAST_NAMES, STREETS, Steps, copy_lines, drop_plain_indexes, env_int, execute, git_commit, log,
+    machine, raw, regions, scalar, summary, table_sizes, timed, write_result,
+)
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -47,13 +38,6 @@ from core.actor import Actor  # noqa: E402
 from core.models import AuditEvent, Membership, Organisation, Patient, Profession, Unit, User  # noqa: E402
 from core.queries import access_log_extract, search_patients  # noqa: E402
 from core.rules.identity import format_personal_number, make_personal_number  # noqa: E402
-
-# Query logging (DEBUG=True in development) would keep every SQL string and skew the timings.
-settings.DEBUG = False
-
-
-def env_int(name, default):
-    return int(os.environ.get(name, default))
 
 
 PATIENTS = env_int("BENCH_PATIENTS", 1_000_000)
@@ -74,97 +58,8 @@ HEAVY_SHARE = 0.01
 HEAVY_RANGE = (150, 800)
 AUDIT_YEARS = 2
 
-SHARED = Path(os.environ.get("SAMVERKAN_SHARED", BASE_DIR.parent / "shared")) / "data"
-REGIONS_FALLBACK = [
-    ("01", "Region Stockholm", "Stockholm"), ("03", "Region Uppsala", "Mellansverige"),
-    ("04", "Region Sörmland", "Mellansverige"), ("05", "Region Östergötland", "Sydöstra"),
-    ("06", "Region Jönköpings län", "Sydöstra"), ("07", "Region Kronoberg", "Södra"),
-    ("08", "Region Kalmar län", "Sydöstra"), ("09", "Region Gotland", "Stockholm"),
-    ("10", "Region Blekinge", "Södra"), ("12", "Region Skåne", "Södra"),
-    ("13", "Region Halland", "Västra"), ("14", "Västra Götalandsregionen", "Västra"),
-    ("17", "Region Värmland", "Mellansverige"), ("18", "Region Örebro län", "Mellansverige"),
-    ("19", "Region Västmanland", "Mellansverige"), ("20", "Region Dalarna", "Mellansverige"),
-    ("21", "Region Gävleborg", "Mellansverige"), ("22", "Region Västernorrland", "Norra"),
-    ("23", "Region Jämtland Härjedalen", "Norra"), ("24", "Region Västerbotten", "Norra"),
-    ("25", "Region Norrbotten", "Norra"),
-]
-FIRST_NAMES = [
-    "Anna", "Eva", "Maria", "Karin", "Kerstin", "Ingrid", "Margareta", "Birgitta", "Elisabeth", "Gunilla",
-    "Lars", "Karl", "Erik", "Per", "Nils", "Bengt", "Sven", "Göran", "Olof", "Lennart", "Ahmed", "Fatima",
-    "Mohammed", "Leila", "Jonas", "Sara", "Emma", "Linnea", "Oskar", "Hugo", "Astrid", "Ebba", "Ali", "Amina",
-]
-LAST_NAMES = [
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
-    "Gustafsson", "Pettersson", "Jönsson", "Jansson", "Hansson", "Bengtsson", "Lindberg", "Lindqvist",
-    "Håkansson", "Mårtensson", "Ohlsson", "Hassan", "Yilmaz", "Nguyen", "Holm", "Åberg", "Ek", "Sjöberg",
-]
-STREETS = ["Storgatan", "Kyrkogatan", "Skolgatan", "Järnvägsgatan", "Ringvägen", "Ekvägen", "Bokgatan", "Björkvägen"]
 ROLE_SETS = [["clinical"], ["clinical"], ["clinical", "coordinator"], ["coordinator"], ["clinical"],
              ["finance"], ["unit_admin", "clinical"]]
-
-
-def log(message=""):
-    print(message, flush=True)
-
-
-class Steps:
-    """Times each load step and prints it as it finishes."""
-
-    def __init__(self):
-        self.timings = {}
-
-    def run(self, name, function, *args):
-        started = time.perf_counter()
-        result = function(*args)
-        seconds = time.perf_counter() - started
-        self.timings[name] = round(seconds, 2)
-        log(f"  {name:<42} {seconds:8.1f} s")
-        return result
-
-
-def raw():
-    connection.ensure_connection()
-    return connection.connection
-
-
-def execute(sql, params=None):
-    with raw().cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-def scalar(sql, params=None):
-    with raw().cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
-
-
-def copy_lines(table, columns, lines, batch=20_000):
-    """Stream tab-separated text lines into a table with COPY."""
-    with raw().cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            buffer = []
-            for line in lines:
-                buffer.append(line)
-                if len(buffer) >= batch:
-                    copy.write("\n".join(buffer) + "\n")
-                    buffer.clear()
-            if buffer:
-                copy.write("\n".join(buffer) + "\n")
-
-
-def plain_indexes(table):
-    """(name, definition) of the table's indexes that back no constraint: safe to drop and rebuild."""
-    with raw().cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT i.indexname, i.indexdef FROM pg_indexes i
-            WHERE i.schemaname = 'public' AND i.tablename = %s
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
-            ORDER BY i.indexname
-            """,
-            [table],
-        )
-        return cursor.fetchall()
 
 
 # --- Load ----------------------------------------------------------------------------------------
@@ -194,19 +89,12 @@ class Loader:
             s.run(f"audit index {name}", execute, definition)
         s.run("drop staging tables", self.drop_staging)
         s.run("VACUUM ANALYZE", self.vacuum_analyze)
-        self.steps.timings["total"] = round(sum(self.steps.timings.values()), 2)
-        log(f"  {'total':<42} {self.steps.timings['total']:8.1f} s")
+        s.finish()
 
     def load_organisations(self):
-        path = SHARED / "regions.csv"
-        if path.exists():
-            with open(path, encoding="utf-8") as handle:
-                regions = [(r["county_code"], r["region"], r["healthcare_region"]) for r in csv.DictReader(handle)]
-        else:
-            regions = REGIONS_FALLBACK
         self.regions = Organisation.objects.bulk_create([
             Organisation(kind=Organisation.Kind.REGION, name=name, code=code, county_code=code, healthcare_region=hr)
-            for code, name, hr in regions
+            for code, name, hr in regions()
         ])
         municipalities = []
         for index in range(MUNICIPALITIES):
@@ -284,9 +172,7 @@ class Loader:
 
     def load_patients(self):
         rng = self.rng
-        self.patient_index_defs = plain_indexes("core_patient")
-        for name, _definition in self.patient_index_defs:
-            execute(f'DROP INDEX "{name}"')
+        self.patient_index_defs = drop_plain_indexes("core_patient")
         first_day = date(1920, 1, 1)
         days = (date(2025, 12, 31) - first_day).days + 1
         # Unique (birth date, serial) pairs give unique numbers; serial 000 is not valid.
@@ -371,9 +257,7 @@ class Loader:
                    (f"{self.patient_ids[n]}\t{c}" for n, c in counts.items()))
 
     def stage_audit(self):
-        self.audit_indexes = plain_indexes("core_auditevent")
-        for name, _definition in self.audit_indexes:
-            execute(f'DROP INDEX "{name}"')
+        self.audit_indexes = drop_plain_indexes("core_auditevent")
         execute("SELECT setseed(0.42)")
         execute(
             """
@@ -432,25 +316,6 @@ class Loader:
 
 
 # --- Measure -------------------------------------------------------------------------------------
-
-def summary(samples_ms):
-    ordered = sorted(samples_ms)
-
-    def pct(p):
-        # Nearest-rank percentile.
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-    return {
-        "n": len(ordered), "p50_ms": round(pct(50), 3), "p95_ms": round(pct(95), 3),
-        "p99_ms": round(pct(99), 3), "max_ms": round(ordered[-1], 3), "mean_ms": round(statistics.fmean(ordered), 3),
-    }
-
-
-def timed(function, *args):
-    started = time.perf_counter_ns()
-    result = function(*args)
-    return (time.perf_counter_ns() - started) / 1e6, result
-
 
 def bench_actor(loader):
     ward = next(u for u in loader.units if u.kind == Unit.Kind.WARD)
@@ -538,30 +403,6 @@ def measure(loader):
     return results, plans, search_sql
 
 
-def machine():
-    facts = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-             "django": django.get_version(), "postgresql": scalar("SHOW server_version")}
-    try:
-        with open("/proc/meminfo") as handle:
-            facts["memory_gb"] = round(int(handle.readline().split()[1]) / 1024 / 1024, 1)
-        with open("/proc/cpuinfo") as handle:
-            facts["cpu_model"] = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
-    except OSError:
-        pass
-    for setting in ("shared_buffers", "work_mem", "maintenance_work_mem", "max_wal_size", "fsync", "synchronous_commit"):
-        facts[f"pg_{setting}"] = scalar(f"SHOW {setting}")
-    return facts
-
-
-def sizes():
-    with raw().cursor() as cursor:
-        cursor.execute("""
-            SELECT c.relname, pg_size_pretty(pg_total_relation_size(c.oid)), c.reltuples::bigint
-            FROM pg_class c WHERE c.relname IN ('core_patient', 'core_auditevent', 'core_carerelation')
-            ORDER BY c.relname""")
-        return {name: {"total_size": size, "rows_estimate": rows} for name, size, rows in cursor.fetchall()}
-
-
 def main():
     if connection.vendor != "postgresql":
         sys.exit("core_bench: needs PostgreSQL (set DATABASE_URL); see bench/README.md.")
@@ -571,7 +412,7 @@ def main():
     log()
     log("Measuring …")
     results, plans, search_sql = measure(loader)
-    table_sizes = sizes()
+    sizes = table_sizes(["core_auditevent", "core_carerelation", "core_patient"])
 
     log()
     log(f"{'measurement':<28} {'n':>5} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'max ms':>9}  notes")
@@ -590,25 +431,16 @@ def main():
     for label, plan in plans.items():
         log(f"\n--- EXPLAIN ANALYZE: {label}\n{plan}")
 
-    out_dir = BASE_DIR / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"core-{started:%Y%m%d-%H%M%S}.json"
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=BASE_DIR, capture_output=True,
-                                text=True, check=False).stdout.strip()
-    except OSError:
-        commit = ""
-    path.write_text(json.dumps({
-        "benchmark": "core", "started": started.isoformat(timespec="seconds"), "commit": commit,
+    write_result("core", started, {
+        "benchmark": "core", "started": started.isoformat(timespec="seconds"), "commit": git_commit(),
         "parameters": {"patients": PATIENTS, "audit_rows": AUDIT_ROWS, "municipalities": MUNICIPALITIES,
                        "care_relations": CARE_RELATIONS, "searches": SEARCHES, "extracts": EXTRACTS,
                        "heavy_extracts": HEAVY_EXTRACTS, "warmup": WARMUP, "seed": SEED, "target_ms": TARGET_MS,
                        "audited_share": AUDITED_SHARE, "heavy_share": HEAVY_SHARE, "heavy_range": HEAVY_RANGE,
                        "audit_years": AUDIT_YEARS},
-        "machine": machine(), "load_seconds": loader.steps.timings, "tables": table_sizes,
+        "machine": machine(), "load_seconds": loader.steps.timings, "tables": sizes,
         "results": results, "within_target": verdict, "search_sql": search_sql, "plans": plans,
-    }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    log(f"\nWrote {path.relative_to(BASE_DIR)}")
+    })
     return 0 if all(verdict.values()) else 1
 
 
