@@ -10,15 +10,16 @@ and an agreement per region (some in the average model, the others individual). 
    for every municipality in the country is the sum over the regions. Run BENCH_BASIS_RUNS times;
    total seconds per run, and seconds per region.
 2. For an actor acting for the acute admissions unit of the largest hospital, a party to
-   BENCH_WARD_OPEN open cases (about 145,000 cases over the year): the first page of each worklist
+   BENCH_WARD_OPEN open cases (about 160,000 cases over the year): the first page of each worklist
    (`discharge.queries.worklist_page`), `worklist_counts`, and the two filter lists the worklist
    view builds from `cases_for` (p50/p95 over BENCH_WORKLIST_RUNS calls each).
 
 Sizes come from the environment (defaults in brackets): BENCH_CASES [1,400,000], BENCH_PATIENTS
 [cases / 1.4], BENCH_MUNICIPALITIES [290], BENCH_WARD_OPEN [3000], BENCH_EVENTS [all; "ward": only
 the measured unit's cases get timelines], BENCH_MONTH [the previous month, YYYY-MM],
-BENCH_BASIS_RUNS [3], BENCH_WORKLIST_RUNS [200], BENCH_WARMUP [20], BENCH_SEED [20260101],
-BENCH_BASIS_TARGET_S [10], BENCH_TARGET_MS [100].
+BENCH_BASIS_RUNS [3], BENCH_WORKLIST_RUNS [200; a measurement stops early after
+BENCH_MEASURE_SECONDS, 60, so a slow one is measured fewer times: see n], BENCH_WARMUP [20],
+BENCH_SEED [20260101], BENCH_BASIS_TARGET_S [10], BENCH_TARGET_MS [100].
 A quick run: BENCH_CASES=50000 scripts/run_bench.sh discharge
 
 Prints the time of every load step, the basis per region and a table of p50/p95/max, and writes the

@@ -23,7 +23,8 @@ esac
 export PG_EXTRA_OPTIONS="${PG_EXTRA_OPTIONS:--c shared_buffers=1GB -c maintenance_work_mem=1GB -c max_wal_size=8GB -c work_mem=64MB}"
 
 run_one() {
-  local bench=$1 pgdir url
+  # Not local: the EXIT trap reads pgdir after the function has returned (this runs in a subshell).
+  local bench=$1
   pgdir=$(mktemp -d /tmp/samverkan-bench-XXXXXX)
   if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then
     trap 'echo "=== Kept the cluster in $pgdir (stop it: scripts/pg_cluster.sh stop $pgdir)"' EXIT
