@@ -4,6 +4,7 @@ explanation, exports, disputes, and the region's agreements with their history."
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -60,7 +61,7 @@ def basis_overview(request):
         return redirect("discharge:basis_municipality", month=str(month), code=scope.municipality.code)
     bases = month_basis(scope.region, month)
     return render(request, "discharge/basis_overview.html", {
-        "scope": scope, "month": month, "bases": bases,
+        "scope": scope, "month": month, "bases": bases, "may_edit": _may_edit(request.actor, scope.region),
         "totals": {key: sum(getattr(b, key) for b in bases)
                    for key in ("liable_days", "invoiced_sek", "disputed_sek", "credited_sek", "final_sek")},
         "previous": Month(month.year - (month.month == 1), 12 if month.month == 1 else month.month - 1),
@@ -73,6 +74,7 @@ def basis_municipality(request, month, code):
     scope, month, basis = _municipality_basis(request, month, code)
     return render(request, "discharge/basis_municipality.html", {
         "scope": scope, "month": month, "basis": basis, "reason_texts": REASON_TEXTS,
+        "may_edit": _may_edit(request.actor, scope.region),
         "rows": [(row, basis.disputes.get(row.case_id)) for row in (basis.result.cases if basis.result else [])],
     })
 
@@ -216,6 +218,8 @@ class AgreementForm(forms.Form):
     valid_until = forms.DateField(label="Gäller till (ÅÅÅÅ-MM-DD, tomt = tills vidare)", required=False)
     municipalities = forms.ModelMultipleChoiceField(
         label="Kommuner (inga valda = alla kommuner i länet)", required=False,
+        help_text="Regionen fakturerar också kommuner i andra län vars invånare vårdas här: välj dem i listan "
+                  "under länets egna, annars gäller lagens utfallsregel för dem.",
         queryset=Organisation.objects.none(), widget=forms.SelectMultiple(attrs={"size": 8}))
     somatic_free_days = forms.IntegerField(label="Somatisk vård: fria dagar", min_value=0, max_value=365)
     somatic_average_limit_days = forms.DecimalField(label="Somatisk vård: gräns i genomsnitt (dagar)", required=False,
@@ -233,8 +237,11 @@ class AgreementForm(forms.Form):
 
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)
+        # The county's own municipalities first, then the rest of the country.
         self.fields["municipalities"].queryset = Organisation.objects.filter(
-            kind=Organisation.Kind.MUNICIPALITY, county_code=region.county_code).order_by("name")
+            kind=Organisation.Kind.MUNICIPALITY).annotate(
+            other_county=Case(When(county_code=region.county_code, then=Value(0)), default=Value(1))
+        ).order_by("other_county", "name")
 
     def clean_daily_amounts(self):
         amounts, errors = {}, []

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.actor import Actor
 from core.errors import ActionError, NotPermitted
 from core.models import AuditEvent, Unit
-from core.tests.factories import make_staff, make_unit
+from core.tests.factories import make_municipality, make_staff, make_unit
 from discharge import actions
 from discharge.invoicing import month_basis
 from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount, InvoiceDispute
@@ -87,6 +87,31 @@ def test_without_an_agreement_the_law_applies_and_a_missing_year_is_shown_not_gu
     Agreement.objects.all().delete()
     (basis,) = month_basis(setup["region"], OCTOBER)
     assert basis.agreement is None and "2026" in basis.error
+
+
+def test_a_municipality_of_another_county_is_priced_by_an_agreement_that_names_it(client, setup):
+    """Out-of-county patients fall to the law's fallback, whose amounts stop where the law's
+    figures were last checked: the page says how to fix it, and an agreement naming the
+    municipality does."""
+    halmstad = make_municipality("1380", "Halmstads kommun")
+    make_unit(halmstad, name="Biståndshandläggning Halmstad", kind=Unit.Kind.NEEDS_ASSESSMENT)
+    parties = {**setup["parties"], "municipality": halmstad}
+    discharged_case(parties, ready="2026-10-05 11:00", discharged="2026-10-20 10:00")
+    login(client, setup["finance"])
+    page = client.get(reverse("discharge:basis") + "?manad=2026-10").content.decode()
+    assert "Inget avtal gäller för kommunen" in page and "utga_fran=law" in page
+    form = client.get(reverse("discharge:agreement_new") + "?utga_fran=law").content.decode()
+    assert "Halmstads kommun" in form
+    client.post(reverse("discharge:agreement_new") + "?utga_fran=law", {
+        "name": "Lagens utfallsregel, andra län", "model": "individual", "day_break": "00:00",
+        "valid_from": "2026-01-01", "municipalities": [halmstad.pk], "somatic_free_days": "3",
+        "psychiatric_free_days": "30", "daily_amounts": "2026 9300"})
+    bases = {b.municipality.code: b for b in month_basis(setup["region"], OCTOBER)}
+    other = bases["1380"]
+    assert other.agreement.name == "Lagens utfallsregel, andra län" and not other.error
+    # Day 0 is 5 October, 3 free days, discharged on the 20th: the 8th to the 19th are liable.
+    assert (other.liable_days, other.invoiced_sek) == (12, 12 * 9300)
+    assert bases[setup["municipality"].code].invoiced_sek == 9300  # the county's own agreement is untouched
 
 
 def test_a_case_the_engine_places_in_another_month_is_not_in_this_one(setup):
