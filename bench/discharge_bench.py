@@ -12,7 +12,7 @@ and an agreement per region (some in the average model, the others individual). 
 2. For an actor acting for the acute admissions unit of the largest hospital, a party to
    BENCH_WARD_OPEN open cases (about 160,000 cases over the year): the first page of each worklist
    (`discharge.queries.worklist_page`), `worklist_counts`, and the two filter lists the worklist
-   view builds from `cases_for` (p50/p95 over BENCH_WORKLIST_RUNS calls each).
+   view builds (`worklist_filter_choices`) (p50/p95 over BENCH_WORKLIST_RUNS calls each).
 
 Sizes come from the environment (defaults in brackets): BENCH_CASES [1,400,000], BENCH_PATIENTS
 [cases / 1.4], BENCH_MUNICIPALITIES [290], BENCH_WARD_OPEN [3000], BENCH_EVENTS [all; "ward": only
@@ -56,11 +56,11 @@ from django.utils import timezone  # noqa: E402
 from core.actor import Actor  # noqa: E402
 from core.models import AuditEvent, Membership, Organisation, Patient, Profession, Unit, User  # noqa: E402
 from core.rules.identity import make_personal_number  # noqa: E402
-from discharge.invoicing import CASE_FIELDS, cases_touching, month_basis, previous_month  # noqa: E402
+from discharge.invoicing import CASE_FIELDS, case_rows, cases_touching, month_basis, previous_month  # noqa: E402
 from discharge.models import (  # noqa: E402
     Agreement, AgreementCareTypeRule, AgreementDailyAmount, CaseEvent, CaseParty, DischargeCase, InvoiceDispute,
 )
-from discharge.queries import WORKLISTS, cases_for, worklist_counts, worklist_page  # noqa: E402
+from discharge.queries import WORKLISTS, worklist_counts, worklist_filter_choices, worklist_page  # noqa: E402
 from discharge.rules.liability import Month  # noqa: E402
 
 CASES = env_int("BENCH_CASES", 1_400_000)
@@ -162,8 +162,8 @@ class Loader:
         # are made consistent, and `check_references` proves it after the load.
         execute("SET session_replication_role = replica")
         s.run("cases (INSERT … SELECT)", self.insert_cases)
-        s.run("case parties (INSERT … SELECT)", self.insert_parties)
         s.run("case events (INSERT … SELECT, by time)", self.insert_events)
+        s.run("case parties (INSERT … SELECT)", self.insert_parties)
         s.run("invoice disputes", self.insert_disputes)
         execute("RESET session_replication_role")
         for name, definition in self.case_indexes + self.party_indexes + self.event_indexes:
@@ -494,15 +494,23 @@ class Loader:
         """)
 
     def insert_parties(self):
+        """The parties, with the flags `discharge.actions` keeps on them derived from the events (as
+        the migration that added them does): so the events go in first."""
+        execute("SET work_mem = '1GB'")
         execute("""
-            INSERT INTO discharge_caseparty (case_id, unit_id, role, added_at)
-            SELECT s.id, p.unit_id, p.role, to_timestamp(s.admitted + 300)
+            INSERT INTO discharge_caseparty (case_id, unit_id, role, added_at, case_open, has_acted, has_committed)
+            SELECT s.id, p.unit_id, p.role, to_timestamp(s.admitted + 300), s.status = 'open',
+                   e.case_id IS NOT NULL, coalesce(e.committed, false)
             FROM bench_case s CROSS JOIN LATERAL (VALUES
                 (s.ward_id, 'ward'), (s.extra_ward, 'ward'), (s.pc_unit, 'primary_care'), (s.mun_unit, 'municipality')
             ) p(unit_id, role)
+            LEFT JOIN (SELECT case_id, author_unit_id, bool_or(kind = 'commitment') AS committed
+                       FROM discharge_caseevent GROUP BY case_id, author_unit_id) e
+                ON e.case_id = s.id AND e.author_unit_id = p.unit_id
             WHERE p.unit_id IS NOT NULL
             ORDER BY s.n
         """)
+        execute("RESET work_mem")
 
     def insert_events(self):
         """The timeline behind the case's timestamps: who sent what, when. The real table is appended
@@ -631,11 +639,10 @@ def measure_basis(loader):
         runs.append(per_region)
         log(f"  basis run {len(runs)}: {sum(r['seconds'] for r in per_region.values()):.2f} s")
 
-    # Where the time goes (not part of the runs above): the query alone, per region.
+    # Where the time goes (not part of the runs above): the query and fetch alone, per region.
     breakdown = {}
     for region in regions_:
-        ms, rows = timed(lambda r: list(cases_touching(month, region=r).values(*CASE_FIELDS).iterator(chunk_size=5000)),
-                         region)
+        ms, rows = timed(lambda r: case_rows(cases_touching(month, region=r)), region)
         breakdown[region.code] = {"query_seconds": round(ms / 1000, 3), "rows": len(rows)}
     largest = max(regions_, key=lambda r: breakdown[r.code]["rows"])
     plan = cases_touching(month, region=largest).values(*CASE_FIELDS).explain(analyze=True, buffers=True)
@@ -668,10 +675,8 @@ def bench_actor(loader):
 
 
 def filter_choices(actor):
-    """The two filter lists the worklist view (discharge.views.worklists) builds for every request."""
-    own_cases = cases_for(actor)
-    return (list(Unit.objects.filter(pk__in=own_cases.values("ward_id")).order_by("name")),
-            list(Organisation.objects.filter(pk__in=own_cases.values("municipality_id")).order_by("name")))
+    wards, municipalities = worklist_filter_choices(actor)
+    return list(wards), list(municipalities)
 
 
 def measure_worklists(loader):

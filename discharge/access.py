@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import F, Q
 
 from core.access import register_relation_source
-from discharge.models import CaseParty, DischargeCase
+from discharge.models import CaseParty
 
 FOLLOW_UP_DAYS = 30
 
@@ -16,7 +16,7 @@ def case_parties(unit_id, now):
     """The unit's case parties that give access now, with the case's `patient_id`."""
     return (
         CaseParty.objects.filter(unit_id=unit_id)
-        .filter(Q(case__status=DischargeCase.Status.OPEN) | Q(case__closed_at__gt=now - timedelta(days=FOLLOW_UP_DAYS)))
+        .filter(Q(case_open=True) | Q(case__closed_at__gt=now - timedelta(days=FOLLOW_UP_DAYS)))
         .annotate(patient_id=F("case__patient_id"))
     )
 

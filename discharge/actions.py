@@ -97,12 +97,18 @@ def _apply_timeline(case):
 def _record(actor, case, kind, *, at, data=None, corrects=None, reason=""):
     """Add an event, re-derive the case and audit both, in the caller's transaction."""
     before = snapshot(case, DERIVED_FIELDS)
+    was_open = case.status == DischargeCase.Status.OPEN
     event = CaseEvent.objects.create(
         case=case, kind=kind, occurred_at=at, author=actor.user, author_unit=actor.unit,
         data=data or {}, corrects=corrects, reason=reason,
     )
     _apply_timeline(case)
     case.save(update_fields=DERIVED_FIELDS)
+    is_open = case.status == DischargeCase.Status.OPEN
+    if is_open != was_open:
+        case.parties.update(case_open=is_open)
+    case.parties.filter(unit_id=actor.unit_id).update(
+        has_acted=True, **({"has_committed": True} if kind == Kind.COMMITMENT else {}))
     record_write(actor, f"discharge.{kind}", event, patient=case.patient,
                  changes={**diff(before, snapshot(case, DERIVED_FIELDS)), "event": [None, str(Kind(kind).label)]})
     return event

@@ -16,7 +16,7 @@ from django.db.models import Q
 from core.errors import NotPermitted
 from core.models import Organisation, Role
 from discharge.invoicing import (
-    CASE_FIELDS, agreement_for, case_facts, local_midnight, organisation_scope, previous_month, terms_from,
+    CASE_FIELDS, agreement_for, case_facts, case_rows, local_midnight, organisation_scope, previous_month, terms_from,
 )
 from discharge.models import Agreement, DischargeCase
 from discharge.rules.liability import (
@@ -179,7 +179,7 @@ def ready_days(scope, last, care_type=SOMATIC, *, book=None):
     """Eligible cases discharged per municipality and month over the window ending with `last`."""
     months = window(last)
     book = book or AgreementBook(scope.region, months)
-    rows = list(ended_cases(scope, months).filter(care_type=care_type).values(*CASE_FIELDS))
+    rows = case_rows(ended_cases(scope, months).filter(care_type=care_type))
     municipalities = Organisation.objects.in_bulk({row["municipality_id"] for row in rows})
     if scope.municipality is not None:
         municipalities[scope.municipality.pk] = scope.municipality

@@ -58,6 +58,8 @@ class DischargeCase(models.Model):
             models.Index(fields=["ward", "status", "admitted_at"], name="case_ward_status"),
             models.Index(fields=["municipality", "status", "admitted_at"], name="case_municipality_status"),
             models.Index(fields=["discharged_at"], name="case_discharged_at"),
+            # The month's invoice basis reads the cases closed in or after the month.
+            models.Index(fields=["closed_at"], name="case_closed_at"),
             models.Index(fields=["patient", "admitted_at"], name="case_patient"),
         ]
         ordering = ["-admitted_at"]
@@ -79,10 +81,19 @@ class CaseParty(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="discharge_parties")
     role = models.CharField(max_length=15, choices=Role.choices)
     added_at = models.DateTimeField(default=timezone.now)
+    # Copies of what the timeline says, kept by `discharge.actions` with every event, so that a
+    # unit's worklists are read from its few open party rows instead of every case it ever took
+    # part in and every event in them.
+    case_open = models.BooleanField(default=True, editable=False)  # the case's status is open
+    has_acted = models.BooleanField(default=False, editable=False)  # the unit has written to the case
+    has_committed = models.BooleanField(default=False, editable=False)  # the unit has sent a commitment
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "unit"], name="one_party_per_unit")]
-        indexes = [models.Index(fields=["unit", "case"], name="party_unit_case")]
+        indexes = [
+            models.Index(fields=["unit", "case"], name="party_unit_case"),
+            models.Index(fields=["unit", "case"], condition=models.Q(case_open=True), name="party_unit_open_case"),
+        ]
 
 
 class CaseEvent(models.Model):

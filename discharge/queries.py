@@ -4,11 +4,11 @@ answers 404. Patient data shown in a case or a worklist is logged as a read."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from core.models import AuditEvent
+from core.models import AuditEvent, Organisation, Unit
 from core.audit import actor_columns
 from core.queries import patient_card
 from discharge.models import CaseEvent, CaseParty, DischargeCase
@@ -71,56 +71,82 @@ WORKLISTS = [
 ]
 
 
-def worklist_queryset(actor, key, *, now=None):
-    now = now or timezone.now()
+def open_parties(actor):
+    """The acting unit's parts in open cases: the rows every worklist is read from. The flags on
+    the party row (see `CaseParty`) spare a look through every case and event the unit ever had."""
+    if actor.unit_id is None:
+        return CaseParty.objects.none()
+    return CaseParty.objects.filter(unit_id=actor.unit_id, case_open=True, case__status=DischargeCase.Status.OPEN)
+
+
+def worklist_conditions(now):
+    """What puts an open case on each worklist, as conditions on the unit's party row."""
     today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    open_cases = cases_for(actor).filter(status=DischargeCase.Status.OPEN)
-    own_events = CaseEvent.objects.filter(case=OuterRef("pk"), author_unit_id=actor.unit_id)
-    own_commitment = own_events.filter(kind=CaseEvent.Kind.COMMITMENT)
-    if key == "act_on":
-        return open_cases.exclude(Exists(own_events))
-    if key == "commitment_missing":
-        return open_cases.exclude(Exists(own_commitment))
-    if key == "ready_today":
-        return open_cases.filter(ready_notice_sent_at__gte=today_start)
-    if key == "overdue":
-        late_notice = Q(admission_notice_sent_at__isnull=True, admitted_at__lt=now - timedelta(hours=ADMISSION_NOTICE_HOURS))
-        late_invitation = Q(planning_invitation_sent_at__isnull=True, ready_notice_sent_at__isnull=True,
-                            admission_notice_sent_at__lt=now - timedelta(days=DEFAULT_PLANNING_DAYS))
-        return open_cases.filter(late_notice | late_invitation)
-    if key == "long_stayers":
-        return open_cases.filter(ready_notice_sent_at__lt=now - timedelta(days=DEFAULT_LONG_STAY_DAYS))
-    if key == "all_open":
-        return open_cases
-    raise Http404
+    late_notice = Q(case__admission_notice_sent_at__isnull=True,
+                    case__admitted_at__lt=now - timedelta(hours=ADMISSION_NOTICE_HOURS))
+    late_invitation = Q(case__planning_invitation_sent_at__isnull=True, case__ready_notice_sent_at__isnull=True,
+                        case__admission_notice_sent_at__lt=now - timedelta(days=DEFAULT_PLANNING_DAYS))
+    return {
+        "act_on": Q(has_acted=False),
+        "commitment_missing": Q(has_committed=False),
+        "ready_today": Q(case__ready_notice_sent_at__gte=today_start),
+        "overdue": late_notice | late_invitation,
+        "long_stayers": Q(case__ready_notice_sent_at__lt=now - timedelta(days=DEFAULT_LONG_STAY_DAYS)),
+        "all_open": Q(),
+    }
+
+
+def worklist_parties(actor, key, *, now=None):
+    conditions = worklist_conditions(now or timezone.now())
+    if key not in conditions:
+        raise Http404
+    return open_parties(actor).filter(conditions[key])
+
+
+def worklist_queryset(actor, key, *, now=None):
+    """The cases on one of the unit's worklists."""
+    return DischargeCase.objects.filter(pk__in=worklist_parties(actor, key, now=now).values("case_id"))
 
 
 def worklist_counts(actor, *, now=None):
-    return {w.key: worklist_queryset(actor, w.key, now=now).count() for w in WORKLISTS}
+    """Every worklist's count, in one pass over the unit's open cases."""
+    return open_parties(actor).aggregate(**{
+        key: Count("pk", filter=condition) for key, condition in worklist_conditions(now or timezone.now()).items()
+    })
 
 
 SORTS = {
-    "admitted": "admitted_at", "-admitted": "-admitted_at",
-    "ready": "ready_notice_sent_at", "-ready": "-ready_notice_sent_at",
-    "ward": "ward__name", "municipality": "municipality__name",
+    "admitted": "case__admitted_at", "-admitted": "-case__admitted_at",
+    "ready": "case__ready_notice_sent_at", "-ready": "-case__ready_notice_sent_at",
+    "ward": "case__ward__name", "municipality": "case__municipality__name",
 }
 
 
 def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None):
     """One page of a worklist, filtered and sorted, with the patients shown logged as reads."""
-    cases = worklist_queryset(actor, key, now=now)
+    parties = worklist_parties(actor, key, now=now)
     if filters.get("ward"):
-        cases = cases.filter(ward_id=filters["ward"])
+        parties = parties.filter(case__ward_id=filters["ward"])
     if filters.get("municipality"):
-        cases = cases.filter(municipality_id=filters["municipality"])
+        parties = parties.filter(case__municipality_id=filters["municipality"])
     if filters.get("care_type"):
-        cases = cases.filter(care_type=filters["care_type"])
-    cases = cases.order_by(SORTS.get(sort, "admitted_at"), "pk").select_related(
-        "patient", "patient__home_municipality", "ward", "municipality")
-    total = cases.count()
-    rows = list(cases[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+        parties = parties.filter(case__care_type=filters["care_type"])
+    total = parties.count()
+    # The page's case ids first, then those cases with their patients: joining the patients of
+    # every open case before sorting costs more than the second query.
+    ids = list(parties.order_by(SORTS.get(sort, "case__admitted_at"), "case_id")
+               .values_list("case_id", flat=True)[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    found = DischargeCase.objects.select_related("patient", "patient__home_municipality", "ward", "municipality")
+    rows = sorted(found.filter(pk__in=ids), key=lambda case: ids.index(case.pk))
     log_reads(actor, rows, endpoint=endpoint)
     return total, [(case, patient_card(case.patient, actor)) for case in rows]
+
+
+def worklist_filter_choices(actor):
+    """The wards and municipalities of the unit's open cases: what the worklist filters offer."""
+    pairs = set(open_parties(actor).values_list("case__ward_id", "case__municipality_id").distinct())
+    return (Unit.objects.filter(pk__in={ward for ward, _ in pairs}).order_by("name"),
+            Organisation.objects.filter(pk__in={municipality for _, municipality in pairs}).order_by("name"))
 
 
 def home_counts(actor):

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error
-from core.models import Organisation, Unit
 from core.views.decorators import staff_required
 from discharge import actions, forms, queries
 from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
@@ -45,14 +44,13 @@ def worklists(request):
     page = _page_number(request)
     total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
                                         endpoint="discharge:worklists")
-    own_cases = queries.cases_for(request.actor)
     counts = queries.worklist_counts(request.actor)
+    wards, municipalities = queries.worklist_filter_choices(request.actor)
     return render(request, "discharge/worklists.html", {
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // queries.PAGE_SIZE)),
         "filters": filters, "sort": sort,
-        "wards": Unit.objects.filter(pk__in=own_cases.values("ward_id")).order_by("name"),
-        "municipalities": Organisation.objects.filter(pk__in=own_cases.values("municipality_id")).order_by("name"),
+        "wards": wards, "municipalities": municipalities,
         "care_types": CareType.choices,
     })
 

@@ -8,6 +8,7 @@ the rule, and each liable day with its amount.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -129,11 +130,12 @@ class Month:
             raise ValueError(f"Ingen sådan månad: {text!r}.")
         return cls(year, month)
 
-    @property
+    # Cached: the engine asks for the month's last day for every case of the month.
+    @cached_property
     def first_day(self):
         return date(self.year, self.month, 1)
 
-    @property
+    @cached_property
     def last_day(self):
         return self.next().first_day - timedelta(days=1)
 

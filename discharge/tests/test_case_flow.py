@@ -7,7 +7,7 @@ from core.access import access_basis
 from core.errors import ActionError, NotPermitted
 from core.models import AuditEvent
 from core.tests.factories import make_actor, make_patient
-from discharge import actions
+from discharge import actions, queries
 from discharge.models import CaseEvent, DischargeCase
 from discharge.tests.factories import make_case, make_parties
 
@@ -146,3 +146,18 @@ def test_a_refused_message_leaves_nothing_behind():
     with pytest.raises(ActionError):
         actions.record_commitment(parties["needs"], case, provides=True, description="")
     assert (CaseEvent.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_the_parties_follow_the_case_out_of_and_back_into_the_worklists():
+    parties, case = make_case(admitted_hours_ago=72)
+    ward = parties["ward"]
+    actions.send_admission_notice(ward, case, at=ago(70))
+    actions.send_ready_notice(ward, case, judged_by="Dr Per Holm", at=ago(30))
+    discharge = actions.send_discharge_notice(ward, case, at=ago(2))
+    assert not case.parties.filter(case_open=True).exists()
+    assert not queries.worklist_queryset(parties["needs"], "all_open").exists()
+    # A discharge notice sent by mistake is voided: the case is open again for every party.
+    actions.correct_event(ward, discharge, reason="Fel patient", void=True)
+    assert case.parties.filter(case_open=False).count() == 0
+    assert list(queries.worklist_queryset(parties["needs"], "all_open")) == [case]
+    assert queries.worklist_counts(parties["ward"])["all_open"] == 1
