@@ -10,9 +10,10 @@ from pydantic import Field
 
 from core.api import _actor
 from core.errors import ActionError, NotPermitted
+from core.files import FileErrors
 from core.models import Organisation, Role
 from discharge.invoicing import basis_scope, month_basis
-from discharge.liability_files import FileErrors, case_row, read_agreement, read_events, summary_row
+from discharge.liability_files import case_row, read_agreement, read_events, summary_row
 from discharge.rules.liability import LiabilityError, Month, calculate_month
 
 router = Router(tags=["Utskrivning: betalningsansvar"])

@@ -2,13 +2,12 @@
 in, the per-case and summary CSVs out. A bad file is refused whole: every problem is collected with
 its line number before anything is calculated or written."""
 
-import csv
-import io
 import re
 import tomllib
 from datetime import datetime, time, timezone
 from decimal import Decimal
 
+from core.files import FileErrors, read_table, to_csv
 from discharge.rules import liability as engine
 from discharge.rules.liability import CaseFacts
 
@@ -28,19 +27,6 @@ YES = {"yes", "ja", "true", "1"}
 NO = {"no", "nej", "false", "0"}
 MUNICIPALITY_CODE = re.compile(r"\d{4}")
 HH_MM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
-
-
-class FileErrors(Exception):
-    """Problems in an input file: a list of (line number or None, message)."""
-
-    def __init__(self, filename, problems):
-        self.filename = filename
-        self.problems = problems
-        super().__init__(f"{filename}: {len(problems)} fel")
-
-    def lines(self):
-        return [f"{self.filename}:{line}: {message}" if line else f"{self.filename}: {message}"
-                for line, message in self.problems]
 
 
 # --- Events ----------------------------------------------------------------------------------------
@@ -76,21 +62,9 @@ def parse_yes_no(text):
 
 def read_events(text, filename="händelsefilen"):
     """The cases of an events CSV, or FileErrors listing every bad row."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise FileErrors(filename, [(1, "Filen saknar rubrikrad.")])
-    header = [cell.strip() for cell in rows[0]]
-    problems = header_problems(header)
-    if problems:
-        raise FileErrors(filename, problems)
+    table, problems = read_table(text, EVENT_COLUMNS, filename)
     cases, seen = [], {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append((line, f"{len(row)} fält, rubrikraden har {len(header)}."))
-            continue
-        values = dict(zip(header, (cell.strip() for cell in row)))
+    for line, values in table:
         facts, row_problems = parse_event_row(values)
         case_id = values["case_id"]
         if case_id in seen:
@@ -104,20 +78,6 @@ def read_events(text, filename="händelsefilen"):
     if problems:
         raise FileErrors(filename, problems)
     return cases
-
-
-def header_problems(header):
-    problems = []
-    duplicates = sorted({c for c in header if header.count(c) > 1})
-    if duplicates:
-        problems.append((1, f"Kolumn finns flera gånger: {', '.join(duplicates)}."))
-    missing = [c for c in EVENT_COLUMNS if c not in header]
-    if missing:
-        problems.append((1, f"Kolumn saknas: {', '.join(missing)}."))
-    unknown = [c for c in header if c not in EVENT_COLUMNS]
-    if unknown:
-        problems.append((1, f"Okänd kolumn: {', '.join(unknown)}."))
-    return problems
 
 
 def parse_event_row(values):
@@ -270,14 +230,6 @@ def summary_row(summary):
         "mean_ready_days": "" if summary.mean_ready_days is None else f"{summary.mean_ready_days:.2f}",
         "liable_days": str(summary.liable_days), "amount_sek": str(summary.amount_sek),
     }
-
-
-def to_csv(columns, rows):
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def cases_csv(month_result):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from discharge.liability_files import FileErrors, cases_csv, read_agreement, read_events, summary_csv
+from core.files import FileErrors
+from discharge.liability_files import cases_csv, read_agreement, read_events, summary_csv
 from discharge.rules.liability import LiabilityError, Month, calculate_month
 
 BAD_INPUT = 2

@@ -1,0 +1,64 @@
+"""Reading and writing the CSV files that the batch commands, the API and the pages exchange.
+
+A bad file is refused whole: `read_table` collects every problem with its line number, and the
+caller adds its own per-row problems before raising `FileErrors`.
+"""
+
+import csv
+import io
+
+
+class FileErrors(Exception):
+    """Problems in an input file: a list of (line number or None, message)."""
+
+    def __init__(self, filename, problems):
+        self.filename = filename
+        self.problems = problems
+        super().__init__(f"{filename}: {len(problems)} fel")
+
+    def lines(self):
+        return [f"{self.filename}:{line}: {message}" if line else f"{self.filename}: {message}"
+                for line, message in self.problems]
+
+
+def header_problems(header, columns):
+    problems = []
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        problems.append((1, f"Kolumn finns flera gånger: {', '.join(duplicates)}."))
+    missing = [c for c in columns if c not in header]
+    if missing:
+        problems.append((1, f"Kolumn saknas: {', '.join(missing)}."))
+    unknown = [c for c in header if c not in columns]
+    if unknown:
+        problems.append((1, f"Okänd kolumn: {', '.join(unknown)}."))
+    return problems
+
+
+def read_table(text, columns, filename):
+    """The rows of a CSV with exactly `columns` in any order, as (line number, {column: stripped
+    text}), and the problems found so far. A missing or bad header raises FileErrors at once."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise FileErrors(filename, [(1, "Filen saknar rubrikrad.")])
+    header = [cell.strip() for cell in rows[0]]
+    problems = header_problems(header, columns)
+    if problems:
+        raise FileErrors(filename, problems)
+    table = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append((line, f"{len(row)} fält, rubrikraden har {len(header)}."))
+            continue
+        table.append((line, dict(zip(header, (cell.strip() for cell in row)))))
+    return table, problems
+
+
+def to_csv(columns, rows):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
