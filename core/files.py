@@ -6,6 +6,7 @@ caller adds its own per-row problems before raising `FileErrors`.
 
 import csv
 import io
+from pathlib import Path
 
 
 class FileErrors(Exception):
@@ -62,3 +63,15 @@ def to_csv(columns, rows):
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def read_input(path):
+    """A UTF-8 input file's text; FileErrors when it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileErrors(str(path), [(None, "filen finns inte.")]) from None
+    except UnicodeDecodeError:
+        raise FileErrors(str(path), [(None, "filen är inte UTF-8.")]) from None
+    except OSError as error:
+        raise FileErrors(str(path), [(None, f"kan inte läsas ({error.strerror}).")]) from None

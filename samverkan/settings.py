@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ninja",
     "core",
     "discharge",
+    "meetings",
 ]
 
 MIDDLEWARE = [

@@ -149,10 +149,12 @@ def test_out_of_order_times_in_a_row_are_refused(tmp_path):
 def test_a_file_that_is_not_utf8_is_refused(tmp_path):
     (tmp_path / "events.csv").write_bytes((HEADER + "\nÅ,1280,somatic,,,,,yes,no\n").encode("latin-1"))
     (tmp_path / "agreement.toml").write_text(AVERAGE_AGREEMENT, encoding="utf-8")
+    errors = io.StringIO()
     with pytest.raises(CommandError) as raised:
         call_command("liability", events=str(tmp_path / "events.csv"), agreement=str(tmp_path / "agreement.toml"),
-                     month="2023-03", per_case=str(tmp_path / "c.csv"), summary=str(tmp_path / "s.csv"))
-    assert raised.value.returncode == 2 and "UTF-8" in str(raised.value)
+                     month="2023-03", per_case=str(tmp_path / "c.csv"), summary=str(tmp_path / "s.csv"),
+                     stderr=errors)
+    assert raised.value.returncode == 2 and "events.csv: filen är inte UTF-8." in errors.getvalue()
 
 
 ONE_CASE = HEADER + "\nA,1280,somatic,2023-03-01 08:00,2023-03-01 09:00,2023-03-02 10:00,2023-03-10 10:00,yes,no\n"

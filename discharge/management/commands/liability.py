@@ -11,22 +11,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.files import FileErrors
+from core.files import FileErrors, read_input
 from discharge.liability_files import cases_csv, read_agreement, read_events, summary_csv
 from discharge.rules.liability import LiabilityError, Month, calculate_month
 
 BAD_INPUT = 2
-
-
-def read_text(path):
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CommandError(f"{path}: filen finns inte.", returncode=BAD_INPUT) from None
-    except UnicodeDecodeError:
-        raise CommandError(f"{path}: filen är inte UTF-8.", returncode=BAD_INPUT) from None
-    except OSError as error:
-        raise CommandError(f"{path}: kan inte läsas ({error.strerror}).", returncode=BAD_INPUT) from None
 
 
 class Command(BaseCommand):
@@ -47,11 +36,11 @@ class Command(BaseCommand):
         problems = []
         terms = cases = None
         try:
-            terms = read_agreement(read_text(agreement), filename=agreement)
+            terms = read_agreement(read_input(agreement), filename=agreement)
         except FileErrors as error:
             problems += error.lines()
         try:
-            cases = read_events(read_text(events), filename=events)
+            cases = read_events(read_input(events), filename=events)
         except FileErrors as error:
             problems += error.lines()
         if problems:

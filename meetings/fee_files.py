@@ -1,0 +1,168 @@
+"""The file formats of the batch fee calculation (`meetings-and-fees.md`): VISITS.csv and
+SCHEDULE.toml in, the charges CSV out. A bad file is refused whole, every problem reported with its
+line number, before anything is calculated or written."""
+
+import re
+import tomllib
+from datetime import date
+from decimal import Decimal
+
+from core.files import FileErrors, read_table, to_csv
+from core.rules.identity import InvalidPersonalNumber, parse_personal_number
+from meetings.rules import fees as engine
+
+VISIT_COLUMNS = ["visit_id", "personnummer", "date", "visit_kind", "form", "outcome"]
+CHARGE_COLUMNS = ["visit_id", "personnummer", "fee_sek", "counts_to_ceiling", "paid_in_period_sek",
+                  "free_card_until", "reason"]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+YEAR = re.compile(r"\d{4}")
+SCHEDULE_KEYS = {"region", "child_free_until_age", "free_from_age", "no_show_fee", "ceiling_share",
+                 "prisbasbelopp", "fees"}
+
+
+# --- Schedule --------------------------------------------------------------------------------------
+
+def read_schedule(text, filename="avgiftstabellen"):
+    """The schedule TOML as a Schedule, or FileErrors listing every problem."""
+    try:
+        data = tomllib.loads(text.lstrip("\ufeff"), parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise FileErrors(filename, [(None, f"Ogiltig TOML: {error}")]) from None
+    problems = []
+
+    def problem(message):
+        problems.append((None, message))
+
+    for key in sorted(set(data) - SCHEDULE_KEYS):
+        problem(f"Okänd nyckel {key!r}.")
+    region = data.get("region")
+    if not isinstance(region, str) or not region.strip():
+        problem("region ska vara regionens namn.")
+    ages = {key: data.get(key) for key in ("child_free_until_age", "free_from_age")}
+    for key, value in ages.items():
+        if not is_whole(value) or value > 130:
+            problem(f"{key} ska vara en ålder i hela år.")
+    no_show_fee = data.get("no_show_fee")
+    if not is_whole(no_show_fee):
+        problem("no_show_fee ska vara hela kronor, 0 eller mer.")
+    share = data.get("ceiling_share")
+    if not (isinstance(share, Decimal) and 0 < share < 1):
+        problem("ceiling_share ska vara en andel mellan 0 och 1, till exempel 0.025.")
+    prisbasbelopp = read_years(data.get("prisbasbelopp"), problem)
+    fee_table = read_fees(data.get("fees"), problem)
+    if problems:
+        raise FileErrors(filename, problems)
+    return engine.Schedule(region=region.strip(), no_show_fee=no_show_fee, ceiling_share=share,
+                           prisbasbelopp=prisbasbelopp, fees=fee_table, **ages)
+
+
+def is_whole(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def read_years(table, problem):
+    if not isinstance(table, dict) or not table:
+        problem("[prisbasbelopp] ska vara en tabell år = belopp, med minst ett år.")
+        return {}
+    years = {}
+    for year, amount in table.items():
+        if not YEAR.fullmatch(year):
+            problem(f"prisbasbelopp: {year!r} är inget år.")
+        elif not is_whole(amount) or amount == 0:
+            problem(f"prisbasbelopp.{year}: beloppet ska vara hela kronor, inte {amount!r}.")
+        else:
+            years[int(year)] = amount
+    return years
+
+
+def read_fees(table, problem):
+    """[fees.<kind>] tables, each with a fee for every form."""
+    if not isinstance(table, dict) or not table:
+        problem("[fees] saknas: ange minst en besökstyp, till exempel [fees.lakarbesok].")
+        return {}
+    kinds = {}
+    for kind, forms in table.items():
+        if not isinstance(forms, dict):
+            problem(f"[fees.{kind}] ska vara en tabell med physical, phone och video.")
+            continue
+        for form in sorted(set(forms) - set(engine.FORMS)):
+            problem(f"[fees.{kind}]: okänd besöksform {form!r} (physical, phone, video).")
+        for form in engine.FORMS:
+            if form not in forms:
+                problem(f"[fees.{kind}]: avgift saknas för {form}.")
+            elif not is_whole(forms[form]):
+                problem(f"[fees.{kind}] {form}: avgiften ska vara hela kronor, 0 eller mer.")
+        kinds[kind] = {form: forms.get(form) for form in engine.FORMS}
+    return kinds
+
+
+# --- Visits ----------------------------------------------------------------------------------------
+
+def read_visits(text, schedule, filename="besöksfilen"):
+    """The visits of a VISITS.csv, or FileErrors listing every bad row. Visit kinds are checked
+    against the schedule's [fees] table."""
+    table, problems = read_table(text, VISIT_COLUMNS, filename)
+    visits, seen = [], {}
+    for line, values in table:
+        visit, row_problems = parse_visit_row(values, schedule)
+        visit_id = values["visit_id"]
+        if visit_id in seen:
+            row_problems.append(f"visit_id {visit_id!r} finns redan på rad {seen[visit_id]}")
+        else:
+            seen[visit_id] = line
+        if row_problems:
+            problems.append((line, "; ".join(row_problems)))
+        else:
+            visits.append(visit)
+    if problems:
+        raise FileErrors(filename, problems)
+    return visits
+
+
+def parse_visit_row(values, schedule):
+    problems = []
+    if not values["visit_id"]:
+        problems.append("visit_id är tomt")
+    number = None
+    try:
+        number = parse_personal_number(values["personnummer"])
+    except InvalidPersonalNumber as error:
+        problems.append(f"personnummer: {error.message}")
+    day = None
+    if ISO_DATE.fullmatch(values["date"]):
+        try:
+            day = date.fromisoformat(values["date"])
+        except ValueError:
+            pass
+    if day is None:
+        problems.append(f"date {values['date']!r} är inget datum (ÅÅÅÅ-MM-DD)")
+    elif number is not None and day < number.birth_date:
+        problems.append("date ligger före personens födelsedag")
+    if values["visit_kind"] not in schedule.fees:
+        known = ", ".join(sorted(schedule.fees))
+        problems.append(f"visit_kind {values['visit_kind']!r} finns inte i avgiftstabellen ({known})")
+    if values["form"] not in engine.FORMS:
+        problems.append(f"form {values['form']!r} är okänd (physical, phone, video)")
+    if values["outcome"] not in engine.OUTCOMES:
+        problems.append(f"outcome {values['outcome']!r} är okänt (attended, no_show, late_cancel)")
+    if problems:
+        return None, problems
+    return engine.Visit(visit_id=values["visit_id"], personnummer=number.canonical, birth_date=number.birth_date,
+                        date=day, visit_kind=values["visit_kind"], form=values["form"],
+                        outcome=values["outcome"]), []
+
+
+# --- Output ----------------------------------------------------------------------------------------
+
+def charge_row(charge):
+    return {
+        "visit_id": charge.visit_id, "personnummer": charge.visit.personnummer, "fee_sek": str(charge.fee_sek),
+        "counts_to_ceiling": "yes" if charge.counts_to_ceiling else "no",
+        "paid_in_period_sek": "" if charge.paid_in_period_sek is None else str(charge.paid_in_period_sek),
+        "free_card_until": charge.free_card_until.isoformat() if charge.free_card_until else "",
+        "reason": charge.reason,
+    }
+
+
+def charges_csv(charges):
+    return to_csv(CHARGE_COLUMNS, [charge_row(c) for c in charges])

@@ -1,0 +1,221 @@
+"""Patient fees, exactly as `meetings-and-fees.md` sets them out: the region's schedule, the age
+exemptions, no-show fees, and the high-cost ceiling (högkostnadsskydd) with its free card.
+
+Pure functions over plain values: the visit registration, the patient's fee page, the API and the
+`fees` command all call `calculate_charges`, so a charge is the same wherever it is shown. Every
+charge carries its reason and the figures behind it, so a patient's question can be answered from
+the screen.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+ATTENDED, NO_SHOW, LATE_CANCEL = "attended", "no_show", "late_cancel"
+OUTCOMES = (ATTENDED, NO_SHOW, LATE_CANCEL)
+FORMS = ("physical", "phone", "video")
+
+# Reasons, as the charges file writes them.
+AGE_EXEMPT = "age_exempt"
+NO_SHOW_FEE = "no_show"
+FREE_CARD = "free_card"
+FREE_VISIT = "free_visit"
+FEE = "fee"
+CEILING_REACHED = "ceiling_reached"
+
+REASON_TEXTS = {
+    AGE_EXEMPT: "Avgiftsfri på grund av ålder",
+    NO_SHOW_FEE: "Uteblivet besök eller sen avbokning (räknas inte mot högkostnadsskyddet)",
+    FREE_CARD: "Frikort",
+    FREE_VISIT: "Avgiftsfritt besök enligt avgiftstabellen",
+    FEE: "Avgift enligt avgiftstabellen",
+    CEILING_REACHED: "Avgift upp till högkostnadsskyddet; frikort från detta besök",
+}
+FIFTY = 50
+
+
+class FeeError(Exception):
+    """The schedule cannot price what it is asked to (a missing year, kind or form)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    region: str
+    child_free_until_age: int  # younger than this on the visit date: free
+    free_from_age: int  # this age or older on the visit date: free
+    no_show_fee: int  # also for a late cancellation
+    ceiling_share: Decimal  # of the prisbasbelopp
+    prisbasbelopp: dict  # year -> kr
+    fees: dict  # visit kind -> {form: kr}
+
+    def ceiling(self, year):
+        """The high-cost ceiling of a period that starts in `year`: the share of that year's
+        prisbasbelopp, rounded down to whole fifties."""
+        if year not in self.prisbasbelopp:
+            raise FeeError(f"Avgiftstabellen saknar prisbasbelopp för {year}.")
+        return int(self.ceiling_share * self.prisbasbelopp[year] // FIFTY) * FIFTY
+
+    def fee(self, visit_kind, form):
+        try:
+            return self.fees[visit_kind][form]
+        except KeyError:
+            raise FeeError(f"Avgiftstabellen saknar avgift för {visit_kind} ({form}).") from None
+
+
+@dataclass(frozen=True)
+class Visit:
+    visit_id: str
+    personnummer: str  # twelve digits, no separator
+    birth_date: date  # for a samordningsnummer, the day minus 60
+    date: date
+    visit_kind: str
+    form: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Period:
+    """Twelve months of the high-cost ceiling, from the first visit that counted."""
+
+    start: date
+    end: date
+    ceiling: int
+
+
+@dataclass(frozen=True)
+class Charge:
+    visit: Visit
+    fee_sek: int
+    counts_to_ceiling: bool
+    paid_in_period_sek: int | None  # the period's total after this visit; None: no period running
+    free_card_until: date | None  # the free card's last day when one is valid after this visit
+    reason: str
+    age: int
+    scheduled_fee_sek: int | None = None  # the schedule's fee for the visit, when it was looked up
+    period: Period | None = None
+
+    @property
+    def visit_id(self):
+        return self.visit.visit_id
+
+
+def age_on(birth_date, day):
+    """Whole years on `day`. Someone born on 29 February has their birthday on 1 March in other
+    years (the day after 28 February)."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def period_end(start):
+    """The day before the same date a year later; a period from 29 February ends on 28 February."""
+    if (start.month, start.day) == (2, 29):
+        return date(start.year + 1, 2, 28)
+    return date(start.year + 1, start.month, start.day) - timedelta(days=1)
+
+
+@dataclass
+class Ledger:
+    """One person's running period and what has been paid in it."""
+
+    period: Period | None = None
+    paid: int = 0
+    free_card_from: date | None = None
+
+    def running_on(self, day):
+        return self.period is not None and day <= self.period.end
+
+    def free_card_on(self, day):
+        return self.running_on(day) and self.free_card_from is not None and day >= self.free_card_from
+
+    def start(self, day, schedule):
+        self.period = Period(start=day, end=period_end(day), ceiling=schedule.ceiling(day.year))
+        self.paid, self.free_card_from = 0, None
+
+
+def charge_visit(visit, schedule, ledger):
+    """The charge for one visit, given the person's ledger before it (updated in place)."""
+    age = age_on(visit.birth_date, visit.date)
+    if age < schedule.child_free_until_age or age >= schedule.free_from_age:
+        return _charge(visit, ledger, 0, AGE_EXEMPT, age)
+    if visit.outcome in (NO_SHOW, LATE_CANCEL):
+        return _charge(visit, ledger, schedule.no_show_fee, NO_SHOW_FEE, age)
+    if ledger.free_card_on(visit.date):
+        return _charge(visit, ledger, 0, FREE_CARD, age)
+    fee = schedule.fee(visit.visit_kind, visit.form)
+    if fee == 0:
+        return _charge(visit, ledger, 0, FREE_VISIT, age, scheduled=0)
+    if not ledger.running_on(visit.date):
+        ledger.start(visit.date, schedule)
+    charged = min(fee, ledger.period.ceiling - ledger.paid)
+    ledger.paid += charged
+    if ledger.paid >= ledger.period.ceiling:
+        ledger.free_card_from = visit.date
+    reason = CEILING_REACHED if charged < fee else FEE
+    return _charge(visit, ledger, charged, reason, age, scheduled=fee, counts=True)
+
+
+def _charge(visit, ledger, fee, reason, age, *, scheduled=None, counts=False):
+    running = ledger.running_on(visit.date)
+    return Charge(
+        visit=visit, fee_sek=fee, counts_to_ceiling=counts and fee > 0,
+        paid_in_period_sek=ledger.paid if running else None,
+        free_card_until=ledger.period.end if ledger.free_card_on(visit.date) else None,
+        reason=reason, age=age, scheduled_fee_sek=scheduled, period=ledger.period if running else None,
+    )
+
+
+def visit_order(visit):
+    return (visit.date, visit.visit_id)
+
+
+def calculate_person(visits, schedule):
+    """One person's charges in date order (ties by visit id), and their ledger after the last."""
+    ledger = Ledger()
+    return [charge_visit(v, schedule, ledger) for v in sorted(visits, key=visit_order)], ledger
+
+
+def calculate_charges(visits, schedule):
+    """Every visit's charge, sorted by visit id. Raises FeeError when the schedule lacks a figure."""
+    by_person = defaultdict(list)
+    for visit in visits:
+        by_person[visit.personnummer].append(visit)
+    charges = []
+    for person_visits in by_person.values():
+        charges += calculate_person(person_visits, schedule)[0]
+    return sorted(charges, key=lambda c: c.visit_id)
+
+
+@dataclass(frozen=True)
+class CeilingStatus:
+    """Where a person stands on `day`: the running period, paid, left to the free card."""
+
+    period: Period | None
+    paid_sek: int
+    left_sek: int | None
+    free_card_until: date | None
+
+
+def ceiling_status(visits, schedule, day):
+    """The person's standing on `day` after the given visits (those up to `day` count)."""
+    ledger = calculate_person([v for v in visits if v.date <= day], schedule)[1]
+    if not ledger.running_on(day):
+        return CeilingStatus(period=None, paid_sek=0, left_sek=None, free_card_until=None)
+    return CeilingStatus(
+        period=ledger.period, paid_sek=ledger.paid, left_sek=max(0, ledger.period.ceiling - ledger.paid),
+        free_card_until=ledger.period.end if ledger.free_card_on(day) else None,
+    )
+
+
+def explain(charge):
+    """The charge in a sentence or two, for the visit page and the patient's fee page."""
+    visit, parts = charge.visit, [REASON_TEXTS[charge.reason] + "."]
+    if charge.reason == AGE_EXEMPT:
+        parts.append(f"Patienten var {charge.age} år på besöksdagen.")
+    if charge.scheduled_fee_sek is not None:
+        parts.append(f"Avgiftstabellen: {visit.visit_kind}, {visit.form}: {charge.scheduled_fee_sek} kr.")
+    if charge.period is not None:
+        parts.append(f"Högkostnadsskydd {charge.period.start}–{charge.period.end}: {charge.paid_in_period_sek} av "
+                     f"{charge.period.ceiling} kr betalt.")
+    if charge.free_card_until:
+        parts.append(f"Frikort till och med {charge.free_card_until}.")
+    return " ".join(parts)
