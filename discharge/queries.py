@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent, Organisation, Unit
 from core.audit import actor_columns
+from core.db import serial_plans
 from core.queries import patient_card
 from discharge.models import CaseEvent, CaseParty, DischargeCase
 
@@ -108,6 +109,7 @@ def worklist_queryset(actor, key, *, now=None):
     return DischargeCase.objects.filter(pk__in=worklist_parties(actor, key, now=now).values("case_id"))
 
 
+@serial_plans
 def worklist_counts(actor, *, now=None):
     """Every worklist's count, in one pass over the unit's open cases."""
     return open_parties(actor).aggregate(**{
@@ -122,6 +124,7 @@ SORTS = {
 }
 
 
+@serial_plans
 def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None):
     """One page of a worklist, filtered and sorted, with the patients shown logged as reads."""
     parties = worklist_parties(actor, key, now=now)
@@ -142,6 +145,7 @@ def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None):
     return total, [(case, patient_card(case.patient, actor)) for case in rows]
 
 
+@serial_plans
 def worklist_filter_choices(actor):
     """The wards and municipalities of the unit's open cases: what the worklist filters offer."""
     pairs = set(open_parties(actor).values_list("case__ward_id", "case__municipality_id").distinct())
