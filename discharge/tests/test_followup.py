@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.actor import Actor
 from core.errors import NotPermitted
-from core.models import Unit
+from core.models import Organisation, Unit
 from core.tests.factories import make_actor, make_municipality, make_staff, make_unit
 from discharge import actions, followup
 from discharge.charts import Bar, bar_chart
@@ -166,6 +166,15 @@ def test_a_nurse_without_finance_or_coordinator_role_gets_403(setup, client):
     assert client.get(FOLLOWUP).status_code == 403
     code = setup["municipality"].code
     assert client.get(reverse("discharge:followup_municipality", kwargs={"code": code})).status_code == 403
+
+
+def test_a_private_providers_coordinator_is_not_offered_follow_up(client):
+    clinic = Organisation.objects.create(kind=Organisation.Kind.PRIVATE, name="Vårdbolaget AB", code="5560000001",
+                                         county_code="12")
+    coordinator = make_actor(unit=make_unit(clinic, kind=Unit.Kind.PRIMARY_CARE), roles=("coordinator",))
+    login(client, coordinator)
+    assert 'href="/utskrivning/uppfoljning/"' not in client.get("/").content.decode()
+    assert client.get(FOLLOWUP).status_code == 403
 
 
 def test_coordinators_see_follow_up_but_still_not_the_invoice_basis(setup):
