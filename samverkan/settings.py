@@ -213,3 +213,12 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Video visits (meetings.video): the provider class and, for the default Jitsi Meet, its server and
+# optional token authentication.
+VIDEO_PROVIDER = env("VIDEO_PROVIDER", "meetings.video.JitsiMeet")
+VIDEO_BASE_URL = env("VIDEO_BASE_URL", "https://meet.jit.si")
+VIDEO_JWT_APP_ID = env("VIDEO_JWT_APP_ID", "")
+VIDEO_JWT_SECRET = env("VIDEO_JWT_SECRET", "")
+# The address people reach Samverkan at, for links in e-mail.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")

@@ -1,0 +1,121 @@
+"""Digital care meetings: unit calendars with bookable slots, and the bookings made in them
+(physical, phone or video visits), with the video room of a video visit.
+
+Writes go through `meetings.actions`. A booking is a care relation: the booking unit may open the
+patient while the visit is ahead and for a while after (see `meetings.access`).
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Organisation, Patient, Unit, User
+
+
+class VisitForm(models.TextChoices):
+    PHYSICAL = "physical", _("Besök på mottagningen")
+    PHONE = "phone", _("Telefon")
+    VIDEO = "video", _("Video")
+
+
+class VisitKind(models.Model):
+    """What a visit is for, with the key the region's fee schedule prices it by."""
+
+    region = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="visit_kinds",
+                               limit_choices_to={"kind": Organisation.Kind.REGION})
+    key = models.SlugField(_("nyckel i avgiftstabellen"), max_length=40)
+    name = models.CharField(_("namn"), max_length=80)
+    minutes = models.PositiveSmallIntegerField(_("längd i minuter"), default=30)
+    is_sip = models.BooleanField(_("SIP-möte (alltid avgiftsfritt)"), default=False)
+    suits_video = models.BooleanField(_("passar för video"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "key"], name="one_visit_kind_key_per_region")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UnitCalendar(models.Model):
+    """A unit's booking rules."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="calendar")
+    late_cancel_hours = models.PositiveSmallIntegerField(
+        _("sen avbokning: kortare tid före besöket än (timmar)"), default=24)
+    join_opens_minutes = models.PositiveSmallIntegerField(
+        _("videorummet öppnar (minuter före start)"), default=15)
+
+    def __str__(self):
+        return f"Tidbok {self.unit}"
+
+
+class Slot(models.Model):
+    """A bookable time in a staff member's schedule."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="slots")
+    staff = models.ForeignKey(User, on_delete=models.PROTECT, related_name="slots")
+    starts_at = models.DateTimeField(_("börjar"))
+    ends_at = models.DateTimeField(_("slutar"))
+    visit_kinds = models.ManyToManyField(VisitKind, related_name="slots")
+    forms = models.JSONField(_("besöksformer"), default=list)  # VisitForm values
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "starts_at"], name="slot_unit_start"),
+                   models.Index(fields=["staff", "starts_at"], name="slot_staff_start")]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start")]
+        ordering = ["starts_at"]
+
+
+class Booking(models.Model):
+    """A visit booked for a patient with a staff member of a unit."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", _("Bokad")
+        ATTENDED = "attended", _("Genomförd")
+        NO_SHOW = "no_show", _("Uteblev")
+        LATE_CANCEL = "late_cancel", _("Sent avbokad")
+        CANCELLED = "cancelled", _("Avbokad")
+
+    ACTIVE = [Status.BOOKED, Status.ATTENDED, Status.NO_SHOW]  # hold their time in the calendar
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="bookings")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="bookings")
+    staff = models.ForeignKey(User, on_delete=models.PROTECT, related_name="bookings")
+    slot = models.ForeignKey(Slot, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
+    visit_kind = models.ForeignKey(VisitKind, on_delete=models.PROTECT, related_name="bookings")
+    form = models.CharField(_("besöksform"), max_length=10, choices=VisitForm.choices)
+    starts_at = models.DateTimeField(_("börjar"))
+    ends_at = models.DateTimeField(_("slutar"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.BOOKED)
+    note = models.CharField(_("anteckning till patienten"), max_length=500, blank=True)
+    # The video room: a random name, never the patient's (None for physical and phone visits).
+    room = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # iCalendar SEQUENCE: raised with every change sent to the participants.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)  # cancelled or outcome registered
+    cancel_reason = models.CharField(_("orsak"), max_length=300, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["staff", "starts_at"], name="booking_staff_start"),
+                   models.Index(fields=["patient", "starts_at"], name="booking_patient_start"),
+                   models.Index(fields=["unit", "starts_at"], name="booking_unit_start")]
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
+                                              name="booking_ends_after_start")]
+        ordering = ["starts_at"]
+
+    def __str__(self):
+        return f"Besök {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.BOOKED

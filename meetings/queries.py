@@ -1,0 +1,70 @@
+"""Reads of bookings: who may see a booking, when its video room is open, and the patient's own
+upcoming visits. A booking the actor may not see answers 404."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.http import Http404
+from django.utils import timezone
+
+from core.audit import record_read
+from meetings.actions import calendar_of
+from meetings.models import Booking, VisitForm
+from meetings.video import provider
+
+# A visit nobody closed (no outcome registered) stops admitting people this long after its end.
+JOIN_GRACE = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class JoinState:
+    key: str  # not_video, too_early, open, closed
+    opens_at: object = None
+    message: str = ""
+
+
+def join_state(booking, now=None):
+    now = now or timezone.now()
+    if booking.form != VisitForm.VIDEO or booking.room is None:
+        return JoinState("not_video", message="Besöket är inte ett videobesök.")
+    if not booking.is_open or now > booking.ends_at + JOIN_GRACE:
+        return JoinState("closed", message="Besöket är avslutat. Länken går inte längre att använda.")
+    opens_at = booking.starts_at - timedelta(minutes=calendar_of(booking.unit).join_opens_minutes)
+    if now < opens_at:
+        return JoinState("too_early", opens_at=opens_at,
+                         message=f"Videorummet öppnar {timezone.localtime(opens_at):%Y-%m-%d %H:%M}.")
+    return JoinState("open", opens_at=opens_at)
+
+
+def _booking(pk, **where):
+    try:
+        return Booking.objects.select_related("unit", "visit_kind", "staff", "patient").get(pk=pk, **where)
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def staff_booking(actor, booking_id, *, endpoint, booked_staff_only=False):
+    """A booking of the acting unit (404 otherwise); with `booked_staff_only`, only the staff member
+    it is booked with. The read of the patient is logged."""
+    if actor.unit_id is None:
+        raise Http404
+    where = {"unit_id": actor.unit_id} | ({"staff": actor.user} if booked_staff_only else {})
+    booking = _booking(booking_id, **where)
+    record_read(actor, booking.patient, endpoint=endpoint, basis="relation", reason="Bokat besök")
+    return booking
+
+
+def own_booking(actor, booking_id):
+    """The resident's own booking (404 otherwise)."""
+    return _booking(booking_id, patient_id=actor.user.patient_id)
+
+
+def room_url(booking, *, display_name, moderator):
+    return provider().join_url(booking.room, display_name=display_name, moderator=moderator,
+                               valid_until=booking.ends_at + JOIN_GRACE)
+
+
+def upcoming_for_patient(patient_id, now=None):
+    now = now or timezone.now()
+    return (Booking.objects.filter(patient_id=patient_id, status=Booking.Status.BOOKED, ends_at__gt=now - JOIN_GRACE)
+            .select_related("unit", "visit_kind").order_by("starts_at"))

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from meetings import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("besok/<uuid:booking_id>/anslut/", views.join, name="join"),
+    path("mina-sidor/besok/", views.portal_visits, name="portal_visits"),
+    path("mina-sidor/besok/<uuid:booking_id>/anslut/", views.portal_join, name="portal_join"),
+]
