@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from core.models import Organisation
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
@@ -80,3 +81,15 @@ def apply_action_error(form, error):
     for field, messages_ in error.errors.items():
         for message in messages_:
             form.add_error(field if field in form.fields else None, message)
+
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def when_field(label="Tidpunkt", required=False, help_text="Lämna tomt för just nu."):
+    return forms.DateTimeField(label=label, required=required, widget=DATETIME, help_text=help_text,
+                               input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+
+
+def local_now_value():
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")

@@ -1,17 +1,9 @@
 from django import forms
-from django.utils import timezone
 
+from core.forms import when_field
 from core.models import Organisation, Unit
 from discharge.actions import CANCEL_REASONS, NEEDS_FIELDS
 from discharge.models import CareType
-
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def when_field(label="Tidpunkt", required=False, help_text="Lämna tomt för just nu."):
-    return forms.DateTimeField(label=label, required=required, widget=DATETIME, help_text=help_text,
-                               input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-
 
 class OpenCaseForm(forms.Form):
     admitted_at = when_field("Inskriven", required=True, help_text="Datum och tid för inskrivningen.")
@@ -104,7 +96,3 @@ class CorrectionForm(forms.Form):
     reason = forms.CharField(label="Varför rättas meddelandet?", max_length=500)
     at = when_field("Rätt tidpunkt", help_text="Lämna tomt om tiden var rätt.")
     void = forms.BooleanField(label="Meddelandet skulle inte ha skickats (makulera)", required=False)
-
-
-def local_now_value():
-    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
-from core.forms import apply_action_error
+from core.forms import apply_action_error, local_now_value
 from core.views.decorators import staff_required
 from discharge import actions, forms, queries
 from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
@@ -59,7 +59,7 @@ def worklists(request):
 def open_case(request, patient_id):
     patient, _basis = core_queries.open_patient(request.actor, patient_id, endpoint="discharge:open_case")
     form = forms.OpenCaseForm(request.POST or None, initial={
-        "admitted_at": forms.local_now_value(), "municipality": patient.home_municipality_id})
+        "admitted_at": local_now_value(), "municipality": patient.home_municipality_id})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
