@@ -35,7 +35,7 @@ def _require_own_unit(actor, booking):
         raise NotPermitted("Besöket hör till en annan enhet.")
 
 
-def _region_of(unit):
+def region_of(unit):
     organisation = unit.organisation
     if organisation.kind == Organisation.Kind.REGION:
         return organisation
@@ -51,7 +51,7 @@ def _check_time(unit, staff, patient, starts_at, ends_at, *, visit_kind, form, s
         raise ActionError("Besöket måste sluta efter att det börjat.", field="ends_at")
     if form not in VisitForm.values:
         raise ActionError("Välj fysiskt besök, telefon eller video.", field="form")
-    if visit_kind.region_id != getattr(_region_of(unit), "pk", None):
+    if visit_kind.region_id != getattr(region_of(unit), "pk", None):
         raise ActionError("Besökstypen hör till en annan region.", field="visit_kind")
     if not Membership.objects.filter(user=staff, unit=unit, active=True).exists():
         raise ActionError("Personen arbetar inte på enheten.", field="staff")

@@ -2,12 +2,13 @@
 upcoming visits. A booking the actor may not see answers 404."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.http import Http404
 from django.utils import timezone
 
-from core.audit import record_read
+from core.audit import record_read, record_reads
+from core.queries import patient_card
 from meetings.actions import calendar_of
 from meetings.models import Booking, VisitForm
 from meetings.video import provider
@@ -68,3 +69,14 @@ def upcoming_for_patient(patient_id, now=None):
     now = now or timezone.now()
     return (Booking.objects.filter(patient_id=patient_id, status=Booking.Status.BOOKED, ends_at__gt=now - JOIN_GRACE)
             .select_related("unit", "visit_kind").order_by("starts_at"))
+
+
+def unit_day(actor, day):
+    """The acting unit's bookings on a day, with the patients shown logged as reads."""
+    start = timezone.make_aware(datetime.combine(day, time(0, 0)))
+    bookings = list(Booking.objects.filter(unit_id=actor.unit_id, starts_at__gte=start,
+                                           starts_at__lt=start + timedelta(days=1))
+                    .select_related("patient", "patient__home_municipality", "staff", "visit_kind")
+                    .order_by("starts_at", "staff__last_name"))
+    record_reads(actor, bookings, action="meetings.read", reason="Bokat besök", endpoint="meetings:calendar")
+    return [(b, patient_card(b.patient, actor), join_state(b)) for b in bookings]

@@ -1,10 +1,21 @@
-"""Pages of digital care meetings: the video join page for the booked staff member and for the
-patient from Mina sidor, and the patient's upcoming visits."""
+"""Pages of digital care meetings: the unit's calendar, booking a visit and handling it (new time,
+cancellation, outcome), the video join page for the booked staff member and for the patient from
+Mina sidor, and the patient's upcoming visits."""
 
-from django.shortcuts import render
+from datetime import date, timedelta
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from core import queries as core_queries
+from core.errors import ActionError, NotPermitted
+from core.forms import apply_action_error
 from core.views.decorators import resident_required, staff_required
-from meetings import queries
+from meetings import actions, forms, queries
 
 
 def _join_page(request, booking, *, display_name, moderator, back_url):
@@ -35,3 +46,94 @@ def portal_visits(request):
     return render(request, "meetings/portal_visits.html", {
         "rows": [(b, queries.join_state(b)) for b in bookings],
     })
+
+
+# --- The unit's calendar ---------------------------------------------------------------------------
+
+def _day(request):
+    try:
+        return date.fromisoformat(request.GET.get("dag", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+@staff_required
+def calendar(request):
+    day = _day(request)
+    return render(request, "meetings/calendar.html", {
+        "day": day, "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+        "rows": queries.unit_day(request.actor, day), "today": timezone.localdate(),
+    })
+
+
+@staff_required
+def book(request, patient_id):
+    patient, _basis = core_queries.open_patient(request.actor, patient_id, endpoint="meetings:book")
+    form = forms.BookingForm(request.POST or None, unit=request.actor.unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = actions.book_visit(request.actor, patient, staff=data["staff"], visit_kind=data["visit_kind"],
+                                         form=data["form"], starts_at=data["starts_at"], note=data["note"])
+        except NotPermitted as error:
+            raise PermissionDenied(str(error)) from None
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            messages.success(request, "Besöket är bokat och kallelsen skickad.")
+            return redirect(f"{reverse('meetings:calendar')}?dag={timezone.localdate(booking.starts_at)}")
+    video_kinds = [k.name for k in form.fields["visit_kind"].queryset if k.suits_video]
+    return render(request, "meetings/book.html", {
+        "form": form, "patient": patient, "card": core_queries.patient_card(patient, request.actor),
+        "video_kinds": video_kinds,
+    }, status=400 if form.errors else 200)
+
+
+BOOKING_ACTIONS = {
+    "rebook": (forms.RebookForm, lambda actor, b, d: actions.rebook(actor, b, starts_at=d["starts_at"]),
+                "Besöket har fått ny tid och patienten en ny kallelse."),
+    "cancel": (forms.CancelForm, lambda actor, b, d: actions.cancel(actor, b, reason=d["reason"],
+                                                                     by_patient=d["by_patient"]),
+               "Besöket är avbokat."),
+    "outcome": (forms.OutcomeForm, lambda actor, b, d: actions.register_outcome(actor, b, outcome=d["outcome"],
+                                                                                form=d["form"]),
+               "Utfallet är registrerat."),
+}
+
+
+@staff_required
+def booking_detail(request, booking_id):
+    booking = queries.staff_booking(request.actor, booking_id, endpoint="meetings:booking")
+    bound = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in BOOKING_ACTIONS:
+            raise Http404
+        form_class, run, done = BOOKING_ACTIONS[action]
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                run(request.actor, booking, form.cleaned_data)
+            except NotPermitted as error:
+                raise PermissionDenied(str(error)) from None
+            except ActionError as error:
+                apply_action_error(form, error)
+            else:
+                messages.success(request, done)
+                return redirect("meetings:booking", booking_id=booking.pk)
+        bound[action] = form
+    forms_ = {key: bound.get(key) or form_class(initial=_initial(key, booking))
+              for key, (form_class, _run, _done) in BOOKING_ACTIONS.items()}
+    return render(request, "meetings/booking.html", {
+        "booking": booking, "card": core_queries.patient_card(booking.patient, request.actor),
+        "state": queries.join_state(booking), "forms": forms_, "started": booking.starts_at <= timezone.now(),
+        "is_booked_staff": booking.staff_id == request.actor.user.pk,
+    }, status=400 if bound else 200)
+
+
+def _initial(key, booking):
+    if key == "outcome":
+        return {"form": booking.form, "outcome": "attended"}
+    if key == "rebook":
+        return {"starts_at": timezone.localtime(booking.starts_at).strftime("%Y-%m-%dT%H:%M")}
+    return {}

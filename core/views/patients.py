@@ -31,6 +31,7 @@ def detail(request, patient_id):
         "relations": queries.care_relations_of(patient, request.actor),
         "relation_form": CareRelationForm() if request.actor.has_role(Role.COORDINATOR, Role.UNIT_ADMIN) else None,
         "may_open_discharge_case": request.actor.unit.kind in (Unit.Kind.WARD, Unit.Kind.PSYCHIATRY),
+        "may_book": request.actor.has_role(Role.CLINICAL, Role.COORDINATOR),
     })
 
 

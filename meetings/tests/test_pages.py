@@ -1,0 +1,98 @@
+"""The calendar pages: booking from the patient's page, the day's list, a new time, a
+cancellation and the outcome, with the refusals shown on the form."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import AuditEvent
+from core.tests.factories import make_actor, make_care_relation, make_patient
+from meetings import actions
+from meetings.models import Booking
+from meetings.tests.factories import later, make_clinic
+from meetings.tests.test_join import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    clinic = make_clinic()
+    clinic["patient"] = make_patient(first_name="Greta", last_name="Testsson")
+    make_care_relation(clinic["nurse"], clinic["patient"])
+    return clinic
+
+
+def fields(clinic, starts_at, **extra):
+    return {"staff": clinic["physician"].user.pk, "visit_kind": clinic["kind"].pk, "form": "video",
+            "starts_at": timezone.localtime(starts_at).strftime("%Y-%m-%dT%H:%M"), "note": "Ha läkemedelslistan nära"} | extra
+
+
+def test_a_nurse_books_from_the_patients_page_and_finds_it_in_the_calendar(client, clinic):
+    login(client, clinic["nurse"])
+    patient_page = client.get(reverse("core:patient_detail", args=[clinic["patient"].pk])).content.decode()
+    book_url = reverse("meetings:book", args=[clinic["patient"].pk])
+    assert book_url in patient_page
+    form = client.get(book_url).content.decode()
+    assert "Passar bra för video: Läkarbesök" in form
+    response = client.post(book_url, fields(clinic, later()))
+    assert response.status_code == 302
+    booking = Booking.objects.get()
+    day = client.get(response["Location"]).content.decode()
+    assert "Greta Testsson" in day and "Läkarbesök" in day and "Video" in day
+    assert AuditEvent.objects.filter(patient=clinic["patient"], kind="read", endpoint="meetings:calendar").exists()
+    assert booking.note == "Ha läkemedelslistan nära"
+
+
+def test_refusals_are_shown_on_the_form(client, clinic):
+    login(client, clinic["nurse"])
+    book_url = reverse("meetings:book", args=[clinic["patient"].pk])
+    past = client.post(book_url, fields(clinic, timezone.now() - timedelta(days=1)))
+    assert past.status_code == 400 and "Tiden har redan varit" in past.content.decode()
+    client.post(book_url, fields(clinic, later()))
+    overlap = client.post(book_url, fields(clinic, later() + timedelta(minutes=10)))
+    assert "redan ett besök den tiden" in overlap.content.decode()
+
+
+def test_a_patient_without_relation_cannot_be_booked_from_here(client, clinic):
+    login(client, clinic["nurse"])
+    assert client.get(reverse("meetings:book", args=[make_patient().pk])).status_code == 404
+
+
+def test_rebook_cancel_and_outcome_from_the_booking_page(client, clinic):
+    booking = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+                                 visit_kind=clinic["kind"], form="phone", starts_at=later())
+    login(client, clinic["nurse"])
+    url = reverse("meetings:booking", kwargs={"booking_id": booking.pk})
+    assert "Boka om" in client.get(url).content.decode()
+    new_time = later(120)
+    client.post(url, {"action": "rebook", "starts_at": timezone.localtime(new_time).strftime("%Y-%m-%dT%H:%M")})
+    booking.refresh_from_db()
+    assert booking.starts_at == new_time and booking.sequence == 1
+    bad = client.post(url, {"action": "cancel", "reason": "", "by_patient": "yes"})
+    assert bad.status_code == 400
+    client.post(url, {"action": "cancel", "reason": "Patienten mår bättre", "by_patient": "yes"})
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    started = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+                                 visit_kind=clinic["kind"], form="video", starts_at=later(300))
+    Booking.objects.filter(pk=started.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+    page = reverse("meetings:booking", kwargs={"booking_id": started.pk})
+    assert "Registrera utfall" in client.get(page).content.decode()
+    client.post(page, {"action": "outcome", "outcome": "no_show", "form": "video"})
+    started.refresh_from_db()
+    assert started.status == "no_show"
+
+
+def test_another_units_booking_is_not_found(client, clinic):
+    booking = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+                                 visit_kind=clinic["kind"], form="phone", starts_at=later())
+    login(client, make_actor())
+    assert client.get(reverse("meetings:booking", kwargs={"booking_id": booking.pk})).status_code == 404
+
+
+def test_an_empty_day_says_so(client, clinic):
+    login(client, clinic["nurse"])
+    assert "Inga besök bokade" in client.get(reverse("meetings:calendar") + "?dag=2030-01-02").content.decode()
