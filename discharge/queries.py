@@ -8,8 +8,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from core.models import AuditEvent, Organisation, Unit
-from core.audit import actor_columns
+from core.models import Organisation, Unit
+from core.audit import record_reads
 from core.db import serial_plans
 from core.queries import patient_card
 from discharge.models import CaseEvent, CaseParty, DischargeCase
@@ -41,14 +41,7 @@ def open_case(actor, case_id, *, endpoint):
 
 
 def log_reads(actor, cases, *, endpoint):
-    """One audit row per patient shown, written in one statement."""
-    columns = actor_columns(actor)
-    AuditEvent.objects.bulk_create([
-        AuditEvent(kind=AuditEvent.Kind.READ, action="discharge.read", object_type="discharge.dischargecase",
-                   object_id=str(case.pk), patient_id=case.patient_id, basis=AuditEvent.Basis.RELATION,
-                   reason="Utskrivningsärende", endpoint=endpoint, **columns)
-        for case in cases
-    ])
+    record_reads(actor, cases, action="discharge.read", reason="Utskrivningsärende", endpoint=endpoint)
 
 
 def timeline(case):
