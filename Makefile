@@ -27,6 +27,7 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_discharge_demo
+	$(PY) manage.py seed_meetings_demo
 
 run: demo
 	$(PY) manage.py print_demo_logins

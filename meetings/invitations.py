@@ -89,8 +89,8 @@ def send(booking, kind):
         elif booking.form == VisitForm.VIDEO:
             lines.append(f"Anslut här när det är dags: {link}")
         message = EmailMessage(subject=SUBJECTS[kind].format(when=when), body="\n\n".join(lines), to=[address])
-        message.attach("besok.ics", calendar_for(booking, method, join_url=link).to_ical(),
-                       f"text/calendar; method={method}; charset=utf-8")
+        message.attach("besok.ics", calendar_for(booking, method, join_url=link).to_ical().decode(),
+                       f"text/calendar; method={method}")
         message.send(fail_silently=True)
         sent += 1
     return sent

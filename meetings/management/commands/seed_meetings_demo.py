@@ -1,0 +1,97 @@
+"""Demo data for digital care meetings in the Skåne demo: Region Skåne's visit kinds, the booking
+rules of Vårdcentralen Centrum Lund, three months of held visits (about one in twelve by video, a
+few no-shows and late cancellations) and the coming two weeks booked, including a video visit for
+the demo resident (`invanare`) that opens shortly after the demo starts. Idempotent."""
+
+import random
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from core.actor import Actor
+from core.models import Membership, Organisation, Patient, Unit, User
+from meetings import actions
+from meetings.models import Booking, UnitCalendar, VisitKind
+from meetings.video import provider
+
+CLINIC = "SE2321000032-2001"
+VISIT_KINDS = [
+    # key, name, minutes, SIP, suits video
+    ("lakarbesok", "Läkarbesök", 30, False, True),
+    ("sjukskoterskebesok", "Sjuksköterskebesök", 20, False, True),
+    ("psykosocial", "Psykosocial bedömning", 45, False, True),
+    ("sarkontroll", "Sår- och hudkontroll", 20, False, True),
+    ("provtagning", "Provtagning", 15, False, False),
+    ("sip", "SIP-möte", 60, True, True),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo visit kinds, calendar rules and bookings (idempotent)."
+
+    def handle(self, *args, **options):
+        region = Organisation.objects.filter(kind=Organisation.Kind.REGION, county_code="12").first()
+        clinic = Unit.objects.filter(hsa_id=CLINIC).first()
+        if region is None or clinic is None:
+            self.stderr.write("Run `manage.py seed_demo` first.")
+            return
+        kinds = {key: VisitKind.objects.update_or_create(region=region, key=key, defaults={
+            "name": name, "minutes": minutes, "is_sip": sip, "suits_video": video})[0]
+            for key, name, minutes, sip, video in VISIT_KINDS}
+        UnitCalendar.objects.get_or_create(unit=clinic, defaults={"late_cancel_hours": 24, "join_opens_minutes": 15})
+        if Booking.objects.filter(unit=clinic).exists():
+            self.stdout.write("Demo bookings already loaded.")
+            return
+        self.load(clinic, kinds)
+        self.stdout.write(self.style.SUCCESS(f"Demo bookings: {Booking.objects.filter(unit=clinic).count()}."))
+
+    @transaction.atomic
+    def load(self, clinic, kinds):
+        rng = random.Random(2020)
+        nurse = Actor.for_membership(Membership.objects.get(user__username="distriktsskoterska", unit=clinic))
+        staff = [User.objects.get(username="vc-lakare"), User.objects.get(username="distriktsskoterska")]
+        patients = list(Patient.objects.filter(is_demo=True).order_by("personal_number")[:120])
+        resident = User.objects.filter(username="invanare").select_related("patient").first()
+        now = timezone.localtime()
+        today = now.replace(hour=8, minute=0, second=0, microsecond=0)
+        # The held visits of the last three months are history: loaded as they ended, not booked now.
+        for day in range(90, 0, -1):
+            start = today - timedelta(days=day)
+            if start.weekday() >= 5:
+                continue
+            for person in staff:
+                for slot in range(rng.randint(4, 8)):
+                    self.history(clinic, person, kinds, rng.choice(patients), start + timedelta(minutes=45 * slot), rng)
+        # The coming two weeks, booked through the real action.
+        for day in range(1, 15):
+            start = today + timedelta(days=day)
+            if start.weekday() >= 5:
+                continue
+            for person in staff:
+                for slot in range(rng.randint(2, 5)):
+                    kind = kinds[rng.choice(["lakarbesok", "sjukskoterskebesok", "sarkontroll", "provtagning"])]
+                    form = "video" if kind.suits_video and rng.random() < 0.25 else rng.choice(["physical", "physical", "phone"])
+                    actions.book_visit(nurse, rng.choice(patients), staff=person, visit_kind=kind, form=form,
+                                       starts_at=start + timedelta(minutes=45 * slot), notify=False)
+        if resident and resident.patient:
+            soon = (now + timedelta(minutes=20)).replace(second=0, microsecond=0)
+            actions.book_visit(nurse, resident.patient, staff=staff[0], visit_kind=kinds["lakarbesok"], form="video",
+                               starts_at=soon, note="Ha gärna din läkemedelslista nära till hands.", notify=False)
+            actions.book_visit(nurse, resident.patient, staff=staff[1], visit_kind=kinds["sarkontroll"], form="physical",
+                               starts_at=today + timedelta(days=7, hours=7), notify=False)  # 15:00, after the day's other visits
+
+    def history(self, clinic, person, kinds, patient, start, rng):
+        kind = kinds[rng.choices(["lakarbesok", "sjukskoterskebesok", "psykosocial", "sarkontroll", "provtagning", "sip"],
+                                 [40, 30, 6, 10, 12, 2])[0]]
+        form = "video" if kind.suits_video and rng.random() < 0.08 else rng.choices(["physical", "phone"], [85, 15])[0]
+        status = rng.choices(["attended", "no_show", "late_cancel", "cancelled"], [90, 3, 2, 5])[0]
+        end = start + timedelta(minutes=kind.minutes)
+        Booking.objects.create(
+            patient=patient, unit=clinic, staff=person, visit_kind=kind, form=form, starts_at=start, ends_at=end,
+            status=status, created_by=person, created_at=start - timedelta(days=rng.randint(1, 30)),
+            closed_at=end if status in ("attended", "no_show") else start - timedelta(hours=rng.randint(2, 72)),
+            room=provider().new_room() if form == "video" else None,
+            cancel_reason="Patienten förhindrad" if status in ("late_cancel", "cancelled") else "",
+        )
