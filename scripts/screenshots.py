@@ -106,12 +106,42 @@ def main():
         page.wait_for_timeout(1500)
         shoot(page, "15-api-docs")
         logout(page)
+        meetings_pages(page)
         login(page, "invanare")
         shoot(page, "16-portal-home")
+        page.goto(f"{BASE}/mina-sidor/besok/")
+        shoot(page, "31-portal-visits")
+        page.click("[data-testid=portal-visits] tbody tr:first-child a")
+        shoot(page, "32-portal-join")
         page.goto(f"{BASE}/mina-sidor/logg/")
         shoot(page, "17-portal-access-log")
         shoot(page, "17b-portal-access-log-tablet", width=800)
         browser.close()
+
+
+def meetings_pages(page):
+    """The calendar of Vårdcentralen Centrum Lund as its physician sees it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from meetings.models import Booking
+
+    upcoming = Booking.objects.filter(unit__hsa_id="SE2321000032-2001", status="booked",
+                                      starts_at__gt=timezone.now() + timedelta(days=1)).order_by("starts_at").first()
+    soon = Booking.objects.filter(patient__resident_account__username="invanare", form="video", status="booked").first()
+    login(page, "vc-lakare")
+    page.goto(f"{BASE}/kalender/?dag={timezone.localdate(upcoming.starts_at)}")
+    shoot(page, "30-calendar-day")
+    page.goto(f"{BASE}/besok/{upcoming.pk}/")
+    shoot(page, "33-booking")
+    page.goto(f"{BASE}/kalender/boka/{upcoming.patient_id}/")
+    page.click("#main button.primary")
+    shoot(page, "34-book-empty-submit")
+    if soon:
+        page.goto(f"{BASE}/besok/{soon.pk}/anslut/")
+        shoot(page, "35-staff-join")
+    logout(page)
 
 
 if __name__ == "__main__":
