@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Membership, Organisation, Role
-from meetings import invitations
+from meetings import fees, invitations
 from meetings.models import Booking, UnitCalendar, VisitForm
 from meetings.video import provider
 
@@ -146,8 +146,11 @@ def cancel(actor, booking, *, reason, by_patient, at=None):
     booking.closed_at = at
     booking.sequence += 1
     booking.save()
-    record_write(actor, "meetings.cancel", booking, patient=booking.patient,
-                 changes=diff(before, snapshot(booking, BOOKING_FIELDS)) | {"by_patient": [None, by_patient]})
+    changes = diff(before, snapshot(booking, BOOKING_FIELDS)) | {"by_patient": [None, by_patient]}
+    if late:
+        charge = fees.charge_booking(booking, region_of(booking.unit))
+        changes |= {"fee_sek": [None, charge.fee_sek], "fee_reason": [None, charge.reason]}
+    record_write(actor, "meetings.cancel", booking, patient=booking.patient, changes=changes)
     _mail_after_commit(booking, "cancellation")
     return booking
 
@@ -171,6 +174,8 @@ def register_outcome(actor, booking, *, outcome, form=None):
     booking.form = form or booking.form
     booking.closed_at = timezone.now()
     booking.save()
+    charge = fees.charge_booking(booking, region_of(booking.unit))
     record_write(actor, "meetings.outcome", booking, patient=booking.patient,
-                 changes=diff(before, snapshot(booking, BOOKING_FIELDS)))
+                 changes=diff(before, snapshot(booking, BOOKING_FIELDS)) | {"fee_sek": [None, charge.fee_sek],
+                                                                            "fee_reason": [None, charge.reason]})
     return booking

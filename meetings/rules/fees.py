@@ -41,6 +41,14 @@ class FeeError(Exception):
     """The schedule cannot price what it is asked to (a missing year, kind or form)."""
 
 
+def ceiling_amount(share, prisbasbelopp, year):
+    """The high-cost ceiling of a period that starts in `year`: the share of that year's
+    prisbasbelopp, rounded down to whole fifties."""
+    if year not in prisbasbelopp:
+        raise FeeError(f"Avgiftstabellen saknar prisbasbelopp för {year}.")
+    return int(share * prisbasbelopp[year] // FIFTY) * FIFTY
+
+
 @dataclass(frozen=True)
 class Schedule:
     region: str
@@ -52,17 +60,34 @@ class Schedule:
     fees: dict  # visit kind -> {form: kr}
 
     def ceiling(self, year):
-        """The high-cost ceiling of a period that starts in `year`: the share of that year's
-        prisbasbelopp, rounded down to whole fifties."""
-        if year not in self.prisbasbelopp:
-            raise FeeError(f"Avgiftstabellen saknar prisbasbelopp för {year}.")
-        return int(self.ceiling_share * self.prisbasbelopp[year] // FIFTY) * FIFTY
+        return ceiling_amount(self.ceiling_share, self.prisbasbelopp, year)
+
+    def for_year(self, year):
+        """The rules for visits in `year`: one schedule covers every year (the file format)."""
+        return self
 
     def fee(self, visit_kind, form):
         try:
             return self.fees[visit_kind][form]
         except KeyError:
             raise FeeError(f"Avgiftstabellen saknar avgift för {visit_kind} ({form}).") from None
+
+
+@dataclass(frozen=True)
+class ScheduleBook:
+    """A region's schedules year by year (as kept in the database): each visit follows its own
+    year's schedule; the ceiling follows the prisbasbelopp of the period's starting year."""
+
+    schedules: dict  # year -> Schedule
+    prisbasbelopp: dict  # year -> kr (national)
+
+    def for_year(self, year):
+        if year not in self.schedules:
+            raise FeeError(f"Regionen har ingen avgiftstabell för {year}.")
+        return self.schedules[year]
+
+    def ceiling(self, year):
+        return ceiling_amount(self.for_year(year).ceiling_share, self.prisbasbelopp, year)
 
 
 @dataclass(slots=True)  # not frozen: a region's year is millions of them, and frozen ones are slower to make
@@ -137,13 +162,14 @@ class Ledger:
 def charge_visit(visit, schedule, ledger):
     """The charge for one visit, given the person's ledger before it (updated in place)."""
     age = age_on(visit.birth_date, visit.date)
-    if age < schedule.child_free_until_age or age >= schedule.free_from_age:
+    rules = schedule.for_year(visit.date.year)
+    if age < rules.child_free_until_age or age >= rules.free_from_age:
         return _charge(visit, ledger, 0, AGE_EXEMPT, age)
     if visit.outcome in (NO_SHOW, LATE_CANCEL):
-        return _charge(visit, ledger, schedule.no_show_fee, NO_SHOW_FEE, age)
+        return _charge(visit, ledger, rules.no_show_fee, NO_SHOW_FEE, age)
     if ledger.free_card_on(visit.date):
         return _charge(visit, ledger, 0, FREE_CARD, age)
-    fee = schedule.fee(visit.visit_kind, visit.form)
+    fee = rules.fee(visit.visit_kind, visit.form)
     if fee == 0:
         return _charge(visit, ledger, 0, FREE_VISIT, age, scheduled=0)
     if not ledger.running_on(visit.date):

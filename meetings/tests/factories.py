@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from core.models import Unit
 from core.tests.factories import make_actor, make_region, make_unit
-from meetings.models import VisitKind
+from meetings.models import FeeSchedule, FeeScheduleRow, VisitKind
 
 
 def make_clinic():
@@ -15,7 +15,20 @@ def make_clinic():
     physician = make_actor(unit=unit, roles=("clinical",), profession="lakare")
     kind = VisitKind.objects.get_or_create(region=region, key="lakarbesok",
                                            defaults={"name": "Läkarbesök", "minutes": 30, "suits_video": True})[0]
+    this_year = timezone.localdate().year
+    for year in (this_year - 1, this_year, this_year + 1):
+        make_fee_schedule(region, year)
     return {"region": region, "unit": unit, "nurse": nurse, "physician": physician, "kind": kind}
+
+
+def make_fee_schedule(region, year, fees=None):
+    """Seed 001's unit fee: 300 kr for an agreed visit whatever the form."""
+    schedule = FeeSchedule.objects.get_or_create(region=region, year=year)[0]
+    for key, by_form in (fees or {"lakarbesok": {"physical": 300, "phone": 300, "video": 300}}).items():
+        for form, fee in by_form.items():
+            FeeScheduleRow.objects.update_or_create(schedule=schedule, visit_kind_key=key, form=form,
+                                                    defaults={"fee_sek": fee})
+    return schedule
 
 
 def later(hours=48, minute=0):

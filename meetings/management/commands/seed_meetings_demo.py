@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.actor import Actor
 from core.models import Membership, Organisation, Patient, Unit, User
 from meetings import actions
-from meetings.models import Booking, UnitCalendar, VisitKind
+from meetings.models import Booking, FeeSchedule, FeeScheduleRow, UnitCalendar, VisitKind
 from meetings.video import provider
 
 CLINIC = "SE2321000032-2001"
@@ -41,6 +41,7 @@ class Command(BaseCommand):
             "name": name, "minutes": minutes, "is_sip": sip, "suits_video": video})[0]
             for key, name, minutes, sip, video in VISIT_KINDS}
         UnitCalendar.objects.get_or_create(unit=clinic, defaults={"late_cancel_hours": 24, "join_opens_minutes": 15})
+        self.load_fee_schedules(region, kinds)
         if Booking.objects.filter(unit=clinic).exists():
             self.stdout.write("Demo bookings already loaded.")
             return
@@ -81,6 +82,18 @@ class Command(BaseCommand):
                                starts_at=soon, note="Ha gärna din läkemedelslista nära till hands.", notify=False)
             actions.book_visit(nurse, resident.patient, staff=staff[1], visit_kind=kinds["sarkontroll"], form="physical",
                                starts_at=today + timedelta(days=7, hours=7), notify=False)  # 15:00, after the day's other visits
+
+    def load_fee_schedules(self, region, kinds):
+        """Seed 001's unit fee, 300 kr for an agreed visit whatever the form, for last, this and next
+        year; SIP meetings free. An example for the demo, not Region Skåne's handbook."""
+        this_year = timezone.localdate().year
+        for year in (this_year - 1, this_year, this_year + 1):
+            schedule, created = FeeSchedule.objects.get_or_create(region=region, year=year)
+            if not created:
+                continue
+            FeeScheduleRow.objects.bulk_create([
+                FeeScheduleRow(schedule=schedule, visit_kind_key=key, form=form, fee_sek=0 if kind.is_sip else 300)
+                for key, kind in kinds.items() for form in ("physical", "phone", "video")])
 
     def history(self, clinic, person, kinds, patient, start, rng):
         kind = kinds[rng.choices(["lakarbesok", "sjukskoterskebesok", "psykosocial", "sarkontroll", "provtagning", "sip"],

@@ -1,0 +1,77 @@
+"""Patient fees from the bookings in the database, with the engine in `meetings.rules.fees`: the
+region's schedules as the engine's ScheduleBook, the person's chargeable visits in the region, and
+the charge stored when a visit's outcome (or a late cancellation) is registered.
+
+Visits are charged in the region where they happen and the ceiling is per person and region, so
+everything here is for one patient in one region.
+"""
+
+from django.utils import timezone
+
+from core.errors import ActionError
+from meetings.models import Booking, FeeSchedule, PatientCharge, Prisbasbelopp, VisitKind
+from meetings.rules import fees as engine
+
+CHARGED_STATUSES = [Booking.Status.ATTENDED, Booking.Status.NO_SHOW, Booking.Status.LATE_CANCEL]
+
+
+def schedule_book(region):
+    """The region's fee schedules year by year. SIP meetings are free whatever a schedule says."""
+    sip_kinds = set(VisitKind.objects.filter(region=region, is_sip=True).values_list("key", flat=True))
+    schedules = {}
+    for schedule in FeeSchedule.objects.filter(region=region).prefetch_related("rows"):
+        fees = {}
+        for row in schedule.rows.all():
+            fees.setdefault(row.visit_kind_key, {})[row.form] = row.fee_sek
+        for key in sip_kinds:
+            fees[key] = {form: 0 for form in engine.FORMS}
+        schedules[schedule.year] = engine.Schedule(
+            region=region.name, child_free_until_age=schedule.child_free_until_age,
+            free_from_age=schedule.free_from_age, no_show_fee=schedule.no_show_fee_sek,
+            ceiling_share=schedule.ceiling_share, prisbasbelopp={}, fees=fees)
+    return engine.ScheduleBook(schedules=schedules,
+                               prisbasbelopp=dict(Prisbasbelopp.objects.values_list("year", "amount_sek")))
+
+
+def visit_value(booking):
+    outcome = {Booking.Status.ATTENDED: engine.ATTENDED, Booking.Status.NO_SHOW: engine.NO_SHOW,
+               Booking.Status.LATE_CANCEL: engine.LATE_CANCEL}[booking.status]
+    patient = booking.patient
+    return engine.Visit(visit_id=str(booking.pk), personnummer=patient.personal_number, birth_date=patient.birth_date,
+                        date=timezone.localdate(booking.starts_at), visit_kind=booking.visit_kind.key,
+                        form=booking.form, outcome=outcome)
+
+
+def regional_visits(patient, region):
+    """The patient's charged visits at the region's units (and the municipal units of its county)."""
+    return (Booking.objects.filter(patient=patient, status__in=CHARGED_STATUSES,
+                                   unit__organisation__county_code=region.county_code)
+            .select_related("patient", "visit_kind").order_by("starts_at"))
+
+
+def person_charges(patient, region):
+    """Every charged visit of the patient in the region, through the engine, in date order."""
+    visits = [visit_value(b) for b in regional_visits(patient, region)]
+    return engine.calculate_person(visits, schedule_book(region))
+
+
+def charge_booking(booking, region):
+    """Store the charge of a visit whose outcome was just registered, in the caller's transaction.
+    A missing schedule or prisbasbelopp refuses the registration with a message."""
+    try:
+        charges, _ledger = person_charges(booking.patient, region)
+    except engine.FeeError as error:
+        raise ActionError(f"Avgiften kan inte beräknas: {error} Regionens avgiftsansvariga lägger in den.") from None
+    charge = next(c for c in charges if c.visit_id == str(booking.pk))
+    return PatientCharge.objects.create(
+        booking=booking, patient=booking.patient, region=region, date=charge.visit.date, fee_sek=charge.fee_sek,
+        counts_to_ceiling=charge.counts_to_ceiling, paid_in_period_sek=charge.paid_in_period_sek,
+        free_card_until=charge.free_card_until, reason=charge.reason, explanation=engine.explain(charge),
+    )
+
+
+def standing(patient, region, day=None):
+    """Where the patient stands on the ceiling today: paid, left to the free card, the free card."""
+    day = day or timezone.localdate()
+    visits = [visit_value(b) for b in regional_visits(patient, region)]
+    return engine.ceiling_status(visits, schedule_book(region), day)

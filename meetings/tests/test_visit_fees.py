@@ -1,0 +1,86 @@
+"""Fees for the visits in the database: charged when the outcome is registered (or a late
+cancellation), by the region's schedule for the visit's year, with the ceiling per person and
+region, SIP meetings free, and a refusal when a schedule is missing."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.errors import ActionError
+from core.models import AuditEvent
+from core.tests.factories import make_patient
+from meetings import actions, fees
+from meetings.models import Booking, FeeSchedule, PatientCharge, UnitCalendar, VisitKind
+from meetings.tests.factories import later, make_clinic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    return make_clinic()
+
+
+def held(clinic, patient, *, days_ago=1, kind=None, outcome="attended", form="video"):
+    """A visit booked ahead, then moved into the past (as time passes) and its outcome registered."""
+    booking = actions.book_visit(clinic["nurse"], patient, staff=clinic["physician"].user,
+                                 visit_kind=kind or clinic["kind"], form=form, starts_at=later(24 * 30 + days_ago))
+    start = timezone.now() - timedelta(days=days_ago)
+    Booking.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=start + timedelta(minutes=30))
+    return actions.register_outcome(clinic["physician"], booking, outcome=outcome)
+
+
+def test_an_attended_visit_is_charged_by_the_schedule_with_its_reason(clinic):
+    booking = held(clinic, make_patient(birth=date(1970, 6, 15)))
+    charge = PatientCharge.objects.get(booking=booking)
+    assert (charge.fee_sek, charge.reason, charge.counts_to_ceiling) == (300, "fee", True)
+    assert "Avgiftstabellen: lakarbesok, video: 300 kr" in charge.explanation
+    event = AuditEvent.objects.get(action="meetings.outcome")
+    assert event.changes["fee_sek"] == [None, 300]
+
+
+def test_a_no_show_is_charged_the_no_show_fee(clinic):
+    booking = held(clinic, make_patient(birth=date(1970, 6, 15)), outcome="no_show")
+    assert (booking.charge.fee_sek, booking.charge.reason) == (400, "no_show")
+
+
+def test_a_late_cancellation_by_the_patient_is_charged(clinic):
+    UnitCalendar.objects.create(unit=clinic["unit"], late_cancel_hours=24)
+    adult = make_patient(birth=date(1970, 6, 15))
+    booking = actions.book_visit(clinic["nurse"], adult, staff=clinic["physician"].user,
+                                 visit_kind=clinic["kind"], form="phone", starts_at=later(hours=3))
+    actions.cancel(clinic["nurse"], booking, reason="Förhindrad", by_patient=True)
+    assert (PatientCharge.objects.get(booking=booking).fee_sek, booking.charge.reason) == (400, "no_show")
+
+
+def test_the_ceiling_and_the_free_card_follow_the_patients_visits_in_the_region(clinic):
+    patient = make_patient(birth=date(1970, 6, 15))
+    for days_ago in (50, 40, 30, 20, 10):
+        held(clinic, patient, days_ago=days_ago)
+    ceiling = fees.schedule_book(clinic["region"]).ceiling(timezone.localdate().year - (
+        (timezone.now() - timedelta(days=50)).year != timezone.localdate().year))
+    charges = list(PatientCharge.objects.filter(patient=patient).order_by("date"))
+    assert sum(c.fee_sek for c in charges) == min(5 * 300, ceiling)
+    status = fees.standing(patient, clinic["region"])
+    assert status.paid_sek == min(1500, ceiling)
+    assert status.free_card_until is not None
+
+
+def test_an_85_year_old_is_not_charged_even_for_a_no_show(clinic):
+    booking = held(clinic, make_patient(birth=date(1930, 6, 15)), outcome="no_show")
+    assert (booking.charge.fee_sek, booking.charge.reason) == (0, "age_exempt")
+
+
+def test_sip_meetings_are_free_whatever_the_schedule_says(clinic):
+    sip = VisitKind.objects.create(region=clinic["region"], key="sip", name="SIP-möte", minutes=60, is_sip=True)
+    booking = held(clinic, make_patient(birth=date(1970, 6, 15)), kind=sip)
+    assert (booking.charge.fee_sek, booking.charge.reason) == (0, "free_visit")
+
+
+def test_a_missing_schedule_refuses_the_registration_with_a_message(clinic):
+    FeeSchedule.objects.all().delete()
+    with pytest.raises(ActionError, match="ingen avgiftstabell"):
+        held(clinic, make_patient())
+    assert not PatientCharge.objects.exists()
+    assert Booking.objects.get().status == "booked"  # the registration was rolled back whole
