@@ -84,3 +84,18 @@ def test_a_missing_schedule_refuses_the_registration_with_a_message(clinic):
         held(clinic, make_patient())
     assert not PatientCharge.objects.exists()
     assert Booking.objects.get().status == "booked"  # the registration was rolled back whole
+
+
+def test_the_patient_sees_charges_and_how_far_to_the_free_card(client, clinic):
+    from core.tests.factories import make_resident
+    from meetings.tests.test_join import login
+
+    resident = make_resident(make_patient(birth=date(1970, 6, 15)))
+    held(clinic, resident.patient, days_ago=3)
+    login(client, resident)
+    page = client.get("/mina-sidor/avgifter/").content.decode()
+    assert "Du har betalat <strong>300 kr</strong>" in page and "kvar till frikort" in page
+    assert "Avgift enligt avgiftstabellen" in page
+    other = make_resident(make_patient())
+    login(client, other)
+    assert "Du har inga registrerade avgifter" in client.get("/mina-sidor/avgifter/").content.decode()
