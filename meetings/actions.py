@@ -2,7 +2,7 @@
 a visit. Each action checks who may do it and what the calendar allows, runs in one transaction with
 its audit event, and mails the participants (with iCalendar) once the transaction has committed."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +11,7 @@ from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Membership, Organisation, Role
 from meetings import fees, invitations
-from meetings.models import Booking, UnitCalendar, VisitForm
+from meetings.models import Booking, Slot, UnitCalendar, VisitForm
 from meetings.video import provider
 
 Status = Booking.Status
@@ -60,8 +60,10 @@ def _check_time(unit, staff, patient, starts_at, ends_at, *, visit_kind, form, s
             raise ActionError("Tiden hör till någon annan.", field="slot")
         if (starts_at, ends_at) != (slot.starts_at, slot.ends_at):
             raise ActionError("Besöket ska ha tidens början och slut.", field="slot")
-        if form not in slot.forms or not slot.visit_kinds.filter(pk=visit_kind.pk).exists():
+        if slot.visit_kind_id != visit_kind.pk or not slot.offers(form):
             raise ActionError("Tiden är inte öppen för den besökstypen eller besöksformen.", field="slot")
+        if slot.booked:
+            raise ActionError("Tiden är redan bokad. Välj en annan.", field="slot")
     overlapping = Booking.objects.filter(status__in=Booking.ACTIVE, starts_at__lt=ends_at, ends_at__gt=starts_at)
     if booking is not None:
         overlapping = overlapping.exclude(pk=booking.pk)
@@ -69,6 +71,15 @@ def _check_time(unit, staff, patient, starts_at, ends_at, *, visit_kind, form, s
         raise ActionError("Personen har redan ett besök den tiden.", field="starts_at")
     if overlapping.filter(patient=patient).exists():
         raise ActionError("Patienten har redan ett besök den tiden.", field="starts_at")
+
+
+def _locked_slot(slot):
+    return Slot.objects.select_for_update().get(pk=slot.pk) if slot is not None else None
+
+
+def _take(slot, booked):
+    if slot is not None:
+        Slot.objects.filter(pk=slot.pk).update(booked=booked)
 
 
 def _mail_after_commit(booking, kind):
@@ -84,7 +95,9 @@ def book_visit(actor, patient, *, staff, visit_kind, form, starts_at, ends_at=No
     ends_at = ends_at or starts_at + timedelta(minutes=visit_kind.minutes)
     # Lock the staff member's row: two bookings of the same time must not both pass the checks.
     type(staff).objects.select_for_update().get(pk=staff.pk)
+    slot = _locked_slot(slot)
     _check_time(unit, staff, patient, starts_at, ends_at, visit_kind=visit_kind, form=form, slot=slot)
+    _take(slot, True)
     booking = Booking.objects.create(
         patient=patient, unit=unit, staff=staff, slot=slot, visit_kind=visit_kind, form=form, starts_at=starts_at,
         ends_at=ends_at, note=note.strip()[:500], created_by=actor.user,
@@ -111,9 +124,12 @@ def rebook(actor, booking, *, starts_at, ends_at=None, staff=None, slot=None, fo
     form = form or booking.form
     ends_at = ends_at or starts_at + (booking.ends_at - booking.starts_at)
     type(staff).objects.select_for_update().get(pk=staff.pk)
+    slot = _locked_slot(slot)
     _check_time(booking.unit, staff, booking.patient, starts_at, ends_at, visit_kind=booking.visit_kind, form=form,
                 slot=slot, booking=booking)
     before = snapshot(booking, BOOKING_FIELDS)
+    _take(booking.slot, False)
+    _take(slot, True)
     booking.staff, booking.slot, booking.starts_at, booking.ends_at = staff, slot, starts_at, ends_at
     if form != booking.form:
         booking.form = form
@@ -143,6 +159,7 @@ def cancel(actor, booking, *, reason, by_patient, at=None):
     before = snapshot(booking, BOOKING_FIELDS)
     booking.status = Status.LATE_CANCEL if late else Status.CANCELLED
     booking.cancel_reason = reason[:300]
+    _take(booking.slot, False)  # the time can be given to someone else
     booking.closed_at = at
     booking.sequence += 1
     booking.save()
@@ -179,3 +196,42 @@ def register_outcome(actor, booking, *, outcome, form=None):
                  changes=diff(before, snapshot(booking, BOOKING_FIELDS)) | {"fee_sek": [None, charge.fee_sek],
                                                                             "fee_reason": [None, charge.reason]})
     return booking
+
+
+@transaction.atomic
+def create_slots(actor, *, staff, visit_kind, day, start, end, minutes, forms):
+    """Open a staff member's bookable times on a day: back-to-back slots of `minutes` from `start`
+    to `end` (local times), for one visit kind and the forms given. Refused when they would overlap
+    the person's existing times."""
+    _require_calendar_staff(actor)
+    unit = actor.unit
+    if not Membership.objects.filter(user=staff, unit=unit, active=True).exists():
+        raise ActionError("Personen arbetar inte på enheten.", field="staff")
+    if visit_kind.region_id != getattr(region_of(unit), "pk", None):
+        raise ActionError("Besökstypen hör till en annan region.", field="visit_kind")
+    if not forms or any(f not in VisitForm.values for f in forms):
+        raise ActionError("Välj minst en besöksform.", field="forms")
+    if not 5 <= minutes <= 240:
+        raise ActionError("Längden ska vara mellan 5 och 240 minuter.", field="minutes")
+    first = timezone.make_aware(datetime.combine(day, start))
+    last = timezone.make_aware(datetime.combine(day, end))
+    if last <= first:
+        raise ActionError("Sluttiden ska vara efter starttiden.", field="end")
+    if first < timezone.now():
+        raise ActionError("Tiderna måste ligga framåt i tiden.", field="day")
+    type(staff).objects.select_for_update().get(pk=staff.pk)
+    if Slot.objects.filter(staff=staff, starts_at__lt=last, ends_at__gt=first).exists():
+        raise ActionError("Personen har redan tider under den perioden.", field="start")
+    step = timedelta(minutes=minutes)
+    starts = []
+    while first + step <= last:
+        starts.append(first)
+        first += step
+    slots = Slot.objects.bulk_create([
+        Slot(unit=unit, staff=staff, visit_kind=visit_kind, starts_at=at, ends_at=at + step, created_by=actor.user,
+             **{form: form in forms for form in VisitForm.values})
+        for at in starts])
+    record_write(actor, "meetings.create_slots", unit, changes={
+        "staff": [None, staff.pk], "visit_kind": [None, visit_kind.key], "day": [None, day.isoformat()],
+        "slots": [None, len(slots)]})
+    return slots

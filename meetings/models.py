@@ -54,22 +54,33 @@ class UnitCalendar(models.Model):
 
 
 class Slot(models.Model):
-    """A bookable time in a staff member's schedule."""
+    """A bookable time in a staff member's schedule, for one visit kind, open for the forms ticked.
+    `booked` is kept by `meetings.actions` so that the search for free times reads one small index."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="slots")
     staff = models.ForeignKey(User, on_delete=models.PROTECT, related_name="slots")
+    visit_kind = models.ForeignKey(VisitKind, on_delete=models.PROTECT, related_name="slots")
     starts_at = models.DateTimeField(_("börjar"))
     ends_at = models.DateTimeField(_("slutar"))
-    visit_kinds = models.ManyToManyField(VisitKind, related_name="slots")
-    forms = models.JSONField(_("besöksformer"), default=list)  # VisitForm values
+    physical = models.BooleanField(_("besök på mottagningen"), default=True)
+    phone = models.BooleanField(_("telefon"), default=True)
+    video = models.BooleanField(_("video"), default=False)
+    booked = models.BooleanField(default=False, editable=False)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        indexes = [models.Index(fields=["unit", "starts_at"], name="slot_unit_start"),
-                   models.Index(fields=["staff", "starts_at"], name="slot_staff_start")]
+        indexes = [
+            models.Index(fields=["unit", "starts_at"], name="slot_unit_start"),
+            models.Index(fields=["staff", "starts_at"], name="slot_staff_start"),
+            # Free times of a visit kind in time order; a visit kind belongs to one region.
+            models.Index(fields=["visit_kind", "starts_at"], condition=Q(booked=False), name="slot_free_by_kind"),
+        ]
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start")]
         ordering = ["starts_at"]
+
+    def offers(self, form):
+        return getattr(self, form, False) if form in VisitForm.values else False
 
 
 class Booking(models.Model):

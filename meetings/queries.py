@@ -4,13 +4,15 @@ upcoming visits. A booking the actor may not see answers 404."""
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
 from core.audit import record_read, record_reads
 from core.queries import patient_card
 from meetings.actions import calendar_of
-from meetings.models import Booking, VisitForm
+from meetings.models import Booking, Slot, VisitForm
 from meetings.video import provider
 
 # A visit nobody closed (no outcome registered) stops admitting people this long after its end.
@@ -80,3 +82,26 @@ def unit_day(actor, day):
                     .order_by("starts_at", "staff__last_name"))
     record_reads(actor, bookings, action="meetings.read", reason="Bokat besök", endpoint="meetings:calendar")
     return [(b, patient_card(b.patient, actor), join_state(b)) for b in bookings]
+
+
+def free_slots(visit_kind, *, form=None, unit_id=None, since=None, until=None, limit=20):
+    """The first free times for a visit kind (and so in its region), in time order; narrowed to a
+    form and a unit when given. Reads the partial index of free times per visit kind."""
+    slots = Slot.objects.filter(visit_kind=visit_kind, booked=False, starts_at__gte=since or timezone.now())
+    if until is not None:
+        slots = slots.filter(starts_at__lt=until)
+    if form in VisitForm.values:
+        slots = slots.filter(**{form: True})
+    if unit_id is not None:
+        slots = slots.filter(unit_id=unit_id)
+    return list(slots.select_related("unit", "staff").order_by("starts_at", "pk")[:limit])
+
+
+def slot_days(unit_id, days=14):
+    """The unit's times over the coming days: per day and staff member, how many and how many free."""
+    start = timezone.now()
+    return list(Slot.objects.filter(unit_id=unit_id, starts_at__gte=start, starts_at__lt=start + timedelta(days=days))
+                .annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()))
+                .values("day", "staff__first_name", "staff__last_name", "visit_kind__name")
+                .annotate(total=Count("pk"), free=Count("pk", filter=Q(booked=False)))
+                .order_by("day", "staff__last_name"))

@@ -7,6 +7,7 @@ app_name = "meetings"
 urlpatterns = [
     path("kalender/", views.calendar, name="calendar"),
     path("kalender/boka/<uuid:patient_id>/", views.book, name="book"),
+    path("kalender/tider/", views.slots, name="slots"),
     path("besok/<uuid:booking_id>/", views.booking_detail, name="booking"),
     path("besok/<uuid:booking_id>/anslut/", views.join, name="join"),
     path("mina-sidor/besok/", views.portal_visits, name="portal_visits"),

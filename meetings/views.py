@@ -75,7 +75,9 @@ def book(request, patient_id):
         data = form.cleaned_data
         try:
             booking = actions.book_visit(request.actor, patient, staff=data["staff"], visit_kind=data["visit_kind"],
-                                         form=data["form"], starts_at=data["starts_at"], note=data["note"])
+                                         form=data["form"], starts_at=data["starts_at"], note=data["note"],
+                                         slot=data["slot"],
+                                         ends_at=data["slot"].ends_at if data["slot"] else None)
         except NotPermitted as error:
             raise PermissionDenied(str(error)) from None
         except ActionError as error:
@@ -83,10 +85,12 @@ def book(request, patient_id):
         else:
             messages.success(request, "Besöket är bokat och kallelsen skickad.")
             return redirect(f"{reverse('meetings:calendar')}?dag={timezone.localdate(booking.starts_at)}")
-    video_kinds = [k.name for k in form.fields["visit_kind"].queryset if k.suits_video]
+    kinds = list(form.fields["visit_kind"].queryset)
+    chosen = next((k for k in kinds if str(k.pk) == request.GET.get("besokstyp")), None)
     return render(request, "meetings/book.html", {
         "form": form, "patient": patient, "card": core_queries.patient_card(patient, request.actor),
-        "video_kinds": video_kinds,
+        "video_kinds": [k.name for k in kinds if k.suits_video], "kinds": kinds, "chosen": chosen,
+        "free": queries.free_slots(chosen, unit_id=request.actor.unit_id, limit=30) if chosen else [],
     }, status=400 if form.errors else 200)
 
 
@@ -154,3 +158,22 @@ def portal_fees(request):
         except fees.engine.FeeError as error:
             standings.append((region, None, str(error)))
     return render(request, "meetings/portal_fees.html", {"charges": charges, "standings": standings})
+
+
+@staff_required
+def slots(request):
+    """Open bookable times: a staff member's day cut into slots for one visit kind."""
+    form = forms.SlotsForm(request.POST or None, unit=request.actor.unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = actions.create_slots(request.actor, **form.cleaned_data)
+        except NotPermitted as error:
+            raise PermissionDenied(str(error)) from None
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            messages.success(request, f"{len(made)} tider är upplagda.")
+            return redirect("meetings:slots")
+    return render(request, "meetings/slots.html", {
+        "form": form, "days": queries.slot_days(request.actor.unit_id),
+    }, status=400 if form.errors else 200)

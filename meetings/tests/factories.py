@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from core.models import Unit
 from core.tests.factories import make_actor, make_region, make_unit
-from meetings.models import FeeSchedule, FeeScheduleRow, VisitKind
+from meetings.models import FeeSchedule, FeeScheduleRow, Prisbasbelopp, VisitKind
 
 
 def make_clinic():
@@ -21,8 +21,14 @@ def make_clinic():
     return {"region": region, "unit": unit, "nurse": nurse, "physician": physician, "kind": kind}
 
 
+PRISBASBELOPP = {2023: 52500, 2024: 57300, 2025: 58800, 2026: 59200, 2027: 59200}
+
+
 def make_fee_schedule(region, year, fees=None):
-    """Seed 001's unit fee: 300 kr for an agreed visit whatever the form."""
+    """Seed 001's unit fee: 300 kr for an agreed visit whatever the form. The prisbasbelopp is
+    made here too: transactional tests empty the table the migration filled."""
+    for pbb_year in (year - 1, year):
+        Prisbasbelopp.objects.get_or_create(year=pbb_year, defaults={"amount_sek": PRISBASBELOPP.get(pbb_year, 59200)})
     schedule = FeeSchedule.objects.get_or_create(region=region, year=year)[0]
     for key, by_form in (fees or {"lakarbesok": {"physical": 300, "phone": 300, "video": 300}}).items():
         for form, fee in by_form.items():

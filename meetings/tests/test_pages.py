@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
+from core.errors import ActionError
 from core.tests.factories import make_actor, make_care_relation, make_patient
 from meetings import actions
 from meetings.models import Booking
@@ -96,3 +97,60 @@ def test_another_units_booking_is_not_found(client, clinic):
 def test_an_empty_day_says_so(client, clinic):
     login(client, clinic["nurse"])
     assert "Inga besök bokade" in client.get(reverse("meetings:calendar") + "?dag=2030-01-02").content.decode()
+
+
+def test_free_slots_are_listed_and_booking_one_takes_it(client, clinic):
+    from datetime import time
+
+    day = (timezone.localtime() + timedelta(days=3)).date()
+    slots = actions.create_slots(clinic["nurse"], staff=clinic["physician"].user, visit_kind=clinic["kind"], day=day,
+                                 start=time(8, 0), end=time(10, 0), minutes=30, forms=["physical", "video"])
+    assert len(slots) == 4
+    login(client, clinic["nurse"])
+    url = reverse("meetings:book", args=[clinic["patient"].pk])
+    page = client.get(f"{url}?besokstyp={clinic['kind'].pk}").content.decode()
+    assert page.count("Boka den här tiden") == 4 and '<option value="phone">' not in page
+    response = client.post(url, {"slot": slots[1].pk, "visit_kind": clinic["kind"].pk, "form": "video"})
+    assert response.status_code == 302
+    booking = Booking.objects.get()
+    assert (booking.slot_id, booking.starts_at, booking.form) == (slots[1].pk, slots[1].starts_at, "video")
+    assert client.get(f"{url}?besokstyp={clinic['kind'].pk}").content.decode().count("Boka den här tiden") == 3
+    again = client.post(url, {"slot": slots[1].pk, "visit_kind": clinic["kind"].pk, "form": "video"})
+    assert "Tiden är redan bokad" in again.content.decode() or "redan ett besök" in again.content.decode()
+    # A phone visit in a slot open only for physical and video visits is refused.
+    refused = client.post(url, {"slot": slots[2].pk, "visit_kind": clinic["kind"].pk, "form": "phone"})
+    assert "inte öppen för den besökstypen eller besöksformen" in refused.content.decode()
+    # Cancelling gives the time back.
+    actions.cancel(clinic["nurse"], booking, reason="Mår bättre", by_patient=True)
+    assert client.get(f"{url}?besokstyp={clinic['kind'].pk}").content.decode().count("Boka den här tiden") == 4
+
+
+def test_slots_cannot_overlap_the_persons_other_times_or_lie_in_the_past(clinic):
+    from datetime import time
+
+    day = (timezone.localtime() + timedelta(days=3)).date()
+    make = lambda **kw: actions.create_slots(clinic["nurse"], **{  # noqa: E731
+        "staff": clinic["physician"].user, "visit_kind": clinic["kind"], "day": day, "start": time(8, 0),
+        "end": time(10, 0), "minutes": 30, "forms": ["physical"]} | kw)
+    make()
+    with pytest.raises(ActionError, match="redan tider"):
+        make(start=time(9, 0), end=time(11, 0))
+    with pytest.raises(ActionError, match="framåt i tiden"):
+        make(day=day - timedelta(days=10))
+    with pytest.raises(ActionError, match="minst en besöksform"):
+        make(start=time(13, 0), end=time(14, 0), forms=[])
+
+
+def test_times_are_laid_out_from_the_slots_page(client, clinic):
+    login(client, clinic["nurse"])
+    day = (timezone.localtime() + timedelta(days=2)).date()
+    response = client.post(reverse("meetings:slots"), {
+        "staff": clinic["physician"].user.pk, "visit_kind": clinic["kind"].pk, "day": day.isoformat(),
+        "start": "13:00", "end": "15:00", "minutes": "20", "forms": ["physical", "video"]})
+    assert response.status_code == 302
+    page = client.get(reverse("meetings:slots")).content.decode()
+    assert "6 tider är upplagda" in page and 'data-testid="slot-days"' in page
+    bad = client.post(reverse("meetings:slots"), {
+        "staff": clinic["physician"].user.pk, "visit_kind": clinic["kind"].pk, "day": day.isoformat(),
+        "start": "14:00", "end": "16:00", "minutes": "20", "forms": ["physical"]})
+    assert bad.status_code == 400 and "redan tider" in bad.content.decode()

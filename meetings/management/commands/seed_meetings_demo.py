@@ -4,7 +4,7 @@ few no-shows and late cancellations) and the coming two weeks booked, including 
 the demo resident (`invanare`) that opens shortly after the demo starts. Idempotent."""
 
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -76,6 +76,13 @@ class Command(BaseCommand):
                     form = "video" if kind.suits_video and rng.random() < 0.25 else rng.choice(["physical", "physical", "phone"])
                     actions.book_visit(nurse, rng.choice(patients), staff=person, visit_kind=kind, form=form,
                                        starts_at=start + timedelta(minutes=45 * slot), notify=False)
+        # Free afternoon times for the physician's visits, to book into.
+        for day in range(1, 15):
+            start = today + timedelta(days=day)
+            if start.weekday() < 5:
+                actions.create_slots(nurse, staff=staff[0], visit_kind=kinds["lakarbesok"], day=start.date(),
+                                     start=time(13, 0), end=time(16, 0), minutes=30,
+                                     forms=["physical", "phone", "video"])
         if resident and resident.patient:
             soon = (now + timedelta(minutes=20)).replace(second=0, microsecond=0)
             actions.book_visit(nurse, resident.patient, staff=staff[0], visit_kind=kinds["lakarbesok"], form="video",
