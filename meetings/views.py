@@ -90,7 +90,7 @@ def book(request, patient_id):
     return render(request, "meetings/book.html", {
         "form": form, "patient": patient, "card": core_queries.patient_card(patient, request.actor),
         "video_kinds": [k.name for k in kinds if k.suits_video], "kinds": kinds, "chosen": chosen,
-        "free": queries.free_slots(chosen, unit_id=request.actor.unit_id, limit=30) if chosen else [],
+        "free": queries.free_slots(chosen, unit_id=request.actor.unit_id, limit=12) if chosen else [],
     }, status=400 if form.errors else 200)
 
 

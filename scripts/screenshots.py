@@ -136,8 +136,15 @@ def meetings_pages(page):
     page.goto(f"{BASE}/besok/{upcoming.pk}/")
     shoot(page, "33-booking")
     page.goto(f"{BASE}/kalender/boka/{upcoming.patient_id}/")
-    page.click("#main button.primary")
+    page.click("#main form.narrow button.primary")
     shoot(page, "34-book-empty-submit")
+    from meetings.models import VisitKind
+
+    kind = VisitKind.objects.get(region__county_code="12", key="lakarbesok")
+    page.goto(f"{BASE}/kalender/boka/{upcoming.patient_id}/?besokstyp={kind.pk}")
+    shoot(page, "36-book-free-slots")
+    page.goto(f"{BASE}/kalender/tider/")
+    shoot(page, "37-slots")
     if soon:
         page.goto(f"{BASE}/besok/{soon.pk}/anslut/")
         shoot(page, "35-staff-join")
