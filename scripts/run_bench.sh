@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # National-scale benchmarks on a throwaway PostgreSQL (one fresh cluster per benchmark).
-#   scripts/run_bench.sh [core|discharge|fees|all]     (default: core)
+#   scripts/run_bench.sh [core|discharge|fees|meetings|all]     (default: core)
 # core: patient search and audit extract at 1,000,000 patients, 10,000,000 audit rows (~10-20 minutes
 #   on 2 cores); a quick run: BENCH_PATIENTS=20000 BENCH_AUDIT_ROWS=200000 scripts/run_bench.sh
 # discharge: the month's liability basis for all municipalities and the worklists of a large unit, at
@@ -15,9 +15,9 @@ PY=.venv/bin/python
 
 which=${1:-core}
 case "$which" in
-  core | discharge | fees) benches=("$which") ;;
-  all) benches=(core discharge fees) ;;
-  *) echo "usage: $0 [core|discharge|fees|all]" >&2; exit 2 ;;
+  core | discharge | fees | meetings) benches=("$which") ;;
+  all) benches=(core discharge fees meetings) ;;
+  *) echo "usage: $0 [core|discharge|fees|meetings|all]" >&2; exit 2 ;;
 esac
 
 export PG_EXTRA_OPTIONS="${PG_EXTRA_OPTIONS:--c shared_buffers=1GB -c maintenance_work_mem=1GB -c max_wal_size=8GB -c work_mem=64MB}"
