@@ -421,8 +421,9 @@ def register_patient(request, payload: PatientIn):
 api.add_router("/organisations", organisations)
 api.add_router("/units", units)
 api.add_router("/patients", patients)
-# Imported by path: discharge.api uses this module's helpers.
+# Imported by path: these modules use this module's helpers.
 api.add_router("/discharge", "discharge.api.router")
+api.add_router("/meetings", "meetings.api.router")
 
 
 # Mounted last, so it matches only what nothing above does: an API caller gets JSON, not the

@@ -8,6 +8,8 @@ import csv
 import io
 from pathlib import Path
 
+from core.errors import ActionError
+
 
 class FileErrors(Exception):
     """Problems in an input file: a list of (line number or None, message)."""
@@ -75,3 +77,24 @@ def read_input(path):
         raise FileErrors(str(path), [(None, "filen är inte UTF-8.")]) from None
     except OSError as error:
         raise FileErrors(str(path), [(None, f"kan inte läsas ({error.strerror}).")]) from None
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def upload_text(upload, field, extensions):
+    """An uploaded input file's text, checked for size, name and encoding (ActionError otherwise)."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ActionError(f"Filen är större än {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", field=field)
+    if not (upload.name or "").lower().endswith(extensions):
+        raise ActionError(f"Filen ska ha ändelsen {' eller '.join(extensions)}.", field=field)
+    try:
+        return upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ActionError("Filen är inte UTF-8.", field=field) from None
+
+
+def as_action_error(error, field):
+    """FileErrors as the API's field errors, one message per bad row."""
+    return ActionError.many({field: [f"rad {line}: {message}" if line else message
+                                     for line, message in error.problems]})

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from core.api import _actor
 from core.errors import ActionError, NotPermitted
-from core.files import FileErrors
+from core.files import FileErrors, as_action_error, upload_text
 from core.models import Organisation, Role
 from discharge.invoicing import basis_scope, month_basis
 from discharge.liability_files import case_row, read_agreement, read_events, summary_row
@@ -18,7 +18,6 @@ from discharge.rules.liability import LiabilityError, Month, calculate_month
 
 router = Router(tags=["Utskrivning: betalningsansvar"])
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MonthText = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="ÅÅÅÅ-MM")]
 
 
@@ -109,22 +108,6 @@ def liability_basis(request, filters: Query[BasisFilter]):
     } for b in bases]}
 
 
-def _text_of(upload, name, extensions):
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ActionError(f"Filen är större än {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", field=name)
-    if not (upload.name or "").lower().endswith(extensions):
-        raise ActionError(f"Filen ska ha ändelsen {' eller '.join(extensions)}.", field=name)
-    try:
-        return upload.read().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ActionError("Filen är inte UTF-8.", field=name) from None
-
-
-def _file_errors(error, field):
-    return ActionError.many({field: [f"rad {line}: {message}" if line else message
-                                     for line, message in error.problems]})
-
-
 @router.post("/liability/calculate", response=CalculationOut,
              summary="Beräkna en månad från en händelsefil och en avtalsfil (format enligt svu.md)")
 def calculate(request, month: Form[MonthText], events: File[UploadedFile], agreement: File[UploadedFile]):
@@ -132,16 +115,16 @@ def calculate(request, month: Form[MonthText], events: File[UploadedFile], agree
     if not actor.has_role(Role.FINANCE):
         raise NotPermitted("Beräkningen kräver ekonomibehörighet.")
     month = _month(month)
-    events_text = _text_of(events, "events", (".csv",))
-    agreement_text = _text_of(agreement, "agreement", (".toml",))
+    events_text = upload_text(events, "events", (".csv",))
+    agreement_text = upload_text(agreement, "agreement", (".toml",))
     try:
         terms = read_agreement(agreement_text, filename=agreement.name)
     except FileErrors as error:
-        raise _file_errors(error, "agreement") from None
+        raise as_action_error(error, "agreement") from None
     try:
         cases = read_events(events_text, filename=events.name)
     except FileErrors as error:
-        raise _file_errors(error, "events") from None
+        raise as_action_error(error, "events") from None
     try:
         result = calculate_month(cases, terms, month)
     except LiabilityError as error:

@@ -1,0 +1,135 @@
+"""Meetings over the API: free times to book, a patient's fees in a region, and the fee
+calculation on uploaded files (the same formats and engine as `manage.py fees`)."""
+
+import uuid
+from datetime import date, datetime
+
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from core import queries as core_queries
+from core.api import _actor, _get_or_404
+from core.errors import ActionError, NotPermitted
+from core.files import FileErrors, as_action_error, upload_text
+from core.models import Role
+from meetings import fees, queries
+from meetings.actions import region_of
+from meetings.fee_files import charge_row, read_schedule, read_visits
+from meetings.models import VisitForm, VisitKind
+from meetings.rules.fees import FeeError, calculate_charges
+
+router = Router(tags=["Vårdmöten"])
+
+
+class SlotOut(Schema):
+    id: int
+    unit_id: int
+    unit_name: str
+    staff_name: str
+    visit_kind: str
+    starts_at: datetime
+    ends_at: datetime
+    forms: list[str]
+
+
+class FreeSlotFilter(Schema):
+    visit_kind: str  # the key, e.g. "lakarbesok", in the caller's region
+    form: str | None = None
+    unit_id: int | None = None
+    since: datetime | None = None
+
+
+@router.get("/free-slots", response=list[SlotOut], summary="Lediga tider för en besökstyp i regionen")
+def list_free_slots(request, filters: Query[FreeSlotFilter]):
+    actor = _actor(request)
+    if actor.unit is None:
+        raise NotPermitted("Välj först vilken enhet du arbetar för.")
+    if filters.form is not None and filters.form not in VisitForm.values:
+        raise ActionError("Besöksformen ska vara physical, phone eller video.", field="form")
+    kind = _get_or_404(VisitKind.objects.all(), region=region_of(actor.unit), key=filters.visit_kind)
+    return [{
+        "id": slot.pk, "unit_id": slot.unit_id, "unit_name": slot.unit.name, "staff_name": slot.staff.display_name(),
+        "visit_kind": kind.key, "starts_at": slot.starts_at, "ends_at": slot.ends_at,
+        "forms": [form for form in VisitForm.values if slot.offers(form)],
+    } for slot in queries.free_slots(kind, form=filters.form, unit_id=filters.unit_id, since=filters.since)]
+
+
+class ChargeLine(Schema):
+    visit_id: str
+    personnummer: str
+    fee_sek: str
+    counts_to_ceiling: str
+    paid_in_period_sek: str
+    free_card_until: str
+    reason: str
+
+
+class PatientChargeOut(Schema):
+    date: date
+    visit_kind: str
+    fee_sek: int
+    reason: str
+    explanation: str
+
+
+class PatientFeesOut(Schema):
+    region: str
+    paid_in_period_sek: int
+    ceiling_sek: int | None
+    left_to_free_card_sek: int | None
+    period_start: date | None
+    period_end: date | None
+    free_card_until: date | None
+    charges: list[PatientChargeOut]
+
+
+@router.get("/patients/{patient_id}/fees", response=PatientFeesOut,
+            summary="En patients avgifter och högkostnadsskydd i den egna regionen")
+def patient_fees(request, patient_id: uuid.UUID):
+    actor = _actor(request)
+    patient, _basis = core_queries.open_patient(actor, patient_id, endpoint="api:meetings.patient_fees")
+    region = region_of(actor.unit)
+    try:
+        status = fees.standing(patient, region)
+    except FeeError as error:
+        raise ActionError(str(error)) from None
+    charges = patient.charges.filter(region=region).select_related("booking__visit_kind").order_by("date")
+    return {
+        "region": region.name, "paid_in_period_sek": status.paid_sek,
+        "ceiling_sek": status.period.ceiling if status.period else None, "left_to_free_card_sek": status.left_sek,
+        "period_start": status.period.start if status.period else None,
+        "period_end": status.period.end if status.period else None, "free_card_until": status.free_card_until,
+        "charges": [{"date": c.date, "visit_kind": c.booking.visit_kind.key, "fee_sek": c.fee_sek,
+                     "reason": c.reason, "explanation": c.explanation} for c in charges],
+    }
+
+
+class FeeCalculationOut(Schema):
+    region: str
+    visits: int
+    total_sek: int
+    charges: list[ChargeLine]
+
+
+@router.post("/fees/calculate", response=FeeCalculationOut,
+             summary="Beräkna avgifter från en besöksfil och en avgiftstabell (format enligt meetings-and-fees.md)")
+def calculate(request, visits: File[UploadedFile], schedule: File[UploadedFile]):
+    actor = _actor(request)
+    if not actor.has_role(Role.FINANCE, Role.COORDINATOR):
+        raise NotPermitted("Beräkningen kräver ekonomi- eller samordnarbehörighet.")
+    schedule_text = upload_text(schedule, "schedule", (".toml",))
+    visits_text = upload_text(visits, "visits", (".csv",))
+    try:
+        fee_schedule = read_schedule(schedule_text, filename=schedule.name)
+    except FileErrors as error:
+        raise as_action_error(error, "schedule") from None
+    try:
+        visit_list = read_visits(visits_text, fee_schedule, filename=visits.name)
+    except FileErrors as error:
+        raise as_action_error(error, "visits") from None
+    try:
+        charges = calculate_charges(visit_list, fee_schedule)
+    except FeeError as error:
+        raise ActionError(str(error), field="schedule") from None
+    return {"region": fee_schedule.region, "visits": len(charges), "total_sek": sum(c.fee_sek for c in charges),
+            "charges": [charge_row(c) for c in charges]}
