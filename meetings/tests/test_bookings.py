@@ -1,6 +1,7 @@
 """Booking, rebooking, cancelling and the outcome of a visit: what the calendar refuses, the care
 relation a booking gives, the audit and the iCalendar mail."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -146,3 +147,20 @@ def test_another_unit_cannot_touch_the_booking(clinic):
     booking = book(clinic)
     with pytest.raises(NotPermitted):
         actions.cancel(make_actor(), booking, reason="x", by_patient=False)
+
+
+def test_reminders_go_out_once_for_visits_within_the_next_day(clinic, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    clinic["physician"].user.email = "doktor@example.se"
+    clinic["physician"].user.save()
+    soon = book(clinic, starts_at=later(hours=5))
+    book(clinic, starts_at=later(hours=60))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", stdout=io.StringIO())
+    assert [m.subject.startswith("Påminnelse") for m in mail.outbox] == [True]
+    assert f"/besok/{soon.pk}/anslut/" in mail.outbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", stdout=io.StringIO())
+    assert len(mail.outbox) == 1
