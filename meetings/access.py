@@ -1,10 +1,14 @@
-"""A booking is a care relation: the booking unit may open the patient from the booking until
-FOLLOW_UP_DAYS after the visit (the outcome, the fee, the questions that come after)."""
+"""Care relations from meetings: a booking gives the booking unit access to the patient from the
+booking until FOLLOW_UP_DAYS after the visit (the outcome, the fee, the questions that come after);
+taking part in an active SIP gives the unit access while the plan is active (the person consented
+to the plan and its participants)."""
 
 from datetime import timedelta
 
+from django.db.models import F
+
 from core.access import register_relation_source
-from meetings.models import Booking
+from meetings.models import Booking, SipParticipant, SipPlan
 
 FOLLOW_UP_DAYS = 30
 
@@ -15,5 +19,11 @@ def unit_bookings(unit_id, now):
             .exclude(status=Booking.Status.CANCELLED))
 
 
+def sip_participations(unit_id, now):
+    return (SipParticipant.objects.filter(unit_id=unit_id, plan__status=SipPlan.Status.ACTIVE)
+            .annotate(patient_id=F("plan__patient_id")))
+
+
 def register():
     register_relation_source("booking", "Bokat besök", unit_bookings)
+    register_relation_source("sip", "Samordnad individuell plan (SIP)", sip_participations)

@@ -7,11 +7,14 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.access import access_basis
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Membership, Organisation, Role
 from meetings import fees, invitations
-from meetings.models import Booking, Slot, UnitCalendar, VisitForm
+from meetings.models import (
+    Booking, SipEffort, SipMeeting, SipParticipant, SipPlan, SipPlanVersion, Slot, UnitCalendar, VisitForm, VisitKind,
+)
 from meetings.video import provider
 
 Status = Booking.Status
@@ -235,3 +238,140 @@ def create_slots(actor, *, staff, visit_kind, day, start, end, minutes, forms):
         "staff": [None, staff.pk], "visit_kind": [None, visit_kind.key], "day": [None, day.isoformat()],
         "slots": [None, len(slots)]})
     return slots
+
+
+# --- SIP ---------------------------------------------------------------------------------------------
+
+SIP_FIELDS = ["person_goals", "overall_responsible", "follow_up_on", "status"]
+
+
+def _require_sip_party(actor, plan):
+    """Staff of a unit that takes part in the plan write to it."""
+    _require_calendar_staff(actor)
+    if not plan.participants.filter(unit_id=actor.unit_id).exists():
+        raise NotPermitted("Din enhet deltar inte i planen.")
+    if plan.status != SipPlan.Status.ACTIVE:
+        raise ActionError("Planen är avslutad.")
+
+
+@transaction.atomic
+def create_sip(actor, patient, *, consent_given, consent_note="", person_goals="", overall_responsible=None,
+               follow_up_on):
+    """Start a SIP for the person, who has consented; the acting unit is the first participant."""
+    _require_calendar_staff(actor)
+    if access_basis(actor, patient) is None:
+        raise NotPermitted("Din enhet har ingen vårdrelation till personen.")
+    if not consent_given:
+        raise ActionError("En SIP görs bara när personen samtycker. Bekräfta samtycket.", field="consent_given")
+    if follow_up_on <= timezone.localdate():
+        raise ActionError("Uppföljningen ska ligga framåt i tiden.", field="follow_up_on")
+    plan = SipPlan.objects.create(
+        patient=patient, consent_at=timezone.now(), consent_note=consent_note.strip()[:500],
+        person_goals=person_goals.strip(), overall_responsible=overall_responsible or actor.unit,
+        follow_up_on=follow_up_on, created_by=actor.user)
+    SipParticipant.objects.create(plan=plan, unit=actor.unit, name=actor.user.display_name(),
+                                  role=actor.membership.get_profession_display())
+    record_write(actor, "meetings.sip.create", plan, patient=patient, changes=diff({}, snapshot(plan, SIP_FIELDS)))
+    return plan
+
+
+@transaction.atomic
+def update_sip(actor, plan, *, person_goals, overall_responsible, follow_up_on):
+    _require_sip_party(actor, plan)
+    if not plan.participants.filter(unit=overall_responsible).exists():
+        raise ActionError("Huvudansvaret ligger hos en enhet som deltar i planen.", field="overall_responsible")
+    before = snapshot(plan, SIP_FIELDS)
+    plan.person_goals, plan.overall_responsible, plan.follow_up_on = person_goals.strip(), overall_responsible, follow_up_on
+    plan.save()
+    record_write(actor, "meetings.sip.update", plan, patient=plan.patient, changes=diff(before, snapshot(plan, SIP_FIELDS)))
+    return plan
+
+
+@transaction.atomic
+def add_sip_participant(actor, plan, *, name, role, unit=None, is_relative=False):
+    _require_sip_party(actor, plan)
+    name, role = (name or "").strip(), (role or "").strip()
+    if not name or not role:
+        raise ActionError("Ange namn och roll.", field="name" if not name else "role")
+    if unit is not None and is_relative:
+        raise ActionError("En närstående hör inte till en enhet.", field="unit")
+    participant = SipParticipant.objects.create(plan=plan, unit=unit, name=name[:120], role=role[:120],
+                                                is_relative=is_relative)
+    record_write(actor, "meetings.sip.add_participant", plan, patient=plan.patient, changes={
+        "participant": [None, f"{participant.name} ({participant.role})"], "unit": [None, unit.pk if unit else None]})
+    return participant
+
+
+@transaction.atomic
+def add_sip_effort(actor, plan, *, unit, description, goal=""):
+    _require_sip_party(actor, plan)
+    description = (description or "").strip()
+    if not description:
+        raise ActionError("Beskriv insatsen.", field="description")
+    if not plan.participants.filter(unit=unit).exists():
+        raise ActionError("Insatsen utförs av en enhet som deltar i planen.", field="unit")
+    effort = SipEffort.objects.create(plan=plan, unit=unit, description=description[:500], goal=(goal or "").strip()[:300])
+    record_write(actor, "meetings.sip.add_effort", plan, patient=plan.patient,
+                 changes={"effort": [None, effort.description], "unit": [None, unit.pk]})
+    return effort
+
+
+def sip_content(plan):
+    """The plan as the person and the participants agreed it, for a version."""
+    return {
+        "person_goals": plan.person_goals,
+        "overall_responsible": plan.overall_responsible.name,
+        "follow_up_on": plan.follow_up_on.isoformat(),
+        "participants": [{"name": p.name, "role": p.role, "unit": p.unit.name if p.unit else "",
+                          "is_relative": p.is_relative} for p in plan.participants.select_related("unit")],
+        "efforts": [{"unit": e.unit.name, "description": e.description, "goal": e.goal}
+                    for e in plan.efforts.select_related("unit")],
+    }
+
+
+@transaction.atomic
+def publish_sip_version(actor, plan, *, reason):
+    """Keep the plan as it stands now as a new version (the earlier ones stay readable)."""
+    _require_sip_party(actor, plan)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionError("Ange varför en ny version görs, t.ex. ”Uppföljning” eller ”Första planen”.", field="reason")
+    plan = SipPlan.objects.select_for_update().get(pk=plan.pk)
+    if not plan.efforts.exists():
+        raise ActionError("Planen behöver minst en insats innan den fastställs.")
+    number = (plan.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = SipPlanVersion.objects.create(plan=plan, number=number, content=sip_content(plan), reason=reason[:300],
+                                            published_by=actor.user)
+    record_write(actor, "meetings.sip.publish", plan, patient=plan.patient,
+                 changes={"version": [number - 1 or None, number], "reason": [None, version.reason]})
+    return version
+
+
+@transaction.atomic
+def book_sip_meeting(actor, plan, *, staff, form, starts_at):
+    """A SIP meeting in the acting unit's calendar: a booking of the region's SIP visit kind, so
+    it is free of charge, with the meeting kept on the plan."""
+    _require_sip_party(actor, plan)
+    kind = VisitKind.objects.filter(region=region_of(actor.unit), is_sip=True).first()
+    if kind is None:
+        raise ActionError("Regionen har ingen besökstyp för SIP-möten. Be en administratör lägga upp den.")
+    booking = book_visit(actor, plan.patient, staff=staff, visit_kind=kind, form=form, starts_at=starts_at)
+    meeting = SipMeeting.objects.create(plan=plan, booking=booking)
+    record_write(actor, "meetings.sip.meeting", plan, patient=plan.patient, changes={"meeting": [None, str(booking.pk)]})
+    return meeting
+
+
+@transaction.atomic
+def record_sip_minutes(actor, meeting, *, minutes, person_took_part):
+    _require_sip_party(actor, meeting.plan)
+    minutes = (minutes or "").strip()
+    if not minutes:
+        raise ActionError("Skriv minnesanteckningarna.", field="minutes")
+    if meeting.booking.starts_at > timezone.now():
+        raise ActionError("Minnesanteckningar skrivs när mötet har börjat.")
+    before = snapshot(meeting, ["minutes", "person_took_part"])
+    meeting.minutes, meeting.person_took_part = minutes, person_took_part
+    meeting.save()
+    record_write(actor, "meetings.sip.minutes", meeting.plan, patient=meeting.plan.patient,
+                 changes=diff(before, snapshot(meeting, ["minutes", "person_took_part"])))
+    return meeting

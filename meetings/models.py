@@ -199,3 +199,86 @@ class PatientCharge(models.Model):
     class Meta:
         indexes = [models.Index(fields=["patient", "region", "date"], name="charge_patient_region_date")]
         ordering = ["date"]
+
+
+# --- SIP, samordnad individuell plan (HSL 16 kap. 4 §, SoL 2 kap. 7 §) --------------------------------
+
+class SipPlan(models.Model):
+    """One joint plan for a person who needs efforts from both health care and social services.
+    The editable plan is the working copy; every published version is kept (`SipPlanVersion`)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Gällande")
+        CLOSED = "closed", _("Avslutad")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="sip_plans")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    consent_at = models.DateTimeField(_("samtycke lämnat"))
+    consent_note = models.CharField(_("om samtycket"), max_length=500, blank=True)
+    person_goals = models.TextField(_("personens egna mål"), blank=True)
+    overall_responsible = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+",
+                                            verbose_name=_("huvudansvar"))
+    follow_up_on = models.DateField(_("uppföljning senast"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"SIP {self.created_at:%Y-%m-%d}"
+
+
+class SipParticipant(models.Model):
+    """Someone taking part in the plan: staff of a unit (which gives the unit access to the person
+    while the plan is active), or a relative or other person named by the person."""
+
+    plan = models.ForeignKey(SipPlan, on_delete=models.CASCADE, related_name="participants")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="sip_participations")
+    name = models.CharField(_("namn"), max_length=120)
+    role = models.CharField(_("roll"), max_length=120, help_text=_("t.ex. distriktssköterska, dotter, god man"))
+    is_relative = models.BooleanField(_("närstående"), default=False)
+    added_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+
+class SipEffort(models.Model):
+    """What one organisation does in the plan (an insats)."""
+
+    plan = models.ForeignKey(SipPlan, on_delete=models.CASCADE, related_name="efforts")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("utförs av"))
+    description = models.CharField(_("insats"), max_length=500)
+    goal = models.CharField(_("mål för insatsen"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class SipPlanVersion(models.Model):
+    """A published version of the plan, kept as it was: what the person and the participants agreed."""
+
+    plan = models.ForeignKey(SipPlan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    content = models.JSONField()
+    reason = models.CharField(_("anledning"), max_length=300)
+    published_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="one_sip_version_number")]
+        ordering = ["-number"]
+
+
+class SipMeeting(models.Model):
+    """A SIP meeting, booked through the unit calendar (always free of charge), with its minutes."""
+
+    plan = models.ForeignKey(SipPlan, on_delete=models.CASCADE, related_name="meetings")
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="sip_meeting")
+    minutes = models.TextField(_("minnesanteckningar"), blank=True)
+    person_took_part = models.BooleanField(_("personen deltog"), default=False)
+
+    class Meta:
+        ordering = ["booking__starts_at"]
