@@ -1,7 +1,7 @@
 from django import forms
 
 from core.forms import when_field
-from core.models import User
+from core.models import Unit, User
 from meetings.actions import region_of
 from meetings.models import Booking, Slot, VisitForm, VisitKind
 
@@ -71,3 +71,70 @@ class SlotsForm(forms.Form):
             memberships__unit=unit, memberships__active=True, is_active=True).order_by("first_name", "last_name")
         self.fields["staff"].label_from_instance = lambda user: user.display_name()
         self.fields["visit_kind"].queryset = VisitKind.objects.filter(region=region_of(unit))
+
+
+# --- SIP ---------------------------------------------------------------------------------------------
+
+class SipCreateForm(forms.Form):
+    consent_given = forms.BooleanField(label="Personen samtycker till en samordnad individuell plan och till att "
+                                             "de som deltar får ta del av uppgifterna", required=False)
+    consent_note = forms.CharField(label="Om samtycket", required=False, max_length=500,
+                                   help_text="T.ex. muntligt samtycke vid besök, eller via god man.")
+    person_goals = forms.CharField(label="Personens egna mål", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    follow_up_on = forms.DateField(label="Uppföljning senast", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _unit_choices(plan):
+    return Unit.objects.filter(sip_participations__plan=plan).distinct().order_by("name")
+
+
+class SipUpdateForm(forms.Form):
+    person_goals = forms.CharField(label="Personens egna mål", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    overall_responsible = forms.ModelChoiceField(label="Huvudansvar", queryset=Unit.objects.none())
+    follow_up_on = forms.DateField(label="Uppföljning senast", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["overall_responsible"].queryset = _unit_choices(plan)
+
+
+class SipParticipantForm(forms.Form):
+    name = forms.CharField(label="Namn", max_length=120)
+    role = forms.CharField(label="Roll", max_length=120, help_text="T.ex. biståndshandläggare, dotter, god man.")
+    unit = forms.ModelChoiceField(label="Enhet (för personal)", required=False, empty_label="– närstående eller annan –",
+                                  queryset=Unit.objects.filter(active=True).select_related("organisation")
+                                  .order_by("organisation__name", "name"))
+    is_relative = forms.BooleanField(label="Närstående", required=False)
+
+
+class SipEffortForm(forms.Form):
+    unit = forms.ModelChoiceField(label="Utförs av", queryset=Unit.objects.none())
+    description = forms.CharField(label="Insats", max_length=500)
+    goal = forms.CharField(label="Mål för insatsen", required=False, max_length=300)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = _unit_choices(plan)
+
+
+class SipPublishForm(forms.Form):
+    reason = forms.CharField(label="Anledning", max_length=300, help_text="T.ex. ”Första planen” eller ”Uppföljning”.")
+
+
+class SipMeetingForm(forms.Form):
+    staff = forms.ModelChoiceField(label="Mötesansvarig", queryset=User.objects.none(), empty_label="– välj –")
+    form = forms.ChoiceField(label="Mötesform", choices=VisitForm.choices, widget=forms.RadioSelect,
+                             initial=VisitForm.VIDEO)
+    starts_at = when_field("Tid", required=True, help_text="Datum och klockslag.")
+
+    def __init__(self, *args, unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = User.objects.filter(
+            memberships__unit=unit, memberships__active=True, is_active=True).order_by("first_name", "last_name")
+        self.fields["staff"].label_from_instance = lambda user: user.display_name()
+
+
+class SipMinutesForm(forms.Form):
+    meeting = forms.IntegerField(widget=forms.HiddenInput)
+    minutes = forms.CharField(label="Minnesanteckningar", widget=forms.Textarea(attrs={"rows": 4}))
+    person_took_part = forms.BooleanField(label="Personen deltog", required=False)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.audit import record_read, record_reads
 from core.queries import patient_card
 from meetings.actions import calendar_of
-from meetings.models import Booking, Slot, VisitForm
+from meetings.models import Booking, SipPlan, Slot, VisitForm
 from meetings.video import provider
 
 # A visit nobody closed (no outcome registered) stops admitting people this long after its end.
@@ -105,3 +105,32 @@ def slot_days(unit_id, days=14):
                 .values("day", "staff__first_name", "staff__last_name", "visit_kind__name")
                 .annotate(total=Count("pk"), free=Count("pk", filter=Q(booked=False)))
                 .order_by("day", "staff__last_name"))
+
+
+# --- SIP ---------------------------------------------------------------------------------------------
+
+def unit_sip_plans(actor):
+    """The active plans the acting unit takes part in, with the people shown logged as reads."""
+    plans = list(SipPlan.objects.filter(participants__unit_id=actor.unit_id, status=SipPlan.Status.ACTIVE)
+                 .distinct().select_related("patient", "overall_responsible").order_by("follow_up_on"))
+    record_reads(actor, plans, action="meetings.sip.read", reason="Samordnad individuell plan (SIP)",
+                 endpoint="meetings:sip_list")
+    return [(plan, patient_card(plan.patient, actor)) for plan in plans]
+
+
+def staff_sip(actor, plan_id, *, endpoint):
+    """A plan the acting unit takes part in (404 otherwise); the read is logged."""
+    if actor.unit_id is None:
+        raise Http404
+    try:
+        plan = (SipPlan.objects.select_related("patient", "overall_responsible")
+                .filter(participants__unit_id=actor.unit_id).distinct().get(pk=plan_id))
+    except (SipPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    record_read(actor, plan.patient, endpoint=endpoint, basis="relation", reason="Samordnad individuell plan (SIP)")
+    return plan
+
+
+def own_sip_plans(actor):
+    return list(SipPlan.objects.filter(patient_id=actor.user.patient_id).prefetch_related("versions")
+                .order_by("-created_at"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import sip_views, views
 
 app_name = "meetings"
 
@@ -12,5 +12,11 @@ urlpatterns = [
     path("besok/<uuid:booking_id>/anslut/", views.join, name="join"),
     path("mina-sidor/besok/", views.portal_visits, name="portal_visits"),
     path("mina-sidor/avgifter/", views.portal_fees, name="portal_fees"),
+    path("mina-sidor/sip/", sip_views.portal_sip, name="portal_sip"),
+    path("mina-sidor/sip/<uuid:plan_id>/version-<int:number>.pdf", sip_views.portal_sip_pdf, name="portal_sip_pdf"),
+    path("sip/", sip_views.sip_list, name="sip_list"),
+    path("sip/ny/<uuid:patient_id>/", sip_views.sip_new, name="sip_new"),
+    path("sip/<uuid:plan_id>/", sip_views.sip_detail, name="sip"),
+    path("sip/<uuid:plan_id>/version-<int:number>.pdf", sip_views.sip_version_pdf, name="sip_version_pdf"),
     path("mina-sidor/besok/<uuid:booking_id>/anslut/", views.portal_join, name="portal_join"),
 ]

@@ -1,0 +1,126 @@
+"""Pages of SIP: the unit's plans, starting a plan, the plan with its participants, efforts,
+versions and meetings, a version as PDF, and the person's own plans in Mina sidor."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from core import queries as core_queries
+from core.errors import ActionError, NotPermitted
+from core.forms import apply_action_error
+from core.views.decorators import resident_required, staff_required
+from meetings import actions, exports, forms, queries
+from meetings.models import SipPlanVersion
+
+
+@staff_required
+def sip_list(request):
+    return render(request, "meetings/sip_list.html", {"rows": queries.unit_sip_plans(request.actor),
+                                                      "today": timezone.localdate()})
+
+
+@staff_required
+def sip_new(request, patient_id):
+    patient, _basis = core_queries.open_patient(request.actor, patient_id, endpoint="meetings:sip_new")
+    form = forms.SipCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = actions.create_sip(request.actor, patient, **form.cleaned_data)
+        except NotPermitted as error:
+            raise PermissionDenied(str(error)) from None
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            messages.success(request, "Planen är påbörjad. Lägg till deltagare och insatser, och fastställ den sedan.")
+            return redirect("meetings:sip", plan_id=plan.pk)
+    return render(request, "meetings/sip_new.html", {
+        "form": form, "patient": patient, "card": core_queries.patient_card(patient, request.actor),
+    }, status=400 if form.errors else 200)
+
+
+def _sip_forms(actor, plan, data=None, action=None):
+    """Every form on the plan page; the one that was sent is bound to its data."""
+    def bound(name):
+        return data if action == name else None
+
+    return {
+        "update": forms.SipUpdateForm(bound("update"), plan=plan, initial={
+            "person_goals": plan.person_goals, "overall_responsible": plan.overall_responsible_id,
+            "follow_up_on": plan.follow_up_on}),
+        "participant": forms.SipParticipantForm(bound("participant")),
+        "effort": forms.SipEffortForm(bound("effort"), plan=plan),
+        "publish": forms.SipPublishForm(bound("publish")),
+        "meeting": forms.SipMeetingForm(bound("meeting"), unit=actor.unit),
+    }
+
+
+def _run_sip_action(actor, plan, action, data):
+    if action == "update":
+        return actions.update_sip(actor, plan, **data), "Planen är uppdaterad."
+    if action == "participant":
+        return actions.add_sip_participant(actor, plan, **data), "Deltagaren är tillagd."
+    if action == "effort":
+        return actions.add_sip_effort(actor, plan, **data), "Insatsen är tillagd."
+    if action == "publish":
+        version = actions.publish_sip_version(actor, plan, **data)
+        return version, f"Version {version.number} är fastställd."
+    if action == "meeting":
+        return actions.book_sip_meeting(actor, plan, **data), "SIP-mötet är bokat."
+    meeting = get_object_or_404(plan.meetings, pk=data.pop("meeting"))
+    return actions.record_sip_minutes(actor, meeting, **data), "Minnesanteckningarna är sparade."
+
+
+@staff_required
+def sip_detail(request, plan_id):
+    plan = queries.staff_sip(request.actor, plan_id, endpoint="meetings:sip")
+    action = request.POST.get("action") if request.method == "POST" else None
+    sip_forms = _sip_forms(request.actor, plan, request.POST, action)
+    minutes_form = forms.SipMinutesForm(request.POST if action == "minutes" else None)
+    if action is not None:
+        form = minutes_form if action == "minutes" else sip_forms.get(action)
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                _result, done = _run_sip_action(request.actor, plan, action, dict(form.cleaned_data))
+            except NotPermitted as error:
+                raise PermissionDenied(str(error)) from None
+            except ActionError as error:
+                apply_action_error(form, error)
+            else:
+                messages.success(request, done)
+                return redirect("meetings:sip", plan_id=plan.pk)
+    return render(request, "meetings/sip_detail.html", {
+        "plan": plan, "card": core_queries.patient_card(plan.patient, request.actor), "forms": sip_forms,
+        "minutes_form": minutes_form, "minutes_for": request.POST.get("meeting") if action == "minutes" else None,
+        "participants": plan.participants.select_related("unit", "unit__organisation"),
+        "efforts": plan.efforts.select_related("unit"), "versions": plan.versions.select_related("published_by"),
+        "meetings": plan.meetings.select_related("booking__staff", "booking__unit"),
+    }, status=400 if action else 200)
+
+
+@staff_required
+def sip_version_pdf(request, plan_id, number):
+    plan = queries.staff_sip(request.actor, plan_id, endpoint="meetings:sip_version_pdf")
+    return _pdf(plan, get_object_or_404(plan.versions, number=number), request.actor)
+
+
+@resident_required
+def portal_sip(request):
+    return render(request, "meetings/portal_sip.html", {"plans": queries.own_sip_plans(request.actor)})
+
+
+@resident_required
+def portal_sip_pdf(request, plan_id, number):
+    version = get_object_or_404(SipPlanVersion.objects.select_related("plan__patient"), plan_id=plan_id,
+                                number=number, plan__patient_id=request.actor.user.patient_id)
+    return _pdf(version.plan, version, request.actor)
+
+
+def _pdf(plan, version, actor):
+    card = core_queries.patient_card(plan.patient, actor, for_export=True)
+    response = HttpResponse(exports.sip_pdf(version, card=card), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="sip-version-{version.number}.pdf"'
+    return response

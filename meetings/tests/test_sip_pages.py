@@ -1,0 +1,76 @@
+"""The SIP pages: started from the person's page, participants and efforts added, a version
+fixed and read by the person in Mina sidor, as PDF too."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import Unit
+from core.tests.factories import make_actor, make_care_relation, make_municipality, make_patient, make_resident, make_unit
+from meetings.models import SipPlan
+from meetings.tests.factories import make_clinic
+from meetings.tests.test_join import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sip():
+    clinic = make_clinic()
+    clinic["resident"] = make_resident(make_patient(birth=date(1948, 3, 2), first_name="Greta"))
+    make_care_relation(clinic["nurse"], clinic["resident"].patient)
+    clinic["home_care"] = make_unit(make_municipality(), name="Hemsjukvården Lund", kind=Unit.Kind.HOME_CARE)
+    return clinic
+
+
+def test_a_plan_from_start_to_the_persons_own_page(client, sip):
+    patient = sip["resident"].patient
+    login(client, sip["nurse"])
+    new = reverse("meetings:sip_new", args=[patient.pk])
+    assert new in client.get(reverse("core:patient_detail", args=[patient.pk])).content.decode()
+    follow_up = (timezone.localdate() + timedelta(days=90)).isoformat()
+    refused = client.post(new, {"person_goals": "Bo kvar hemma", "follow_up_on": follow_up})
+    assert refused.status_code == 400 and "samtycker" in refused.content.decode()
+    response = client.post(new, {"consent_given": "on", "person_goals": "Bo kvar hemma", "follow_up_on": follow_up})
+    plan = SipPlan.objects.get()
+    url = reverse("meetings:sip", kwargs={"plan_id": plan.pk})
+    assert response["Location"] == url
+    client.post(url, {"action": "participant", "name": "Lena Mårtensson", "role": "Sjuksköterska",
+                      "unit": sip["home_care"].pk})
+    client.post(url, {"action": "participant", "name": "Anna", "role": "Dotter", "is_relative": "on"})
+    client.post(url, {"action": "effort", "unit": sip["home_care"].pk, "description": "Hemsjukvård", "goal": "Sår läkt"})
+    client.post(url, {"action": "publish", "reason": "Första planen"})
+    page = client.get(url).content.decode()
+    assert "Hemsjukvården Lund" in page and "Anna, Dotter" in page and "Version 1: Första planen" in page
+    pdf = client.get(reverse("meetings:sip_version_pdf", kwargs={"plan_id": plan.pk, "number": 1}))
+    assert pdf.content.startswith(b"%PDF")
+    # The municipal nurse now finds the plan among her unit's.
+    login(client, make_actor(unit=sip["home_care"]))
+    assert "Greta" in client.get(reverse("meetings:sip_list")).content.decode()
+    # The person reads the fixed version.
+    login(client, sip["resident"])
+    mine = client.get(reverse("meetings:portal_sip")).content.decode()
+    assert "Bo kvar hemma" in mine and "Hemsjukvård" in mine and "Hemsjukvården Lund" in mine
+    assert client.get(reverse("meetings:portal_sip_pdf", kwargs={"plan_id": plan.pk, "number": 1})).status_code == 200
+
+
+def test_a_form_error_is_shown_on_the_plan_page(client, sip):
+    login(client, sip["nurse"])
+    client.post(reverse("meetings:sip_new", args=[sip["resident"].patient.pk]), {
+        "consent_given": "on", "follow_up_on": (timezone.localdate() + timedelta(days=30)).isoformat()})
+    url = reverse("meetings:sip", kwargs={"plan_id": SipPlan.objects.get().pk})
+    response = client.post(url, {"action": "publish", "reason": "Första planen"})
+    assert response.status_code == 400 and "minst en insats" in response.content.decode()
+
+
+def test_others_do_not_find_the_plan(client, sip):
+    login(client, sip["nurse"])
+    client.post(reverse("meetings:sip_new", args=[sip["resident"].patient.pk]), {
+        "consent_given": "on", "follow_up_on": (timezone.localdate() + timedelta(days=30)).isoformat()})
+    plan = SipPlan.objects.get()
+    login(client, make_actor())
+    assert client.get(reverse("meetings:sip", kwargs={"plan_id": plan.pk})).status_code == 404
+    login(client, make_resident())
+    assert client.get(reverse("meetings:portal_sip_pdf", kwargs={"plan_id": plan.pk, "number": 1})).status_code == 404
