@@ -111,6 +111,11 @@ def main():
         shoot(page, "16-portal-home")
         page.goto(f"{BASE}/mina-sidor/besok/")
         shoot(page, "31-portal-visits")
+        page.goto(f"{BASE}/mina-sidor/sip/")
+        shoot(page, "42-portal-sip")
+        page.goto(f"{BASE}/mina-sidor/avgifter/")
+        shoot(page, "43-portal-fees")
+        page.goto(f"{BASE}/mina-sidor/besok/")
         page.click("[data-testid=portal-visits] tbody tr:first-child a")
         shoot(page, "32-portal-join")
         page.goto(f"{BASE}/mina-sidor/logg/")
@@ -148,6 +153,19 @@ def meetings_pages(page):
     if soon:
         page.goto(f"{BASE}/besok/{soon.pk}/anslut/")
         shoot(page, "35-staff-join")
+    logout(page)
+    from meetings.models import SipPlan
+
+    login(page, "distriktsskoterska")
+    page.check("input[name=membership] >> nth=0") if page.locator("input[name=membership]").count() else None
+    if page.locator("input[name=membership]").count():
+        page.click("#main button.primary")
+    page.goto(f"{BASE}/sip/")
+    shoot(page, "40-sip-list")
+    plan = SipPlan.objects.first()
+    if plan:
+        page.goto(f"{BASE}/sip/{plan.pk}/")
+        shoot(page, "41-sip-plan")
     logout(page)
 
 

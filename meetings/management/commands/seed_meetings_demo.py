@@ -10,10 +10,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from core.access import access_basis
 from core.actor import Actor
 from core.models import Membership, Organisation, Patient, Unit, User
-from meetings import actions
-from meetings.models import Booking, FeeSchedule, FeeScheduleRow, UnitCalendar, VisitKind
+from meetings import actions, fees
+from meetings.models import Booking, FeeSchedule, FeeScheduleRow, SipMeeting, UnitCalendar, VisitKind
 from meetings.video import provider
 
 CLINIC = "SE2321000032-2001"
@@ -88,7 +89,9 @@ class Command(BaseCommand):
             actions.book_visit(nurse, resident.patient, staff=staff[0], visit_kind=kinds["lakarbesok"], form="video",
                                starts_at=soon, note="Ha gärna din läkemedelslista nära till hands.", notify=False)
             actions.book_visit(nurse, resident.patient, staff=staff[1], visit_kind=kinds["sarkontroll"], form="physical",
-                               starts_at=today + timedelta(days=7, hours=7), notify=False)  # 15:00, after the day's other visits
+                               starts_at=today + timedelta(days=7, hours=7), notify=False)
+            self.demo_sip(nurse, resident.patient, staff, today)
+            self.demo_charges(clinic, resident.patient, staff, kinds, today)  # 15:00, after the day's other visits
 
     def load_fee_schedules(self, region, kinds):
         """Seed 001's unit fee, 300 kr for an agreed visit whatever the form, for last, this and next
@@ -101,6 +104,41 @@ class Command(BaseCommand):
             FeeScheduleRow.objects.bulk_create([
                 FeeScheduleRow(schedule=schedule, visit_kind_key=key, form=form, fee_sek=0 if kind.is_sip else 300)
                 for key, kind in kinds.items() for form in ("physical", "phone", "video")])
+
+    def demo_sip(self, nurse, patient, staff, today):
+        """A SIP for the demo resident with Lund's home care and a relative, fixed once, and a digital
+        follow-up meeting booked."""
+        if access_basis(nurse, patient) is None:
+            return
+        home_care = Unit.objects.filter(hsa_id="SE2120001281-0001").first()
+        plan = actions.create_sip(nurse, patient, consent_given=True, consent_note="Muntligt samtycke vid besök",
+                                  person_goals="Bo kvar hemma och klara morgonrutinen själv. Komma ut på promenad.",
+                                  follow_up_on=today.date() + timedelta(days=90))
+        if home_care:
+            actions.add_sip_participant(nurse, plan, name="Jonas Olsson", role="Arbetsterapeut", unit=home_care)
+            actions.add_sip_effort(nurse, plan, unit=home_care, description="Hjälpmedel i badrummet och träning i hemmet",
+                                   goal="Duscha själv")
+        actions.add_sip_participant(nurse, plan, name="Anna Karlsson", role="Dotter", is_relative=True)
+        actions.add_sip_effort(nurse, plan, unit=nurse.unit, description="Läkemedelsgenomgång och uppföljning av blodtryck",
+                               goal="Färre yrselattacker")
+        actions.publish_sip_version(nurse, plan, reason="Första planen")
+        kind = VisitKind.objects.filter(region=nurse.unit.organisation, is_sip=True).first()
+        if kind:
+            booking = actions.book_visit(nurse, patient, staff=staff[1], visit_kind=kind, form="video",
+                                         starts_at=today + timedelta(days=10, hours=5), notify=False)
+            SipMeeting.objects.create(plan=plan, booking=booking)
+
+    def demo_charges(self, clinic, patient, staff, kinds, today):
+        """Three held visits for the demo resident this autumn, charged as registering them would."""
+        for weeks, kind, form in ((10, "lakarbesok", "physical"), (6, "sjukskoterskebesok", "phone"),
+                                  (3, "lakarbesok", "video")):
+            start = today - timedelta(weeks=weeks, hours=-2)
+            booking = Booking.objects.create(
+                patient=patient, unit=clinic, staff=staff[0], visit_kind=kinds[kind], form=form, starts_at=start,
+                ends_at=start + timedelta(minutes=kinds[kind].minutes), status=Booking.Status.ATTENDED,
+                created_by=staff[0], closed_at=start + timedelta(minutes=kinds[kind].minutes),
+                room=provider().new_room() if form == "video" else None)
+            fees.charge_booking(booking, clinic.organisation)
 
     def history(self, clinic, person, kinds, patient, start, rng):
         kind = kinds[rng.choices(["lakarbesok", "sjukskoterskebesok", "psykosocial", "sarkontroll", "provtagning", "sip"],
