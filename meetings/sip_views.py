@@ -45,14 +45,15 @@ def _sip_forms(actor, plan, data=None, action=None):
     def bound(name):
         return data if action == name else None
 
+    # Prefixed: several forms share field names (unit), and ids must stay unique on the page.
     return {
-        "update": forms.SipUpdateForm(bound("update"), plan=plan, initial={
+        "update": forms.SipUpdateForm(bound("update"), plan=plan, prefix="update", initial={
             "person_goals": plan.person_goals, "overall_responsible": plan.overall_responsible_id,
             "follow_up_on": plan.follow_up_on}),
-        "participant": forms.SipParticipantForm(bound("participant")),
-        "effort": forms.SipEffortForm(bound("effort"), plan=plan),
-        "publish": forms.SipPublishForm(bound("publish")),
-        "meeting": forms.SipMeetingForm(bound("meeting"), unit=actor.unit),
+        "participant": forms.SipParticipantForm(bound("participant"), prefix="participant"),
+        "effort": forms.SipEffortForm(bound("effort"), plan=plan, prefix="effort"),
+        "publish": forms.SipPublishForm(bound("publish"), prefix="publish"),
+        "meeting": forms.SipMeetingForm(bound("meeting"), unit=actor.unit, prefix="meeting"),
     }
 
 

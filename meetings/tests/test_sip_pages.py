@@ -37,11 +37,13 @@ def test_a_plan_from_start_to_the_persons_own_page(client, sip):
     plan = SipPlan.objects.get()
     url = reverse("meetings:sip", kwargs={"plan_id": plan.pk})
     assert response["Location"] == url
-    client.post(url, {"action": "participant", "name": "Lena Mårtensson", "role": "Sjuksköterska",
-                      "unit": sip["home_care"].pk})
-    client.post(url, {"action": "participant", "name": "Anna", "role": "Dotter", "is_relative": "on"})
-    client.post(url, {"action": "effort", "unit": sip["home_care"].pk, "description": "Hemsjukvård", "goal": "Sår läkt"})
-    client.post(url, {"action": "publish", "reason": "Första planen"})
+    client.post(url, {"action": "participant", "participant-name": "Lena Mårtensson",
+                      "participant-role": "Sjuksköterska", "participant-unit": sip["home_care"].pk})
+    client.post(url, {"action": "participant", "participant-name": "Anna", "participant-role": "Dotter",
+                      "participant-is_relative": "on"})
+    client.post(url, {"action": "effort", "effort-unit": sip["home_care"].pk, "effort-description": "Hemsjukvård",
+                      "effort-goal": "Sår läkt"})
+    client.post(url, {"action": "publish", "publish-reason": "Första planen"})
     page = client.get(url).content.decode()
     assert "Hemsjukvården Lund" in page and "Anna, Dotter" in page and "Version 1: Första planen" in page
     pdf = client.get(reverse("meetings:sip_version_pdf", kwargs={"plan_id": plan.pk, "number": 1}))
@@ -61,7 +63,7 @@ def test_a_form_error_is_shown_on_the_plan_page(client, sip):
     client.post(reverse("meetings:sip_new", args=[sip["resident"].patient.pk]), {
         "consent_given": "on", "follow_up_on": (timezone.localdate() + timedelta(days=30)).isoformat()})
     url = reverse("meetings:sip", kwargs={"plan_id": SipPlan.objects.get().pk})
-    response = client.post(url, {"action": "publish", "reason": "Första planen"})
+    response = client.post(url, {"action": "publish", "publish-reason": "Första planen"})
     assert response.status_code == 400 and "minst en insats" in response.content.decode()
 
 
