@@ -5,10 +5,10 @@ to the plan and its participants)."""
 
 from datetime import timedelta
 
-from django.db.models import F
+from django.db.models import F, Q
 
 from core.access import register_relation_source
-from meetings.models import Booking, SipParticipant, SipPlan
+from meetings.models import Booking, ConferenceCase, SipParticipant, SipPlan
 
 FOLLOW_UP_DAYS = 30
 
@@ -24,6 +24,15 @@ def sip_participations(unit_id, now):
             .annotate(patient_id=F("plan__patient_id")))
 
 
+def conference_cases(unit_id, now):
+    """The units of a conference see the cases registered to it, from registration until
+    FOLLOW_UP_DAYS after the session (the legal basis is recorded on the case)."""
+    return ConferenceCase.objects.filter(
+        Q(session__series__participating_units__id=unit_id) | Q(session__series__owner_unit_id=unit_id),
+        session__ends_at__gt=now - timedelta(days=FOLLOW_UP_DAYS))
+
+
 def register():
     register_relation_source("booking", "Bokat besök", unit_bookings)
     register_relation_source("sip", "Samordnad individuell plan (SIP)", sip_participations)
+    register_relation_source("conference", "Klinisk distanskonferens", conference_cases)

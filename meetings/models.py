@@ -6,6 +6,7 @@ patient while the visit is ahead and for a while after (see `meetings.access`).
 """
 
 import uuid
+from datetime import timedelta
 
 from django.db import models
 from django.db.models import Q
@@ -282,3 +283,81 @@ class SipMeeting(models.Model):
 
     class Meta:
         ordering = ["booking__starts_at"]
+
+
+# --- Clinical remote case conferences (MDK, klinisk distanskonferens) -----------------------------
+
+class ConferenceSeries(models.Model):
+    """A recurring multiprofessional conference, owned by one unit, with units from several
+    regions taking part (e.g. a lung-cancer conference for Södra sjukvårdsregionen)."""
+
+    name = models.CharField(_("namn"), max_length=150)
+    specialty = models.CharField(_("specialitet"), max_length=100)
+    owner_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="owned_conferences",
+                                   verbose_name=_("ägande enhet"))
+    chair = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("ordförande"))
+    schedule = models.CharField(_("schema"), max_length=200, help_text=_("t.ex. tisdagar 14.00, varannan vecka"))
+    required_professions = models.JSONField(_("yrken som ska delta"), default=list)  # Profession values
+    participating_units = models.ManyToManyField(Unit, related_name="conferences", verbose_name=_("deltagande enheter"))
+    registration_deadline_hours = models.PositiveSmallIntegerField(_("anmälan senast (timmar före)"), default=48)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ConferenceSession(models.Model):
+    series = models.ForeignKey(ConferenceSeries, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("börjar"))
+    ends_at = models.DateTimeField(_("slutar"))
+    room = models.CharField(max_length=64, unique=True, editable=False)  # the video room, random
+    held = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["starts_at"]
+
+    @property
+    def registration_closes_at(self):
+        return self.starts_at - timedelta(hours=self.series.registration_deadline_hours)
+
+
+class ConferenceAttendance(models.Model):
+    session = models.ForeignKey(ConferenceSession, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    profession = models.CharField(max_length=30)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "user"], name="one_attendance_per_person")]
+
+
+class ConferenceCase(models.Model):
+    """A patient case registered to a session by a participating unit, and the conference's
+    recommendation, which goes back to the referring unit as a structured answer."""
+
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", _("Patientens samtycke")
+        CONSULTATION = "consultation", _("Konsultation inom vården av patienten (utan att identitet röjs i onödan)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(ConferenceSession, on_delete=models.PROTECT, related_name="cases")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="conference_cases")
+    referring_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(default=timezone.now, editable=False)
+    question = models.TextField(_("frågeställning"))
+    history = models.TextField(_("relevant sjukhistoria"), blank=True)
+    image_links = models.TextField(_("länkar till bilder"), blank=True)
+    pathology_links = models.TextField(_("länkar till PAD/patologi"), blank=True)
+    legal_basis = models.CharField(_("rättslig grund för att dela"), max_length=20, choices=LegalBasis.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    recommendation = models.TextField(_("rekommendation"), blank=True)
+    informs_patient = models.CharField(_("informerar patienten"), max_length=150, blank=True)
+    inform_by = models.DateField(_("senast"), null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["position", "registered_at"]
