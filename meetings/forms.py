@@ -1,9 +1,10 @@
 from django import forms
+from django.utils import timezone
 
 from core.forms import when_field
 from core.models import Unit, User
 from meetings.actions import region_of
-from meetings.models import Booking, Slot, VisitForm, VisitKind
+from meetings.models import Booking, ConferenceCase, Slot, VisitForm, VisitKind
 
 
 class BookingForm(forms.Form):
@@ -138,3 +139,33 @@ class SipMinutesForm(forms.Form):
     meeting = forms.IntegerField(widget=forms.HiddenInput)
     minutes = forms.CharField(label="Minnesanteckningar", widget=forms.Textarea(attrs={"rows": 4}))
     person_took_part = forms.BooleanField(label="Personen deltog", required=False)
+
+
+# --- Conferences -------------------------------------------------------------------------------------
+
+class ConferenceCaseForm(forms.Form):
+    session = forms.ModelChoiceField(label="Konferenstillfälle", queryset=None, empty_label="– välj –")
+    question = forms.CharField(label="Frågeställning", widget=forms.Textarea(attrs={"rows": 3}))
+    history = forms.CharField(label="Relevant sjukhistoria", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    image_links = forms.CharField(label="Länkar till bilder", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text="En länk per rad, till bildarkivet (PACS).")
+    pathology_links = forms.CharField(label="Länkar till PAD/patologi", required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    legal_basis = forms.ChoiceField(label="Rättslig grund för att dela uppgifterna", widget=forms.RadioSelect,
+                                    choices=ConferenceCase.LegalBasis.choices)
+
+    def __init__(self, *args, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions
+        self.fields["session"].label_from_instance = lambda s: (
+            f"{s.series.name}, {timezone.localtime(s.starts_at):%Y-%m-%d %H:%M} "
+            f"(anmälan senast {timezone.localtime(s.registration_closes_at):%Y-%m-%d %H:%M})")
+
+
+class RecommendationForm(forms.Form):
+    case = forms.UUIDField(widget=forms.HiddenInput)
+    recommendation = forms.CharField(label="Rekommendation för utredning och behandling",
+                                     widget=forms.Textarea(attrs={"rows": 3}))
+    informs_patient = forms.CharField(label="Informerar patienten", max_length=150,
+                                      help_text="T.ex. remitterande läkare eller kontaktsjuksköterskan.")
+    inform_by = forms.DateField(label="Senast", required=False, widget=forms.DateInput(attrs={"type": "date"}))

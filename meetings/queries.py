@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.audit import record_read, record_reads
 from core.queries import patient_card
 from meetings.actions import calendar_of
-from meetings.models import Booking, SipPlan, Slot, VisitForm
+from meetings.models import Booking, ConferenceSeries, ConferenceSession, SipPlan, Slot, VisitForm
 from meetings.video import provider
 
 # A visit nobody closed (no outcome registered) stops admitting people this long after its end.
@@ -134,3 +134,34 @@ def staff_sip(actor, plan_id, *, endpoint):
 def own_sip_plans(actor):
     return list(SipPlan.objects.filter(patient_id=actor.user.patient_id).prefetch_related("versions")
                 .order_by("-created_at"))
+
+
+# --- Conferences -------------------------------------------------------------------------------------
+
+def unit_conferences(actor):
+    return list(ConferenceSeries.objects.filter(Q(participating_units=actor.unit_id) | Q(owner_unit=actor.unit_id))
+                .distinct().select_related("owner_unit", "chair").order_by("name"))
+
+
+def open_sessions(actor, now=None):
+    """Sessions of the unit's conferences still open for registration."""
+    now = now or timezone.now()
+    series = unit_conferences(actor)
+    sessions = ConferenceSession.objects.filter(series__in=series).select_related("series").order_by("starts_at")
+    return ConferenceSession.objects.filter(pk__in=[s.pk for s in sessions if s.registration_closes_at > now]) \
+        .select_related("series").order_by("starts_at")
+
+
+def conference_session(actor, session_id):
+    """A session of a conference the acting unit takes part in (404 otherwise); the cases shown are
+    logged as reads."""
+    try:
+        session = (ConferenceSession.objects.filter(
+            Q(series__participating_units=actor.unit_id) | Q(series__owner_unit=actor.unit_id), pk=session_id)
+            .distinct().select_related("series", "series__owner_unit", "series__chair").get())
+    except (ConferenceSession.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    cases = list(session.cases.select_related("patient", "referring_unit", "registered_by", "answered_by"))
+    record_reads(actor, cases, action="meetings.conference.read", reason="Klinisk distanskonferens",
+                 endpoint="meetings:conference_session")
+    return session, [(case, patient_card(case.patient, actor)) for case in cases]

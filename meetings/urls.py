@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import sip_views, views
+from meetings import conference_views, sip_views, views
 
 app_name = "meetings"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("mina-sidor/avgifter/", views.portal_fees, name="portal_fees"),
     path("mina-sidor/sip/", sip_views.portal_sip, name="portal_sip"),
     path("mina-sidor/sip/<uuid:plan_id>/version-<int:number>.pdf", sip_views.portal_sip_pdf, name="portal_sip_pdf"),
+    path("konferenser/", conference_views.conferences, name="conferences"),
+    path("konferenser/anmal/<uuid:patient_id>/", conference_views.register_case, name="conference_register"),
+    path("konferenser/tillfalle/<int:session_id>/", conference_views.session_detail, name="conference_session"),
     path("sip/", sip_views.sip_list, name="sip_list"),
     path("sip/ny/<uuid:patient_id>/", sip_views.sip_new, name="sip_new"),
     path("sip/<uuid:plan_id>/", sip_views.sip_detail, name="sip"),

@@ -1,0 +1,61 @@
+"""The conference pages: a unit registers a case from the patient's page, the owner orders the
+cases, records attendance and writes the recommendation, and the referring unit reads the answer."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core.tests.factories import make_actor
+from meetings.models import ConferenceCase, ConferenceSession
+from meetings.tests.factories_conference import make_conference
+from meetings.tests.test_join import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mdk():
+    return make_conference()
+
+
+def test_register_answer_and_read_the_answer(client, mdk):
+    login(client, mdk["referrer"])
+    url = reverse("meetings:conference_register", args=[mdk["patient"].pk])
+    assert url in client.get(reverse("core:patient_detail", args=[mdk["patient"].pk])).content.decode()
+    bad = client.post(url, {"session": mdk["session"].pk, "question": "", "legal_basis": "consent"})
+    assert bad.status_code == 400
+    response = client.post(url, {"session": mdk["session"].pk, "question": "Operabel tumör?", "legal_basis": "consent",
+                                 "image_links": "https://pacs.example.se/studie/123"})
+    session_url = reverse("meetings:conference_session", kwargs={"session_id": mdk["session"].pk})
+    assert response["Location"] == session_url
+    page = client.get(session_url).content.decode()
+    assert "Operabel tumör?" in page and 'href="https://pacs.example.se/studie/123"' in page
+    assert client.post(session_url, {"action": "order"}).status_code == 403  # only the owner runs the session
+
+    ConferenceSession.objects.filter(pk=mdk["session"].pk).update(starts_at=timezone.now() - timedelta(minutes=20))
+    case = ConferenceCase.objects.get()
+    login(client, mdk["chair"])
+    lead_page = client.get(session_url).content.decode()
+    assert "Spara rekommendationen" in lead_page and "Anslut till konferensen" in lead_page
+    client.post(session_url, {"action": "attendance", "present": [mdk["chair"].membership.pk]})
+    missing = client.post(session_url, {"action": "recommendation", "case": case.pk, "recommendation": "",
+                                        "informs_patient": ""})
+    assert missing.status_code == 400 and "måste fyllas i" in missing.content.decode()
+    client.post(session_url, {"action": "recommendation", "case": case.pk, "recommendation": "Lobektomi",
+                              "informs_patient": "Remitterande läkare",
+                              "inform_by": (timezone.localdate() + timedelta(days=7)).isoformat()})
+    case.refresh_from_db()
+    assert case.recommendation == "Lobektomi"
+
+    login(client, mdk["referrer"])
+    answer = client.get(session_url).content.decode()
+    assert 'data-testid="conference-answer"' in answer and "Lobektomi" in answer and "Remitterande läkare" in answer
+
+
+def test_a_unit_outside_the_conference_does_not_find_the_session(client, mdk):
+    login(client, make_actor())
+    assert client.get(reverse("meetings:conference_session",
+                              kwargs={"session_id": mdk["session"].pk})).status_code == 404
+    assert "Din enhet deltar inte i någon konferens" in client.get(reverse("meetings:conferences")).content.decode()
