@@ -107,6 +107,7 @@ def main():
         shoot(page, "15-api-docs")
         logout(page)
         meetings_pages(page)
+        conference_pages(page)
         login(page, "invanare")
         shoot(page, "16-portal-home")
         page.goto(f"{BASE}/mina-sidor/besok/")
@@ -162,10 +163,29 @@ def meetings_pages(page):
         page.click("#main button.primary")
     page.goto(f"{BASE}/sip/")
     shoot(page, "40-sip-list")
+    page.goto(f"{BASE}/konferenser/")
+    shoot(page, "44-conferences-empty")
     plan = SipPlan.objects.first()
     if plan:
         page.goto(f"{BASE}/sip/{plan.pk}/")
         shoot(page, "41-sip-plan")
+    logout(page)
+
+
+def conference_pages(page):
+    """The lung-cancer conference as its chair (the demo physician, acting for the owning unit) sees it."""
+    from meetings.models import ConferenceSession
+
+    login(page, "lakare")
+    if page.locator("input[name=membership]").count():
+        page.get_by_label("Lungmedicin", exact=False).check()
+        page.click("#main button.primary")
+    page.goto(f"{BASE}/konferenser/")
+    shoot(page, "45-conferences")
+    held = ConferenceSession.objects.filter(held=True).first()
+    if held:
+        page.goto(f"{BASE}/konferenser/tillfalle/{held.pk}/")
+        shoot(page, "46-conference-session")
     logout(page)
 
 

@@ -12,10 +12,14 @@ from django.utils import timezone
 
 from core.access import access_basis
 from core.actor import Actor
-from core.models import Membership, Organisation, Patient, Unit, User
+from core.models import CareRelation, Membership, Organisation, Patient, Unit, User
+from discharge.management.commands.seed_discharge_demo import DEMO_ROBOT
 from meetings import actions, fees
-from meetings.models import Booking, FeeSchedule, FeeScheduleRow, SipMeeting, UnitCalendar, VisitKind
+from meetings.models import (
+    Booking, ConferenceSeries, ConferenceSession, FeeSchedule, FeeScheduleRow, SipMeeting, UnitCalendar, VisitKind,
+)
 from meetings.video import provider
+
 
 CLINIC = "SE2321000032-2001"
 VISIT_KINDS = [
@@ -47,6 +51,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo bookings already loaded.")
             return
         self.load(clinic, kinds)
+        self.load_conference()
         self.stdout.write(self.style.SUCCESS(f"Demo bookings: {Booking.objects.filter(unit=clinic).count()}."))
 
     @transaction.atomic
@@ -139,6 +144,63 @@ class Command(BaseCommand):
                 created_by=staff[0], closed_at=start + timedelta(minutes=kinds[kind].minutes),
                 room=provider().new_room() if form == "video" else None)
             fees.charge_booking(booking, clinic.organisation)
+
+    @transaction.atomic
+    def load_conference(self):
+        """A lung-cancer conference for Södra sjukvårdsregionen: owned by Skåne, with lung clinics
+        in Blekinge, Halland and Kronoberg; one session held (cases answered) and one ahead. The
+        demo physician `lakare` chairs it from an extra membership at the owning unit."""
+        regions = {r.county_code: r for r in Organisation.objects.filter(kind=Organisation.Kind.REGION,
+                                                                          county_code__in=["12", "10", "13", "07"])}
+        if len(regions) < 4:
+            return
+        units = {code: Unit.objects.get_or_create(hsa_id=hsa, defaults={
+            "organisation": regions[code], "name": name, "kind": Unit.Kind.HOSPITAL})[0]
+            for code, hsa, name in (("12", "SE2321000032-3101", "Lungmedicin, Skånes universitetssjukhus Lund"),
+                                    ("10", "SE2321000081-3101", "Lungmottagningen, Blekingesjukhuset Karlskrona"),
+                                    ("13", "SE2321000115-3101", "Lungmottagningen, Hallands sjukhus Halmstad"),
+                                    ("07", "SE2321000065-3101", "Lungmottagningen, Centrallasarettet Växjö"))}
+        chair_user = User.objects.get(username="lakare")
+        chair_membership, _ = Membership.objects.get_or_create(
+            user=chair_user, unit=units["12"], defaults={"profession": "lakare", "roles": ["clinical", "coordinator"]})
+        chair = Actor.for_membership(chair_membership)
+        series = ConferenceSeries.objects.create(
+            name="Lungcancerkonferens Södra sjukvårdsregionen", specialty="Lungcancer", owner_unit=units["12"],
+            chair=chair_user, schedule="Tisdagar 14.00–15.30, varje vecka",
+            required_professions=["lakare", "sjukskoterska"], registration_deadline_hours=48)
+        series.participating_units.add(*units.values())
+        robot = User.objects.get(username=DEMO_ROBOT)
+        referrers = {}
+        for code in ("10", "13", "07"):
+            membership, _ = Membership.objects.get_or_create(
+                user=robot, unit=units[code], defaults={"profession": "lakare", "roles": ["clinical"]})
+            referrers[code] = Actor.for_membership(membership)
+        patients = list(Patient.objects.filter(is_demo=True, protected_identity=False, birth_date__year__range=(1940, 1965))
+                        .order_by("personal_number")[:5])
+        now = timezone.localtime()
+        upcoming = actions.schedule_session(chair, series, starts_at=(now + timedelta(days=6)).replace(
+            hour=14, minute=0, second=0, microsecond=0))
+        held = actions.schedule_session(chair, series, starts_at=(now + timedelta(days=3)).replace(
+            hour=14, minute=0, second=0, microsecond=0))
+        questions = ["Operabel tumör i höger överlob? Kompletterande utredning?", "Stadieindelning och behandlingsval.",
+                     "Strålbehandling eller kirurgi vid nedsatt lungfunktion?"]
+        for index, (code, patient) in enumerate(zip(("10", "13", "07", "10"), patients)):
+            referrer = referrers[code]
+            CareRelation.objects.get_or_create(patient=patient, unit=referrer.unit,
+                                               defaults={"reason": "Utredning", "created_by": robot})
+            actions.register_case(referrer, held if index < 3 else upcoming, patient,
+                                  question=questions[index % 3], legal_basis="consent",
+                                  history="Rökare, 40 paketår. Hosta sedan tre månader.",
+                                  image_links="https://pacs.example.invalid/studie/demo")
+        # The first session is history now: it was held, with attendance and answers.
+        ConferenceSession.objects.filter(pk=held.pk).update(starts_at=held.starts_at - timedelta(days=7),
+                                                            ends_at=held.ends_at - timedelta(days=7))
+        held.refresh_from_db()
+        actions.record_attendance(chair, held, [chair_membership])
+        for case in held.cases.all()[:2]:
+            actions.record_recommendation(chair, case, recommendation="PET-DT och bronkoskopi, därefter ställningstagande "
+                                          "till lobektomi.", informs_patient="Remitterande läkare",
+                                          inform_by=timezone.localdate() + timedelta(days=5))
 
     def history(self, clinic, person, kinds, patient, start, rng):
         kind = kinds[rng.choices(["lakarbesok", "sjukskoterskebesok", "psykosocial", "sarkontroll", "provtagning", "sip"],
