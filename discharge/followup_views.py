@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from core.charts import Bar, bar_chart, decimal_text, two_decimals
 from core.errors import NotPermitted
 from core.models import Organisation
 from core.views.decorators import staff_required
 from discharge import followup
-from discharge.charts import Bar, bar_chart, decimal_text, two_decimals
 from discharge.invoicing import BasisScope, previous_month
 from discharge.models import CareType, CaseParty, DischargeCase
 from discharge.rules.liability import Month

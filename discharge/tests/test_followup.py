@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.actor import Actor
+from core.charts import Bar, bar_chart
 from core.errors import NotPermitted
 from core.models import Organisation, Unit
 from core.tests.factories import make_actor, make_municipality, make_staff, make_unit
 from discharge import actions, followup
-from discharge.charts import Bar, bar_chart
 from discharge.invoicing import basis_scope, month_basis
 from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount
 from discharge.rules.liability import STOCKHOLM, Month
