@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import conference_views, sip_views, views
+from meetings import conference_views, followup_views, sip_views, views
 
 app_name = "meetings"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("mina-sidor/avgifter/", views.portal_fees, name="portal_fees"),
     path("mina-sidor/sip/", sip_views.portal_sip, name="portal_sip"),
     path("mina-sidor/sip/<uuid:plan_id>/version-<int:number>.pdf", sip_views.portal_sip_pdf, name="portal_sip_pdf"),
+    path("vardmoten/uppfoljning/", followup_views.followup_page, name="followup"),
     path("konferenser/", conference_views.conferences, name="conferences"),
     path("konferenser/anmal/<uuid:patient_id>/", conference_views.register_case, name="conference_register"),
     path("konferenser/tillfalle/<int:session_id>/", conference_views.session_detail, name="conference_session"),

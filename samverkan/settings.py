@@ -222,3 +222,6 @@ VIDEO_JWT_APP_ID = env("VIDEO_JWT_APP_ID", "")
 VIDEO_JWT_SECRET = env("VIDEO_JWT_SECRET", "")
 # The address people reach Samverkan at, for links in e-mail.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Follow-up of video visits: the goal for the share of held visits by video, in per cent (seed 001:
+# Jämtland Härjedalen's political goal, 10 %).
+VIDEO_SHARE_GOAL_PERCENT = int(env("VIDEO_SHARE_GOAL_PERCENT", "10"))

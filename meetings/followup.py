@@ -1,0 +1,111 @@
+"""Follow-up of digital care meetings for an organisation's units, month by month: the share of held
+visits by video against the goal, SIP plans and meetings (share digital, share with the person taking
+part), and conference throughput (registered, answered, days from registration to recommendation).
+
+A region's staff see the region's units; a municipality's staff see the municipality's units.
+"""
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from core.errors import NotPermitted
+from core.models import Role
+from meetings.models import Booking, ConferenceCase, SipMeeting, SipPlan, VisitForm
+
+MONTHS = 12
+
+
+def months_back(today, count=MONTHS):
+    """The first days of the `count` months ending with today's, oldest first."""
+    year, month = today.year, today.month
+    firsts = []
+    for _ in range(count):
+        firsts.insert(0, date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return firsts
+
+
+def scope(actor):
+    """The organisation whose units the actor follows up (coordinators and finance staff)."""
+    if not actor.membership or not actor.has_role(Role.COORDINATOR, Role.FINANCE):
+        raise NotPermitted("Uppföljningen visas för den som har samordnar- eller ekonomibehörighet.")
+    return actor.unit.organisation
+
+
+def _first(value):
+    """TruncMonth gives a datetime: its date is the month's first day."""
+    return timezone.localtime(value).date() if isinstance(value, datetime) else value
+
+
+def _start(first_day):
+    return timezone.make_aware(datetime.combine(first_day, time(0, 0)))
+
+
+@dataclass
+class VideoRow:
+    unit: str
+    by_month: dict = field(default_factory=dict)  # first day -> (video, held)
+
+    def share(self, first_day):
+        video, held = self.by_month.get(first_day, (0, 0))
+        return round(100 * video / held, 1) if held else None
+
+
+def video_share(organisation, today=None):
+    """Held visits (attended) and those by video, per unit and month, and for the organisation."""
+    firsts = months_back(today or timezone.localdate())
+    counts = (Booking.objects.filter(unit__organisation=organisation, status=Booking.Status.ATTENDED,
+                                     starts_at__gte=_start(firsts[0]))
+              .annotate(month=TruncMonth("starts_at", tzinfo=timezone.get_current_timezone()))
+              .values("unit__name", "month")
+              .annotate(held=Count("pk"), video=Count("pk", filter=Q(form=VisitForm.VIDEO))))
+    units, total = {}, VideoRow("Alla enheter")
+    for row in counts:
+        first = _first(row["month"])
+        units.setdefault(row["unit__name"], VideoRow(row["unit__name"])).by_month[first] = (row["video"], row["held"])
+        video, held = total.by_month.get(first, (0, 0))
+        total.by_month[first] = (video + row["video"], held + row["held"])
+    return firsts, total, sorted(units.values(), key=lambda r: r.unit), settings.VIDEO_SHARE_GOAL_PERCENT
+
+
+def sip_numbers(organisation, today=None):
+    """Per month: plans started, meetings held, share of them digital (video) and with the person."""
+    firsts = months_back(today or timezone.localdate())
+    plans = dict((_first(row["month"]), row["n"]) for row in
+                 SipPlan.objects.filter(participants__unit__organisation=organisation, created_at__gte=_start(firsts[0]))
+                 .distinct().annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
+                 .values("month").annotate(n=Count("pk", distinct=True)))
+    meetings = {}
+    for row in (SipMeeting.objects.filter(booking__unit__organisation=organisation,
+                                          booking__status=Booking.Status.ATTENDED,
+                                          booking__starts_at__gte=_start(firsts[0]))
+                .annotate(month=TruncMonth("booking__starts_at", tzinfo=timezone.get_current_timezone()))
+                .values("month").annotate(n=Count("pk"), digital=Count("pk", filter=Q(booking__form=VisitForm.VIDEO)),
+                                          with_person=Count("pk", filter=Q(person_took_part=True)))):
+        meetings[_first(row["month"])] = row
+    return [{"month": first, "plans": plans.get(first, 0), "meetings": meetings.get(first, {}).get("n", 0),
+             "digital": meetings.get(first, {}).get("digital", 0),
+             "with_person": meetings.get(first, {}).get("with_person", 0)} for first in firsts]
+
+
+def conference_throughput(organisation, today=None):
+    """Per month of registration: cases registered by or to the organisation's units, answered, and
+    the median days from registration to recommendation."""
+    firsts = months_back(today or timezone.localdate())
+    cases = (ConferenceCase.objects.filter(Q(referring_unit__organisation=organisation)
+                                           | Q(session__series__owner_unit__organisation=organisation),
+                                           registered_at__gte=_start(firsts[0]))
+             .values_list("registered_at", "answered_at"))
+    by_month = {first: [] for first in firsts}
+    for registered, answered in cases:
+        first = timezone.localtime(registered).date().replace(day=1)
+        by_month.setdefault(first, []).append(None if answered is None else (answered - registered).days)
+    return [{"month": first, "registered": len(days), "answered": sum(1 for d in days if d is not None),
+             "median_days": statistics.median([d for d in days if d is not None])
+             if any(d is not None for d in days) else None} for first, days in by_month.items() if first in firsts]
