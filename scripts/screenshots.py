@@ -176,6 +176,10 @@ def conference_pages(page):
     """The lung-cancer conference as its chair (the demo physician, acting for the owning unit) sees it."""
     from meetings.models import ConferenceSession
 
+    login(page, "koordinator")
+    page.goto(f"{BASE}/vardmoten/uppfoljning/")
+    shoot(page, "47-meetings-followup")
+    logout(page)
     login(page, "lakare")
     if page.locator("input[name=membership]").count():
         page.get_by_label("Lungmedicin", exact=False).check()
