@@ -8,7 +8,7 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from core import queries as core_queries
-from core.api import _actor, _get_or_404
+from core.api import Id, Text, _actor, _get_or_404
 from core.errors import ActionError, NotPermitted
 from core.files import FileErrors, as_action_error, upload_text
 from core.models import Role
@@ -33,9 +33,9 @@ class SlotOut(Schema):
 
 
 class FreeSlotFilter(Schema):
-    visit_kind: str  # the key, e.g. "lakarbesok", in the caller's region
-    form: str | None = None
-    unit_id: int | None = None
+    visit_kind: Text(40)  # the key, e.g. "lakarbesok", in the caller's region
+    form: Text(10) | None = None
+    unit_id: Id | None = None
     since: datetime | None = None
 
 
