@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
 
-import psycopg
-from django.db import connection
 from django.db.models import Q
 
+from core.db import fetch_rows
 from core.errors import NotPermitted
 from core.models import Organisation, Role
 from discharge.models import Agreement, DischargeCase, InvoiceDispute
@@ -81,18 +80,8 @@ def cases_touching(month, *, region=None, municipality=None):
 
 
 def case_rows(cases):
-    """The `CASE_FIELDS` of the cases as dicts. On PostgreSQL they are fetched in binary: a month's
-    basis reads hundreds of thousands of rows, and parsing their timestamps from text was half
-    of its time (bench/discharge_bench.py)."""
-    cases = cases.values_list(*CASE_FIELDS)
-    if connection.vendor != "postgresql":
-        return [dict(zip(CASE_FIELDS, row)) for row in cases.iterator(chunk_size=5000)]
-    sql, params = cases.query.sql_with_params()
-    connection.ensure_connection()
-    # Django's own cursors bind parameters on the client, which rules out binary results.
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
-        return [dict(zip(CASE_FIELDS, row)) for row in cursor]
+    """The `CASE_FIELDS` of the cases as dicts (binary on PostgreSQL, see `core.db.fetch_rows`)."""
+    return [dict(zip(CASE_FIELDS, row)) for row in fetch_rows(cases, CASE_FIELDS)]
 
 
 def case_facts(row):

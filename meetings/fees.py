@@ -6,13 +6,18 @@ Visits are charged in the region where they happen and the ceiling is per person
 everything here is for one patient in one region.
 """
 
+from datetime import datetime
+
 from django.utils import timezone
 
+from core.db import fetch_rows
 from core.errors import ActionError
 from meetings.models import Booking, FeeSchedule, PatientCharge, Prisbasbelopp, VisitKind
 from meetings.rules import fees as engine
 
 CHARGED_STATUSES = [Booking.Status.ATTENDED, Booking.Status.NO_SHOW, Booking.Status.LATE_CANCEL]
+OUTCOMES = {Booking.Status.ATTENDED: engine.ATTENDED, Booking.Status.NO_SHOW: engine.NO_SHOW,
+            Booking.Status.LATE_CANCEL: engine.LATE_CANCEL}
 
 
 def schedule_book(region):
@@ -34,8 +39,7 @@ def schedule_book(region):
 
 
 def visit_value(booking):
-    outcome = {Booking.Status.ATTENDED: engine.ATTENDED, Booking.Status.NO_SHOW: engine.NO_SHOW,
-               Booking.Status.LATE_CANCEL: engine.LATE_CANCEL}[booking.status]
+    outcome = OUTCOMES[booking.status]
     patient = booking.patient
     return engine.Visit(visit_id=str(booking.pk), personnummer=patient.personal_number, birth_date=patient.birth_date,
                         date=timezone.localdate(booking.starts_at), visit_kind=booking.visit_kind.key,
@@ -75,3 +79,22 @@ def standing(patient, region, day=None):
     day = day or timezone.localdate()
     visits = [visit_value(b) for b in regional_visits(patient, region)]
     return engine.ceiling_status(visits, schedule_book(region), day)
+
+
+VISIT_FIELDS = ["pk", "patient__personal_number", "patient__birth_date", "starts_at", "visit_kind__key", "form",
+                "status"]
+
+
+def region_year(region, year):
+    """Every charge of the region's visits in `year`, recalculated from the bookings: what a region
+    checks its registered charges and its reports against. Visits from the year before are read
+    too, as a ceiling period that started then runs into this year."""
+    start = timezone.make_aware(datetime(year - 1, 1, 1))
+    end = timezone.make_aware(datetime(year + 1, 1, 1))
+    bookings = Booking.objects.filter(status__in=CHARGED_STATUSES, unit__organisation__county_code=region.county_code,
+                                      starts_at__gte=start, starts_at__lt=end)
+    zone = timezone.get_current_timezone()
+    visits = [engine.Visit(visit_id=str(pk), personnummer=number, birth_date=born, date=at.astimezone(zone).date(),
+                           visit_kind=kind, form=form, outcome=OUTCOMES[status])
+              for pk, number, born, at, kind, form, status in fetch_rows(bookings, VISIT_FIELDS)]
+    return [c for c in engine.calculate_charges(visits, schedule_book(region)) if c.visit.date.year == year]

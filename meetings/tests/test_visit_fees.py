@@ -99,3 +99,14 @@ def test_the_patient_sees_charges_and_how_far_to_the_free_card(client, clinic):
     other = make_resident(make_patient())
     login(client, other)
     assert "Du har inga registrerade avgifter" in client.get("/mina-sidor/avgifter/").content.decode()
+
+
+def test_a_regions_year_recalculated_matches_the_registered_charges(clinic):
+    patient = make_patient(birth=date(1970, 6, 15))
+    for days_ago in (30, 20, 10):
+        held(clinic, patient, days_ago=days_ago)
+    year = (timezone.now() - timedelta(days=10)).year
+    charges = fees.region_year(clinic["region"], year)
+    stored = {str(c.booking_id): c.fee_sek for c in PatientCharge.objects.all()}
+    assert {c.visit_id: c.fee_sek for c in charges if c.visit_id in stored} == {
+        k: v for k, v in stored.items() if PatientCharge.objects.get(booking_id=k).date.year == year}
