@@ -7,12 +7,13 @@ charge carries its reason and the figures behind it, so a patient's question can
 the screen.
 """
 
-import gc
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from operator import attrgetter
+
+from core.batch import collector_paused
 
 ATTENDED, NO_SHOW, LATE_CANCEL = "attended", "no_show", "late_cancel"
 OUTCOMES = (ATTENDED, NO_SHOW, LATE_CANCEL)
@@ -140,7 +141,7 @@ def period_end(start):
     return date(start.year + 1, start.month, start.day) - timedelta(days=1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Ledger:
     """One person's running period and what has been paid in it."""
 
@@ -183,42 +184,48 @@ def charge_visit(visit, schedule, ledger):
 
 
 def _charge(visit, ledger, fee, reason, age, *, scheduled=None, counts=False):
-    running = ledger.running_on(visit.date)
-    return Charge(
-        visit=visit, fee_sek=fee, counts_to_ceiling=counts and fee > 0,
-        paid_in_period_sek=ledger.paid if running else None,
-        free_card_until=ledger.period.end if ledger.free_card_on(visit.date) else None,
-        reason=reason, age=age, scheduled_fee_sek=scheduled, period=ledger.period if running else None,
-    )
+    # Written out rather than through the ledger's methods: this runs once per visit of a region's year.
+    day, period = visit.date, ledger.period
+    running = period is not None and day <= period.end
+    free_card = running and ledger.free_card_from is not None and day >= ledger.free_card_from
+    return Charge(visit, fee, counts and fee > 0, ledger.paid if running else None, period.end if free_card else None,
+                  reason, age, scheduled, period if running else None)
 
 
 visit_order = attrgetter("date", "visit_id")
 
 
-def calculate_person(visits, schedule):
-    """One person's charges in date order (ties by visit id), and their ledger after the last."""
+def calculate_person(visits, schedule, *, since=None):
+    """One person's charges in date order (ties by visit id), and their ledger after the last.
+    Visits before `since` only bring the ledger up to date (a period may have started then)."""
     ledger = Ledger()
-    return [charge_visit(v, schedule, ledger) for v in sorted(visits, key=visit_order)], ledger
+    charges = []
+    for visit in sorted(visits, key=visit_order):
+        charge = charge_visit(visit, schedule, ledger)
+        if since is None or visit.date >= since:
+            charges.append(charge)
+    return charges, ledger
 
 
-def calculate_charges(visits, schedule):
-    """Every visit's charge, sorted by visit id. Raises FeeError when the schedule lacks a figure."""
-    # A region's year is millions of small objects, none in a reference cycle: the cyclic garbage
-    # collector would walk them over and over (a third of the time in bench/fees_bench.py).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+def charges_by_person(visits, schedule, *, since=None):
+    """Every visit's charge (from `since`), person after person. Raises FeeError when the schedule
+    lacks a figure."""
+    with collector_paused():  # a region's year is millions of small objects
         by_person = defaultdict(list)
         for visit in visits:
             by_person[visit.personnummer].append(visit)
         charges = []
         for person_visits in by_person.values():
-            charges += calculate_person(person_visits, schedule)[0]
-        charges.sort(key=attrgetter("visit.visit_id"))
+            charges += calculate_person(person_visits, schedule, since=since)[0]
         return charges
-    finally:
-        if collecting:
-            gc.enable()
+
+
+def calculate_charges(visits, schedule):
+    """Every visit's charge, sorted by visit id (the charges file's order)."""
+    charges = charges_by_person(visits, schedule)
+    with collector_paused():
+        charges.sort(key=attrgetter("visit.visit_id"))
+    return charges
 
 
 @dataclass(frozen=True)

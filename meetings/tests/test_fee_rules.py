@@ -191,3 +191,12 @@ def test_one_persons_charges_do_not_depend_on_anyone_elses(visits):
     for person in {v.personnummer for v in visits}:
         alone = calculate_charges([v for v in visits if v.personnummer == person], SCHEDULE)
         assert all(together[c.visit_id] == c for c in alone)
+
+
+def test_visits_before_since_only_bring_the_ledger_up_to_date():
+    visits = [visit(n, date(2024, 11, 1) + timedelta(days=7 * n)) for n in range(6)]  # Nov 2024 – Dec 2024
+    visits.append(visit(9, date(2025, 1, 10)))
+    charges, ledger = fees.calculate_person(visits, SCHEDULE, since=date(2025, 1, 1))
+    assert [c.visit_id for c in charges] == ["V009"]
+    assert (charges[0].fee_sek, charges[0].reason, charges[0].period.start) == (0, "free_card", date(2024, 11, 1))
+    assert fees.charges_by_person(visits, SCHEDULE, since=date(2025, 1, 1)) == charges
