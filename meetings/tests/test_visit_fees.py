@@ -108,5 +108,5 @@ def test_a_regions_year_recalculated_matches_the_registered_charges(clinic):
     year = (timezone.now() - timedelta(days=10)).year
     charges = fees.region_year(clinic["region"], year)
     stored = {str(c.booking_id): c.fee_sek for c in PatientCharge.objects.all()}
-    assert {c.visit_id: c.fee_sek for c in charges if c.visit_id in stored} == {
+    assert {str(c.visit_id): c.fee_sek for c in charges if str(c.visit_id) in stored} == {
         k: v for k, v in stored.items() if PatientCharge.objects.get(booking_id=k).date.year == year}
