@@ -6,6 +6,8 @@ caller adds its own per-row problems before raising `FileErrors`.
 
 import csv
 import io
+import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 from core.errors import ActionError
@@ -57,6 +59,21 @@ def read_table(text, columns, filename):
             continue
         table.append((line, dict(zip(header, (cell.strip() for cell in row)))))
     return table, problems
+
+
+def load_toml(text, filename, known_keys):
+    """A TOML input file's table (decimals as Decimal) and the problems found so far (unknown
+    top-level keys, so a misspelt key is not silently a default). Bad TOML raises FileErrors."""
+    try:
+        data = tomllib.loads(text.lstrip("\ufeff"), parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise FileErrors(filename, [(None, f"Ogiltig TOML: {error}")]) from None
+    return data, [(None, f"Okänd nyckel {key!r}.") for key in sorted(set(data) - known_keys)]
+
+
+def is_count(value):
+    """A whole number, 0 or more (TOML booleans are not numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def to_csv(columns, rows):

@@ -3,11 +3,10 @@ in, the per-case and summary CSVs out. A bad file is refused whole: every proble
 its line number before anything is calculated or written."""
 
 import re
-import tomllib
 from datetime import datetime, time, timezone
 from decimal import Decimal
 
-from core.files import FileErrors, read_table, to_csv
+from core.files import FileErrors, is_count, load_toml, read_table, to_csv
 from discharge.rules import liability as engine
 from discharge.rules.liability import CaseFacts
 
@@ -126,17 +125,11 @@ CARE_KEYS = {"free_days", "average_limit_days", "long_stay_days"}
 
 def read_agreement(text, filename="avtalsfilen"):
     """The agreement TOML as Terms, or FileErrors listing every problem."""
-    try:
-        data = tomllib.loads(text.lstrip("\ufeff"), parse_float=Decimal)
-    except tomllib.TOMLDecodeError as error:
-        raise FileErrors(filename, [(None, f"Ogiltig TOML: {error}")]) from None
-    problems = []
+    data, problems = load_toml(text, filename, TOP_KEYS)
 
     def problem(message):
         problems.append((None, message))
 
-    for key in sorted(set(data) - TOP_KEYS):
-        problem(f"Okänd nyckel {key!r}.")
     model = data.get("model")
     if model not in engine.MODELS:
         problem(f"model ska vara \"individual\" eller \"average\", inte {model!r}.")
@@ -204,10 +197,6 @@ def read_care_type(care_type, table, model, problem):
     if long_stay is not None and not is_count(long_stay):
         problem(f"[{care_type}] long_stay_days ska vara ett heltal 0 eller större.")
     return engine.CareTypeTerms(free_days=free_days, average_limit_days=limit, long_stay_days=long_stay)
-
-
-def is_count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 # --- Output ----------------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ BOOKING_FIELDS = ["staff", "visit_kind", "form", "starts_at", "ends_at", "status
 
 
 def calendar_of(unit):
-    return UnitCalendar.objects.get_or_create(unit=unit)[0]
+    """The unit's booking rules; the defaults (unsaved) when it has set none. Reading never writes."""
+    return UnitCalendar.objects.filter(unit=unit).first() or UnitCalendar(unit=unit)
 
 
 def _require_calendar_staff(actor):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import Count
 from django.utils import timezone
 
 from core import queries as core_queries
@@ -23,7 +24,7 @@ from meetings.video import provider
 def conferences(request):
     series = queries.unit_conferences(request.actor)
     sessions = (ConferenceSession.objects.filter(series__in=series, ends_at__gt=timezone.now() - timedelta(days=30))
-                .select_related("series").order_by("starts_at"))
+                .select_related("series").annotate(case_count=Count("cases")).order_by("starts_at"))
     return render(request, "meetings/conferences.html", {"series": series, "sessions": sessions})
 
 

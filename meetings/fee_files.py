@@ -3,11 +3,10 @@ SCHEDULE.toml in, the charges CSV out. A bad file is refused whole, every proble
 line number, before anything is calculated or written."""
 
 import re
-import tomllib
 from datetime import date
 from decimal import Decimal
 
-from core.files import FileErrors, read_table, to_csv
+from core.files import FileErrors, is_count, load_toml, read_table, to_csv
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
 from meetings.rules import fees as engine
 
@@ -24,26 +23,20 @@ SCHEDULE_KEYS = {"region", "child_free_until_age", "free_from_age", "no_show_fee
 
 def read_schedule(text, filename="avgiftstabellen"):
     """The schedule TOML as a Schedule, or FileErrors listing every problem."""
-    try:
-        data = tomllib.loads(text.lstrip("\ufeff"), parse_float=Decimal)
-    except tomllib.TOMLDecodeError as error:
-        raise FileErrors(filename, [(None, f"Ogiltig TOML: {error}")]) from None
-    problems = []
+    data, problems = load_toml(text, filename, SCHEDULE_KEYS)
 
     def problem(message):
         problems.append((None, message))
 
-    for key in sorted(set(data) - SCHEDULE_KEYS):
-        problem(f"Okänd nyckel {key!r}.")
     region = data.get("region")
     if not isinstance(region, str) or not region.strip():
         problem("region ska vara regionens namn.")
     ages = {key: data.get(key) for key in ("child_free_until_age", "free_from_age")}
     for key, value in ages.items():
-        if not is_whole(value) or value > 130:
+        if not is_count(value) or value > 130:
             problem(f"{key} ska vara en ålder i hela år.")
     no_show_fee = data.get("no_show_fee")
-    if not is_whole(no_show_fee):
+    if not is_count(no_show_fee):
         problem("no_show_fee ska vara hela kronor, 0 eller mer.")
     share = data.get("ceiling_share")
     if not (isinstance(share, Decimal) and 0 < share < 1):
@@ -56,10 +49,6 @@ def read_schedule(text, filename="avgiftstabellen"):
                            prisbasbelopp=prisbasbelopp, fees=fee_table, **ages)
 
 
-def is_whole(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
 def read_years(table, problem):
     if not isinstance(table, dict) or not table:
         problem("[prisbasbelopp] ska vara en tabell år = belopp, med minst ett år.")
@@ -68,7 +57,7 @@ def read_years(table, problem):
     for year, amount in table.items():
         if not YEAR.fullmatch(year):
             problem(f"prisbasbelopp: {year!r} är inget år.")
-        elif not is_whole(amount) or amount == 0:
+        elif not is_count(amount) or amount == 0:
             problem(f"prisbasbelopp.{year}: beloppet ska vara hela kronor, inte {amount!r}.")
         else:
             years[int(year)] = amount
@@ -90,7 +79,7 @@ def read_fees(table, problem):
         for form in engine.FORMS:
             if form not in forms:
                 problem(f"[fees.{kind}]: avgift saknas för {form}.")
-            elif not is_whole(forms[form]):
+            elif not is_count(forms[form]):
                 problem(f"[fees.{kind}] {form}: avgiften ska vara hela kronor, 0 eller mer.")
         kinds[kind] = {form: forms.get(form) for form in engine.FORMS}
     return kinds

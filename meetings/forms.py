@@ -7,6 +7,13 @@ from meetings.actions import region_of
 from meetings.models import Booking, ConferenceCase, Slot, VisitForm, VisitKind
 
 
+def offer_unit_staff(field, unit):
+    """A staff choice: the unit's active members, by name."""
+    field.queryset = User.objects.filter(
+        memberships__unit=unit, memberships__active=True, is_active=True).order_by("first_name", "last_name")
+    field.label_from_instance = lambda user: user.display_name()
+
+
 class BookingForm(forms.Form):
     """A visit in one of the unit's free times (`slot`), or at a time given by hand."""
 
@@ -21,9 +28,7 @@ class BookingForm(forms.Form):
 
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = User.objects.filter(
-            memberships__unit=unit, memberships__active=True, is_active=True).order_by("first_name", "last_name")
-        self.fields["staff"].label_from_instance = lambda user: user.display_name()
+        offer_unit_staff(self.fields["staff"], unit)
         self.fields["visit_kind"].queryset = VisitKind.objects.filter(region=region_of(unit))
         self.fields["slot"].queryset = Slot.objects.filter(unit=unit)
 
@@ -68,9 +73,7 @@ class SlotsForm(forms.Form):
 
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = User.objects.filter(
-            memberships__unit=unit, memberships__active=True, is_active=True).order_by("first_name", "last_name")
-        self.fields["staff"].label_from_instance = lambda user: user.display_name()
+        offer_unit_staff(self.fields["staff"], unit)
         self.fields["visit_kind"].queryset = VisitKind.objects.filter(region=region_of(unit))
 
 
@@ -130,9 +133,7 @@ class SipMeetingForm(forms.Form):
 
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = User.objects.filter(
-            memberships__unit=unit, memberships__active=True, is_active=True).order_by("first_name", "last_name")
-        self.fields["staff"].label_from_instance = lambda user: user.display_name()
+        offer_unit_staff(self.fields["staff"], unit)
 
 
 class SipMinutesForm(forms.Form):

@@ -26,13 +26,14 @@ class JoinState:
     message: str = ""
 
 
-def join_state(booking, now=None):
+def join_state(booking, now=None, *, calendar=None):
+    """`calendar`: the unit's rules when the caller has them already (a day's list)."""
     now = now or timezone.now()
     if booking.form != VisitForm.VIDEO or booking.room is None:
         return JoinState("not_video", message="Besöket är inte ett videobesök.")
     if not booking.is_open or now > booking.ends_at + JOIN_GRACE:
         return JoinState("closed", message="Besöket är avslutat. Länken går inte längre att använda.")
-    opens_at = booking.starts_at - timedelta(minutes=calendar_of(booking.unit).join_opens_minutes)
+    opens_at = booking.starts_at - timedelta(minutes=(calendar or calendar_of(booking.unit)).join_opens_minutes)
     if now < opens_at:
         return JoinState("too_early", opens_at=opens_at,
                          message=f"Videorummet öppnar {timezone.localtime(opens_at):%Y-%m-%d %H:%M}.")
@@ -81,7 +82,8 @@ def unit_day(actor, day):
                     .select_related("patient", "patient__home_municipality", "staff", "visit_kind")
                     .order_by("starts_at", "staff__last_name"))
     record_reads(actor, bookings, action="meetings.read", reason="Bokat besök", endpoint="meetings:calendar")
-    return [(b, patient_card(b.patient, actor), join_state(b)) for b in bookings]
+    calendar = calendar_of(actor.unit)
+    return [(b, patient_card(b.patient, actor), join_state(b, calendar=calendar)) for b in bookings]
 
 
 def free_slots(visit_kind, *, form=None, unit_id=None, since=None, until=None, limit=20):
@@ -144,12 +146,14 @@ def unit_conferences(actor):
 
 
 def open_sessions(actor, now=None):
-    """Sessions of the unit's conferences still open for registration."""
+    """Sessions of the unit's conferences still open for registration, as a queryset (for a choice
+    field). Each series has its own deadline, compared here rather than in SQL, where multiplying
+    hours into an interval is not portable to SQLite."""
     now = now or timezone.now()
-    series = unit_conferences(actor)
-    sessions = ConferenceSession.objects.filter(series__in=series).select_related("series").order_by("starts_at")
-    return ConferenceSession.objects.filter(pk__in=[s.pk for s in sessions if s.registration_closes_at > now]) \
-        .select_related("series").order_by("starts_at")
+    upcoming = (ConferenceSession.objects.filter(series__in=unit_conferences(actor), starts_at__gt=now)
+                .select_related("series"))
+    return (ConferenceSession.objects.filter(pk__in=[s.pk for s in upcoming if s.registration_closes_at > now])
+            .select_related("series").order_by("starts_at"))
 
 
 def conference_session(actor, session_id):

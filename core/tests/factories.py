@@ -73,3 +73,13 @@ def make_care_relation(actor, patient, reason="Inskriven"):
     from core.models import CareRelation
 
     return CareRelation.objects.create(patient=patient, unit=actor.unit, reason=reason, created_by=actor.user)
+
+
+def login(client, actor_or_user):
+    """Log the test client in; an actor also sets the unit it acts for (as choosing it would)."""
+    user = getattr(actor_or_user, "user", actor_or_user)
+    client.force_login(user)
+    if hasattr(actor_or_user, "membership"):
+        session = client.session
+        session["acting_membership_id"] = actor_or_user.membership.pk
+        session.save()

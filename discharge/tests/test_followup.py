@@ -13,7 +13,7 @@ from core.actor import Actor
 from core.charts import Bar, bar_chart
 from core.errors import NotPermitted
 from core.models import Organisation, Unit
-from core.tests.factories import make_actor, make_municipality, make_staff, make_unit
+from core.tests.factories import login, make_actor, make_municipality, make_staff, make_unit
 from discharge import actions, followup
 from discharge.invoicing import basis_scope, month_basis
 from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount
@@ -63,13 +63,6 @@ def average_agreement(region):
                                          average_limit_days=Decimal("5"))
     AgreementDailyAmount.objects.create(agreement=agreement, year=2026, amount_sek=9300)
     return agreement
-
-
-def login(client, actor):
-    client.force_login(actor.user)
-    session = client.session
-    session["acting_membership_id"] = actor.membership.pk
-    session.save()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.actor import Actor
 from core.errors import ActionError, NotPermitted
 from core.models import AuditEvent, Unit
-from core.tests.factories import make_municipality, make_staff, make_unit
+from core.tests.factories import login, make_municipality, make_staff, make_unit
 from discharge import actions
 from discharge.invoicing import month_basis
 from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount, InvoiceDispute
@@ -67,13 +67,6 @@ def setup():
     municipal_finance = Actor.for_membership(make_staff(unit=parties["needs"].unit, roles=["finance"]))
     return {"parties": parties, "region": region, "short": short, "longer": longer, "finance": finance,
             "municipal_finance": municipal_finance, "municipality": parties["municipality"]}
-
-
-def login(client, actor):
-    client.force_login(actor.user)
-    session = client.session
-    session["acting_membership_id"] = actor.membership.pk
-    session.save()
 
 
 def test_the_basis_from_the_database_follows_the_agreements_average(setup):

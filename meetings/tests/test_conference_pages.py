@@ -7,10 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.tests.factories import make_actor
+from core.tests.factories import login, make_actor
 from meetings.models import ConferenceCase, ConferenceSession
 from meetings.tests.factories_conference import make_conference
-from meetings.tests.test_join import login
 
 pytestmark = pytest.mark.django_db
 

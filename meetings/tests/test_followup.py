@@ -7,12 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.tests.factories import make_actor, make_patient
+from core.tests.factories import login, make_actor, make_patient
 from meetings import actions, followup
 from meetings.models import Booking, ConferenceSession
 from meetings.tests.factories import later, make_clinic
 from meetings.tests.factories_conference import make_conference
-from meetings.tests.test_join import login
 
 pytestmark = pytest.mark.django_db
 

@@ -9,22 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
-from core.tests.factories import make_actor, make_patient, make_resident
+from core.tests.factories import login, make_actor, make_patient, make_resident
 from meetings import actions
 from meetings.models import Booking
 from meetings.tests.factories import later, make_clinic
 from meetings.video import JitsiMeet
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, actor_or_user):
-    user = getattr(actor_or_user, "user", actor_or_user)
-    client.force_login(user)
-    if hasattr(actor_or_user, "membership"):
-        session = client.session
-        session["acting_membership_id"] = actor_or_user.membership.pk
-        session.save()
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from core.errors import ActionError
-from core.tests.factories import make_actor, make_care_relation, make_patient
+from core.tests.factories import login, make_actor, make_care_relation, make_patient
 from meetings import actions
 from meetings.models import Booking
 from meetings.tests.factories import later, make_clinic
-from meetings.tests.test_join import login
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Unit
-from core.tests.factories import make_actor, make_care_relation, make_municipality, make_patient, make_resident, make_unit
+from core.tests.factories import (
+    login, make_actor, make_care_relation, make_municipality, make_patient, make_resident, make_unit,
+)
 from meetings.models import SipPlan
 from meetings.tests.factories import make_clinic
-from meetings.tests.test_join import login
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.errors import ActionError
 from core.models import AuditEvent
-from core.tests.factories import make_patient
+from core.tests.factories import login, make_patient
 from meetings import actions, fees
 from meetings.models import Booking, FeeSchedule, PatientCharge, UnitCalendar, VisitKind
 from meetings.tests.factories import later, make_clinic
@@ -88,8 +88,7 @@ def test_a_missing_schedule_refuses_the_registration_with_a_message(clinic):
 
 def test_the_patient_sees_charges_and_how_far_to_the_free_card(client, clinic):
     from core.tests.factories import make_resident
-    from meetings.tests.test_join import login
-
+    
     resident = make_resident(make_patient(birth=date(1970, 6, 15)))
     held(clinic, resident.patient, days_ago=3)
     login(client, resident)

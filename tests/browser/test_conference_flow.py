@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from meetings.models import ConferenceSession
 from meetings.tests.factories_conference import make_conference
-from tests.browser.test_meetings_flow import log_in, log_out
+from tests.browser.helpers import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

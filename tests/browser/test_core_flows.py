@@ -5,16 +5,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.models import AuditEvent, CareRelation
-from core.tests.factories import PASSWORD, make_patient, make_resident, make_staff, make_unit, make_user
+from core.tests.factories import make_patient, make_resident, make_staff, make_unit, make_user
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def log_in(page, username):
-    page.goto("/logga-in/")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.locator("#main").get_by_role("button", name="Logga in").click()
 
 
 def search(page, number):

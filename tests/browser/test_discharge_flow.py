@@ -9,22 +9,14 @@ from playwright.sync_api import expect
 
 from core.models import CareRelation, Unit
 from core.tests.factories import (
-    PASSWORD, make_municipality, make_patient, make_region, make_staff, make_unit, make_user,
+    make_municipality, make_patient, make_region, make_staff, make_unit, make_user,
 )
 from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount
+from tests.browser.helpers import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, username):
-    page.goto("/logga-in/")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.locator("#main").get_by_role("button", name="Logga in").click()
-
-
-def log_out(page):
-    page.locator("header").get_by_role("button", name="Logga ut").click()
 
 
 def act(page, key, **fields):

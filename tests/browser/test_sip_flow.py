@@ -13,7 +13,7 @@ from core.models import Unit
 from core.tests.factories import (
     make_care_relation, make_municipality, make_patient, make_region, make_staff, make_unit, make_user,
 )
-from tests.browser.test_meetings_flow import log_in, log_out
+from tests.browser.helpers import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
