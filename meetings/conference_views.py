@@ -49,6 +49,13 @@ def register_case(request, patient_id):
     }, status=400 if form.errors else 200)
 
 
+def _position(text):
+    try:
+        return int(text or 0)
+    except ValueError:
+        raise ActionError("Ordningen anges med heltal, 1 för det första fallet.") from None
+
+
 def _joinable(session, now):
     return session.starts_at - timedelta(minutes=15) <= now <= session.ends_at + timedelta(hours=1)
 
@@ -67,11 +74,14 @@ def session_detail(request, session_id):
         action = request.POST.get("action")
         try:
             if action == "order":
-                order = sorted(((int(request.POST.get(f"pos-{case.pk}") or 0), str(case.pk)) for case, _ in rows))
+                order = sorted((_position(request.POST.get(f"pos-{case.pk}")), str(case.pk)) for case, _ in rows)
                 actions.order_cases(request.actor, session, [case_id for _, case_id in order])
                 messages.success(request, "Ordningen är sparad.")
             elif action == "attendance":
-                chosen = members.filter(pk__in=request.POST.getlist("present"))
+                present = request.POST.getlist("present")
+                if not all(value.isdigit() for value in present):
+                    raise ActionError("Välj de närvarande i listan.")
+                chosen = members.filter(pk__in=present)
                 actions.record_attendance(request.actor, session, list(chosen))
                 messages.success(request, "Närvaron är registrerad.")
             elif action == "recommendation":

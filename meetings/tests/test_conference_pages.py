@@ -58,3 +58,16 @@ def test_a_unit_outside_the_conference_does_not_find_the_session(client, mdk):
     assert client.get(reverse("meetings:conference_session",
                               kwargs={"session_id": mdk["session"].pk})).status_code == 404
     assert "Din enhet deltar inte i någon konferens" in client.get(reverse("meetings:conferences")).content.decode()
+
+
+def test_bad_order_and_attendance_input_is_refused_with_a_message(client, mdk):
+    from meetings import actions
+
+    case = actions.register_case(mdk["referrer"], mdk["session"], mdk["patient"], question="?", legal_basis="consent")
+    login(client, mdk["chair"])
+    url = reverse("meetings:conference_session", kwargs={"session_id": mdk["session"].pk})
+    bad_order = client.post(url, {"action": "order", f"pos-{case.pk}": "först"})
+    assert bad_order.status_code == 400 and "heltal" in bad_order.content.decode()
+    bad_attendance = client.post(url, {"action": "attendance", "present": ["x"]})
+    assert bad_attendance.status_code == 400 and "närvarande" in bad_attendance.content.decode()
+    assert not mdk["session"].attendance.exists()
