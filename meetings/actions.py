@@ -3,6 +3,7 @@ a visit. Each action checks who may do it and what the calendar allows, runs in 
 its audit event, and mails the participants (with iCalendar) once the transaction has committed."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,8 +14,9 @@ from core.errors import ActionError, NotPermitted
 from core.models import Membership, Organisation, Role
 from meetings import fees, invitations
 from meetings.models import (
-    Booking, ConferenceAttendance, ConferenceCase, ConferenceSession, SipEffort, SipMeeting, SipParticipant, SipPlan,
-    SipPlanVersion, Slot, UnitCalendar, VisitForm, VisitKind,
+    Booking, ConferenceAttendance, ConferenceCase, ConferenceSeries, ConferenceSession, FeeSchedule, FeeScheduleRow,
+    Prisbasbelopp, SipEffort, SipMeeting, SipParticipant, SipPlan, SipPlanVersion, Slot, UnitCalendar, VisitForm,
+    VisitKind,
 )
 from meetings.video import provider
 
@@ -473,3 +475,181 @@ def record_recommendation(actor, case, *, recommendation, informs_patient, infor
     record_write(actor, "meetings.conference.recommendation", case, patient=case.patient,
                  changes=diff(before, snapshot(case, ["recommendation", "informs_patient", "inform_by"])))
     return case
+
+
+# --- Settings: booking rules, visit kinds, fee schedules, conference series ------------------------
+
+CALENDAR_FIELDS = ["late_cancel_hours", "join_opens_minutes"]
+VISIT_KIND_FIELDS = ["key", "name", "minutes", "is_sip", "suits_video"]
+FEE_SCHEDULE_FIELDS = ["year", "child_free_until_age", "free_from_age", "no_show_fee_sek", "ceiling_share"]
+SERIES_FIELDS = ["name", "specialty", "owner_unit", "chair", "schedule", "required_professions",
+                 "registration_deadline_hours"]
+
+
+def may_manage_calendar(actor, unit):
+    return actor.is_system_admin or (actor.unit_id == unit.pk and actor.has_role(Role.UNIT_ADMIN, Role.COORDINATOR))
+
+
+def may_manage_fees(actor, region):
+    """A region's visit kinds and fee schedules belong to its finance staff (its avgiftshandbok)."""
+    return actor.is_system_admin or (
+        region is not None and actor.has_role(Role.FINANCE) and actor.unit is not None
+        and actor.unit.organisation_id == region.pk)
+
+
+@transaction.atomic
+def save_booking_rules(actor, unit, *, late_cancel_hours, join_opens_minutes):
+    """The unit's rule for a late cancellation (which costs the no-show fee) and when its video
+    rooms open. Cancellations already registered keep what they were."""
+    if not may_manage_calendar(actor, unit):
+        raise NotPermitted("Bokningsreglerna ändras av enhetens administratör eller samordnare.")
+    errors = {}
+    if not 0 <= late_cancel_hours <= 168:
+        errors["late_cancel_hours"] = ["Ange 0–168 timmar (högst en vecka)."]
+    if not 0 <= join_opens_minutes <= 60:
+        errors["join_opens_minutes"] = ["Ange 0–60 minuter."]
+    if errors:
+        raise ActionError.many(errors)
+    calendar = UnitCalendar.objects.select_for_update().filter(unit=unit).first() or UnitCalendar(unit=unit)
+    before = snapshot(calendar, CALENDAR_FIELDS) if calendar.pk else {}
+    calendar.late_cancel_hours, calendar.join_opens_minutes = late_cancel_hours, join_opens_minutes
+    calendar.save()
+    record_write(actor, "meetings.booking_rules.update", calendar,
+                 changes=diff(before, snapshot(calendar, CALENDAR_FIELDS)))
+    return calendar
+
+
+@transaction.atomic
+def save_visit_kind(actor, region, kind=None, *, key, name, minutes, is_sip=False, suits_video=False):
+    """Create or change one of the region's visit kinds. The key is what the fee schedules price
+    by, so it is set once: a changed key would leave every schedule without the kind's fees."""
+    if not may_manage_fees(actor, region):
+        raise NotPermitted("Besökstyper ändras av regionens ekonomiansvariga.")
+    creating = kind is None
+    if creating:
+        kind = VisitKind(region=region, key=key)
+        if VisitKind.objects.filter(region=region, key=key).exists():
+            raise ActionError("Regionen har redan en besökstyp med den nyckeln.", field="key")
+    elif kind.region_id != region.pk:
+        raise NotPermitted("Besökstypen hör till en annan region.")
+    before = {} if creating else snapshot(kind, VISIT_KIND_FIELDS)
+    kind.name, kind.minutes, kind.is_sip, kind.suits_video = name.strip(), minutes, is_sip, suits_video
+    if not kind.name:
+        raise ActionError("Ge besökstypen ett namn.", field="name")
+    if not 5 <= minutes <= 480:
+        raise ActionError("Ange en längd på 5–480 minuter.", field="minutes")
+    kind.save()
+    record_write(actor, "meetings.visit_kind.create" if creating else "meetings.visit_kind.update", kind,
+                 changes=diff(before, snapshot(kind, VISIT_KIND_FIELDS)))
+    return kind
+
+
+def _fee_schedule_snapshot(schedule):
+    values = snapshot(schedule, FEE_SCHEDULE_FIELDS)
+    values["fees"] = {f"{row.visit_kind_key}/{row.form}": row.fee_sek
+                      for row in schedule.rows.order_by("visit_kind_key", "form")}
+    return values
+
+
+def _check_fee_schedule(region, values, fees):
+    errors = {}
+    if not 2000 <= values["year"] <= 2100:
+        errors["year"] = ["Ange ett år mellan 2000 och 2100."]
+    if values["child_free_until_age"] > values["free_from_age"]:
+        errors["free_from_age"] = ["Åldern för fria besök för äldre kan inte vara lägre än gränsen för barn och unga."]
+    if not Decimal("0") < values["ceiling_share"] < Decimal("1"):
+        errors["ceiling_share"] = ["Ange andelen som ett decimaltal, t.ex. 0,025 för 2,5 procent."]
+    # Every visit kind must be priced in every form, or the engine refuses the visits of that kind.
+    for kind in VisitKind.objects.filter(region=region, is_sip=False):
+        for form in VisitForm.values:
+            fee = fees.get(kind.key, {}).get(form)
+            if fee is None or fee < 0:
+                errors.setdefault(f"fee_{kind.key}_{form}", []).append("Ange en avgift i hela kronor (0 för avgiftsfritt).")
+    if errors:
+        raise ActionError.many(errors)
+
+
+@transaction.atomic
+def save_fee_schedule(actor, region, schedule=None, *, values, fees):
+    """Create or change the region's fee schedule for one year: the age limits, the no-show fee, the
+    ceiling's share of the prisbasbelopp, and a fee per visit kind and form. Charges already
+    registered keep the fee they were given; the audit log keeps each version of the schedule."""
+    if not may_manage_fees(actor, region):
+        raise NotPermitted("Avgiftstabellen ändras av regionens ekonomiansvariga.")
+    _check_fee_schedule(region, values, fees)
+    creating = schedule is None
+    if creating:
+        if FeeSchedule.objects.filter(region=region, year=values["year"]).exists():
+            raise ActionError(f"Regionen har redan en avgiftstabell för {values['year']}.", field="year")
+        schedule, before = FeeSchedule(region=region), {}
+    else:
+        schedule = FeeSchedule.objects.select_for_update().get(pk=schedule.pk, region=region)
+        before = _fee_schedule_snapshot(schedule)
+        values = {**values, "year": schedule.year}  # the year is what the schedule is; it does not move
+    for name, value in values.items():
+        setattr(schedule, name, value)
+    schedule.save()
+    schedule.rows.all().delete()
+    FeeScheduleRow.objects.bulk_create([
+        FeeScheduleRow(schedule=schedule, visit_kind_key=key, form=form, fee_sek=fee)
+        for key, by_form in sorted(fees.items()) for form, fee in sorted(by_form.items()) if fee is not None])
+    record_write(actor, "meetings.fee_schedule.create" if creating else "meetings.fee_schedule.update", schedule,
+                 changes=diff(before, _fee_schedule_snapshot(schedule)))
+    return schedule
+
+
+@transaction.atomic
+def save_prisbasbelopp(actor, *, year, amount_sek, source=""):
+    """The national prisbasbelopp for a year, set by the government each autumn: one figure for
+    every region, so only a system administrator enters it."""
+    if not actor.is_system_admin:
+        raise NotPermitted("Prisbasbeloppet läggs in av en systemadministratör.")
+    if not 2000 <= year <= 2100:
+        raise ActionError("Ange ett år mellan 2000 och 2100.", field="year")
+    if not 10_000 <= amount_sek <= 500_000:
+        raise ActionError("Ange beloppet i hela kronor, t.ex. 59200.", field="amount_sek")
+    amount = Prisbasbelopp.objects.select_for_update().filter(year=year).first() or Prisbasbelopp(year=year)
+    before = snapshot(amount, ["amount_sek", "source"]) if amount.amount_sek else {}
+    amount.amount_sek, amount.source = amount_sek, source.strip()
+    amount.save()
+    record_write(actor, "meetings.prisbasbelopp.save", amount, changes=diff(before, snapshot(amount, ["amount_sek", "source"])))
+    return amount
+
+
+def _series_snapshot(series):
+    values = snapshot(series, SERIES_FIELDS)
+    values["participating_units"] = sorted(u.hsa_id for u in series.participating_units.all())
+    return values
+
+
+@transaction.atomic
+def save_conference_series(actor, series=None, *, name, specialty, chair, schedule, required_professions,
+                           participating_units, registration_deadline_hours):
+    """Create a conference series owned by the actor's unit, or change one the unit owns. The chair
+    works at the owning unit; the participating units may come from any region."""
+    _require_calendar_staff(actor)
+    creating = series is None
+    if creating:
+        series, before = ConferenceSeries(owner_unit=actor.unit), {}
+    else:
+        _require_conference_lead(actor, series)
+        before = _series_snapshot(series)
+    errors = {}
+    if not Membership.objects.filter(user=chair, unit_id=series.owner_unit_id, active=True).exists():
+        errors["chair"] = ["Ordföranden ska arbeta på den ägande enheten."]
+    if not participating_units:
+        errors["participating_units"] = ["Välj minst en deltagande enhet."]
+    if not required_professions:
+        errors["required_professions"] = ["Välj de yrken som ska delta."]
+    if not 1 <= registration_deadline_hours <= 336:
+        errors["registration_deadline_hours"] = ["Ange 1–336 timmar (högst två veckor)."]
+    if errors:
+        raise ActionError.many(errors)
+    series.name, series.specialty, series.schedule = name.strip(), specialty.strip(), schedule.strip()
+    series.chair, series.required_professions = chair, sorted(required_professions)
+    series.registration_deadline_hours = registration_deadline_hours
+    series.save()
+    series.participating_units.set(participating_units)
+    record_write(actor, "meetings.conference.series.create" if creating else "meetings.conference.series.update",
+                 series, changes=diff(before, _series_snapshot(series)))
+    return series

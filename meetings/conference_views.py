@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.db.models import Count
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from core.forms import apply_action_error
 from core.models import Membership, Profession
 from core.views.decorators import staff_required
 from meetings import actions, forms, queries
-from meetings.models import ConferenceSession
+from meetings.models import ConferenceSeries, ConferenceSession
 from meetings.video import provider
 
 
@@ -113,3 +114,57 @@ def session_detail(request, session_id):
         if _joinable(session, now) else "",
         "started": session.starts_at <= now,
     }, status=400 if request.method == "POST" else 200)
+
+
+def _owned_series(request, series_id):
+    """A series the acting unit owns (404 for any other: the owner alone changes it)."""
+    return get_object_or_404(ConferenceSeries, pk=series_id, owner_unit_id=request.actor.unit_id)
+
+
+@staff_required
+def series_edit(request, series_id=None):
+    series = None if series_id is None else _owned_series(request, series_id)
+    initial = {}
+    if series is not None:
+        initial = {name: getattr(series, name) for name in
+                   ["name", "specialty", "chair", "schedule", "required_professions", "registration_deadline_hours"]}
+        initial["participating_units"] = list(series.participating_units.all())
+    form = forms.ConferenceSeriesForm(request.POST or None, initial=initial, owner_unit=request.actor.unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = actions.save_conference_series(request.actor, series, **form.cleaned_data)
+        except NotPermitted as error:
+            raise PermissionDenied(str(error)) from None
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            messages.success(request, "Konferensen är sparad.")
+            return redirect("meetings:conferences")
+    return render(request, "meetings/settings_form.html", {
+        "form": form, "title": "Ny konferens" if series is None else f"Konferens: {series.name}",
+        "lead": f"Konferensen ägs av {request.actor.unit.name}, som planerar tillfällena, leder dem och skriver "
+                "rekommendationerna.",
+        "back_url": reverse("meetings:conferences"), "back_text": "Konferenser",
+    }, status=400 if form.errors else 200)
+
+
+@staff_required
+def session_new(request, series_id):
+    series = _owned_series(request, series_id)
+    form = forms.ConferenceSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = actions.schedule_session(request.actor, series, **form.cleaned_data)
+        except NotPermitted as error:
+            raise PermissionDenied(str(error)) from None
+        except ActionError as error:
+            apply_action_error(form, error)
+        else:
+            messages.success(request, "Tillfället är planerat. Deltagande enheter kan anmäla fall till det.")
+            return redirect("meetings:conference_session", session_id=session.pk)
+    return render(request, "meetings/settings_form.html", {
+        "form": form, "title": f"Nytt tillfälle: {series.name}",
+        "lead": f"Anmälan stänger {series.registration_deadline_hours} timmar före start. Ett videorum skapas för "
+                "tillfället.",
+        "back_url": reverse("meetings:conferences"), "back_text": "Konferenser",
+    }, status=400 if form.errors else 200)

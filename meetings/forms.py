@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import when_field
-from core.models import Unit, User
+from core.models import Profession, Unit, User
 from meetings.actions import region_of
 from meetings.models import Booking, ConferenceCase, Slot, VisitForm, VisitKind
 
@@ -170,3 +170,97 @@ class RecommendationForm(forms.Form):
     informs_patient = forms.CharField(label="Informerar patienten", max_length=150,
                                       help_text="T.ex. remitterande läkare eller kontaktsjuksköterskan.")
     inform_by = forms.DateField(label="Senast", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+# --- Settings ----------------------------------------------------------------------------------------
+
+class BookingRulesForm(forms.Form):
+    late_cancel_hours = forms.IntegerField(
+        label="Sen avbokning: kortare tid före besöket än (timmar)", min_value=0, max_value=168,
+        help_text="Avbokar patienten senare än så tas avgiften för uteblivet besök ut. 0 = aldrig sen avbokning.")
+    join_opens_minutes = forms.IntegerField(label="Videorummet öppnar (minuter före start)", min_value=0, max_value=60)
+
+
+class VisitKindForm(forms.Form):
+    key = forms.SlugField(label="Nyckel i avgiftstabellen", max_length=40,
+                          help_text="Små bokstäver, siffror och bindestreck, t.ex. lakarbesok. Kan inte ändras senare.")
+    name = forms.CharField(label="Namn", max_length=80)
+    minutes = forms.IntegerField(label="Längd i minuter", min_value=5, max_value=480, initial=30)
+    is_sip = forms.BooleanField(label="SIP-möte (alltid avgiftsfritt)", required=False)
+    suits_video = forms.BooleanField(label="Passar för video", required=False)
+
+    def __init__(self, *args, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["key"].disabled = True
+
+
+class FeeScheduleForm(forms.Form):
+    """The schedule's rules and one fee field per visit kind and form (`fee_<key>_<form>`)."""
+
+    year = forms.IntegerField(label="År", min_value=2000, max_value=2100)
+    child_free_until_age = forms.IntegerField(label="Avgiftsfritt för den som är yngre än (år)", min_value=0,
+                                              max_value=120)
+    free_from_age = forms.IntegerField(label="Avgiftsfritt från och med ålder (år)", min_value=0, max_value=150)
+    no_show_fee_sek = forms.IntegerField(label="Avgift för uteblivet besök eller sen avbokning (kr)", min_value=0,
+                                         max_value=10_000)
+    ceiling_share = forms.DecimalField(label="Högkostnadsskydd, andel av prisbasbeloppet", min_value=0,
+                                       max_digits=5, decimal_places=4, localize=True,
+                                       help_text="T.ex. 0,025 (2,5 procent, 1 450 kr med 2025 års prisbasbelopp).")
+
+    def __init__(self, *args, kinds, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = list(kinds)
+        if editing:
+            self.fields["year"].disabled = True
+        for kind in self.kinds:
+            for form, label in VisitForm.choices:
+                self.fields[self.fee_field(kind.key, form)] = forms.IntegerField(
+                    label=f"{kind.name}, {label.lower()}", min_value=0, max_value=10_000)
+
+    @staticmethod
+    def fee_field(key, form):
+        return f"fee_{key}_{form}"
+
+    def rows(self):
+        """The fee fields as a table: one row per visit kind, one bound field per form."""
+        return [(kind, [self[self.fee_field(kind.key, form)] for form in VisitForm.values]) for kind in self.kinds]
+
+    def action_arguments(self):
+        data = self.cleaned_data
+        values = {name: data[name] for name in
+                  ["year", "child_free_until_age", "free_from_age", "no_show_fee_sek", "ceiling_share"]}
+        fees = {kind.key: {form: data[self.fee_field(kind.key, form)] for form in VisitForm.values}
+                for kind in self.kinds}
+        return {"values": values, "fees": fees}
+
+
+class PrisbasbeloppForm(forms.Form):
+    year = forms.IntegerField(label="År", min_value=2000, max_value=2100)
+    amount_sek = forms.IntegerField(label="Prisbasbelopp (kr)", min_value=10_000, max_value=500_000)
+    source = forms.CharField(label="Källa", max_length=100, required=False, help_text="T.ex. förordningens SFS-nummer.")
+
+
+class ConferenceSeriesForm(forms.Form):
+    name = forms.CharField(label="Namn", max_length=150)
+    specialty = forms.CharField(label="Specialitet", max_length=100)
+    chair = forms.ModelChoiceField(label="Ordförande", queryset=User.objects.none(), empty_label="– välj –")
+    schedule = forms.CharField(label="Schema", max_length=200, help_text="T.ex. tisdagar 14.00, varannan vecka.")
+    required_professions = forms.MultipleChoiceField(label="Yrken som ska delta", choices=Profession.choices,
+                                                     widget=forms.CheckboxSelectMultiple)
+    participating_units = forms.ModelMultipleChoiceField(
+        label="Deltagande enheter", queryset=Unit.objects.filter(active=True).select_related("organisation")
+        .order_by("organisation__name", "name"), widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="Håll ned Ctrl (Cmd på Mac) för att välja flera. Enheter från alla regioner kan delta.")
+    registration_deadline_hours = forms.IntegerField(label="Anmälan senast (timmar före tillfället)", min_value=1,
+                                                     max_value=336, initial=48)
+
+    def __init__(self, *args, owner_unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_unit_staff(self.fields["chair"], owner_unit)
+        self.fields["participating_units"].label_from_instance = lambda unit: f"{unit.organisation.name} – {unit.name}"
+
+
+class ConferenceSessionForm(forms.Form):
+    starts_at = when_field("Börjar", required=True, help_text="Datum och klockslag.")
+    minutes = forms.IntegerField(label="Längd (minuter)", min_value=15, max_value=480, initial=90)

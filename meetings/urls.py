@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import conference_views, followup_views, sip_views, views
+from meetings import conference_views, followup_views, setup_views, sip_views, views
 
 app_name = "meetings"
 
@@ -15,7 +15,17 @@ urlpatterns = [
     path("mina-sidor/sip/", sip_views.portal_sip, name="portal_sip"),
     path("mina-sidor/sip/<uuid:plan_id>/version-<int:number>.pdf", sip_views.portal_sip_pdf, name="portal_sip_pdf"),
     path("vardmoten/uppfoljning/", followup_views.followup_page, name="followup"),
+    path("vardmoten/installningar/", setup_views.overview, name="settings"),
+    path("vardmoten/installningar/bokningsregler/", setup_views.booking_rules, name="booking_rules"),
+    path("vardmoten/installningar/besokstyper/ny/", setup_views.visit_kind_edit, name="visit_kind_new"),
+    path("vardmoten/installningar/besokstyper/<int:kind_id>/", setup_views.visit_kind_edit, name="visit_kind"),
+    path("vardmoten/installningar/avgifter/ny/", setup_views.fee_schedule_edit, name="fee_schedule_new"),
+    path("vardmoten/installningar/avgifter/<int:year>/", setup_views.fee_schedule_edit, name="fee_schedule"),
+    path("vardmoten/installningar/prisbasbelopp/", setup_views.prisbasbelopp, name="prisbasbelopp"),
     path("konferenser/", conference_views.conferences, name="conferences"),
+    path("konferenser/ny/", conference_views.series_edit, name="conference_series_new"),
+    path("konferenser/<int:series_id>/", conference_views.series_edit, name="conference_series"),
+    path("konferenser/<int:series_id>/nytt-tillfalle/", conference_views.session_new, name="conference_session_new"),
     path("konferenser/anmal/<uuid:patient_id>/", conference_views.register_case, name="conference_register"),
     path("konferenser/tillfalle/<int:session_id>/", conference_views.session_detail, name="conference_session"),
     path("sip/", sip_views.sip_list, name="sip_list"),
