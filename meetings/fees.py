@@ -8,7 +8,7 @@ everything here is for one patient in one region.
 
 from datetime import date, datetime
 
-from django.db.models import Q
+from django.db.models import Case, Q, UUIDField, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -85,10 +85,6 @@ def standing(patient, region, day=None):
     return engine.ceiling_status(visits, schedule_book(region), day)
 
 
-VISIT_FIELDS = ["pk", "patient__personal_number", "patient__birth_date", "day", "visit_kind__key", "form",
-                "status"]
-
-
 def region_year(region, year):
     """Every charge of the region's visits in `year`, recalculated from the bookings (person after
     person): what a region checks its registered charges and its reports against. Held visits from
@@ -99,14 +95,19 @@ def region_year(region, year):
     # The units first: a list of ids gives the planner true row counts (a hash join to the patients,
     # not millions of index look-ups); no ORDER BY, as the engine orders each person's visits itself.
     units = list(Unit.objects.filter(organisation__county_code=region.county_code).values_list("pk", flat=True))
+    kinds = dict(VisitKind.objects.filter(region=region).values_list("pk", "key"))
     # The Swedish date comes from the database, ready for the engine. Visits of the year before
-    # matter only if they were held (no-shows never count towards the ceiling).
+    # matter only if they were held (no-shows never count towards the ceiling), and need no id: they
+    # only set up the ledger, whose state after a day does not depend on the order of its visits.
     bookings = (Booking.objects.filter(unit_id__in=units, starts_at__lt=end)
                 .filter(Q(starts_at__gte=year_start, status__in=CHARGED_STATUSES)
                         | Q(starts_at__gte=start, status=Booking.Status.ATTENDED))
-                .order_by().annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone())))
+                .order_by().annotate(day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()),
+                                     visit_id=Case(When(starts_at__gte=year_start, then="pk"), default=None,
+                                                   output_field=UUIDField())))
+    fields = ["visit_id", "patient__personal_number", "patient__birth_date", "day", "visit_kind_id", "form", "status"]
     with collector_paused():
         # The booking's UUID itself is the visit id here (it orders and compares like its text).
-        visits = [engine.Visit(pk, number, born, day, kind, form, OUTCOMES[status])
-                  for pk, number, born, day, kind, form, status in fetch_rows(bookings, VISIT_FIELDS)]
+        visits = [engine.Visit(pk, number, born, day, kinds[kind], form, OUTCOMES[status])
+                  for pk, number, born, day, kind, form, status in fetch_rows(bookings, fields)]
     return engine.charges_by_person(visits, schedule_book(region), since=date(year, 1, 1))

@@ -162,28 +162,34 @@ class Ledger:
 
 def charge_visit(visit, schedule, ledger):
     """The charge for one visit, given the person's ledger before it (updated in place)."""
+    return _charge(visit, ledger, *price_visit(visit, schedule, ledger))
+
+
+def price_visit(visit, schedule, ledger):
+    """The visit's fee, reason, age, scheduled fee and whether it counts to the ceiling; the ledger
+    is brought up to date. Separate from the Charge so that visits that only set up the ledger
+    (last year's, for this year's charges) make no Charge."""
     age = age_on(visit.birth_date, visit.date)
     rules = schedule.for_year(visit.date.year)
     if age < rules.child_free_until_age or age >= rules.free_from_age:
-        return _charge(visit, ledger, 0, AGE_EXEMPT, age)
+        return 0, AGE_EXEMPT, age, None, False
     if visit.outcome in (NO_SHOW, LATE_CANCEL):
-        return _charge(visit, ledger, rules.no_show_fee, NO_SHOW_FEE, age)
+        return rules.no_show_fee, NO_SHOW_FEE, age, None, False
     if ledger.free_card_on(visit.date):
-        return _charge(visit, ledger, 0, FREE_CARD, age)
+        return 0, FREE_CARD, age, None, False
     fee = rules.fee(visit.visit_kind, visit.form)
     if fee == 0:
-        return _charge(visit, ledger, 0, FREE_VISIT, age, scheduled=0)
+        return 0, FREE_VISIT, age, 0, False
     if not ledger.running_on(visit.date):
         ledger.start(visit.date, schedule)
     charged = min(fee, ledger.period.ceiling - ledger.paid)
     ledger.paid += charged
     if ledger.paid >= ledger.period.ceiling:
         ledger.free_card_from = visit.date
-    reason = CEILING_REACHED if charged < fee else FEE
-    return _charge(visit, ledger, charged, reason, age, scheduled=fee, counts=True)
+    return charged, CEILING_REACHED if charged < fee else FEE, age, fee, True
 
 
-def _charge(visit, ledger, fee, reason, age, *, scheduled=None, counts=False):
+def _charge(visit, ledger, fee, reason, age, scheduled, counts):
     # Written out rather than through the ledger's methods: this runs once per visit of a region's year.
     day, period = visit.date, ledger.period
     running = period is not None and day <= period.end
@@ -201,9 +207,10 @@ def calculate_person(visits, schedule, *, since=None):
     ledger = Ledger()
     charges = []
     for visit in sorted(visits, key=visit_order):
-        charge = charge_visit(visit, schedule, ledger)
         if since is None or visit.date >= since:
-            charges.append(charge)
+            charges.append(charge_visit(visit, schedule, ledger))
+        else:
+            price_visit(visit, schedule, ledger)
     return charges, ledger
 
 

@@ -109,3 +109,14 @@ def test_a_regions_year_recalculated_matches_the_registered_charges(clinic):
     stored = {str(c.booking_id): c.fee_sek for c in PatientCharge.objects.all()}
     assert {str(c.visit_id): c.fee_sek for c in charges if str(c.visit_id) in stored} == {
         k: v for k, v in stored.items() if PatientCharge.objects.get(booking_id=k).date.year == year}
+
+
+def test_a_regions_year_carries_a_free_card_from_last_years_visits(clinic):
+    patient = make_patient(birth=date(1970, 6, 15))
+    today = timezone.localdate()
+    for day in range(1, 6):  # five visits of 300 kr in December reach last year's ceiling (1 450 kr)
+        held(clinic, patient, days_ago=(today - date(today.year - 1, 12, day)).days)
+    january = held(clinic, patient, days_ago=(today - date(today.year, 1, 2)).days)
+    assert january.charge.reason == "free_card"
+    charges = fees.region_year(clinic["region"], today.year)
+    assert [(str(c.visit_id), c.fee_sek, c.reason) for c in charges] == [(str(january.pk), 0, "free_card")]
