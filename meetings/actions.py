@@ -2,6 +2,7 @@
 a visit. Each action checks who may do it and what the calendar allows, runs in one transaction with
 its audit event, and mails the participants (with iCalendar) once the transaction has committed."""
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -528,6 +529,8 @@ def save_visit_kind(actor, region, kind=None, *, key, name, minutes, is_sip=Fals
     creating = kind is None
     if creating:
         kind = VisitKind(region=region, key=key)
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", key or ""):
+            raise ActionError("Nyckeln skrivs med små bokstäver utan å, ä, ö, siffror och bindestreck.", field="key")
         if VisitKind.objects.filter(region=region, key=key).exists():
             raise ActionError("Regionen har redan en besökstyp med den nyckeln.", field="key")
     elif kind.region_id != region.pk:

@@ -124,7 +124,7 @@ def _owned_series(request, series_id):
 @staff_required
 def series_edit(request, series_id=None):
     series = None if series_id is None else _owned_series(request, series_id)
-    initial = {}
+    initial = {"participating_units": [request.actor.unit]}
     if series is not None:
         initial = {name: getattr(series, name) for name in
                    ["name", "specialty", "chair", "schedule", "required_professions", "registration_deadline_hours"]}

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import when_field
-from core.models import Profession, Unit, User
+from core.models import Organisation, Profession, Unit, User
 from meetings.actions import region_of
 from meetings.models import Booking, ConferenceCase, Slot, VisitForm, VisitKind
 
@@ -183,7 +183,7 @@ class BookingRulesForm(forms.Form):
 
 class VisitKindForm(forms.Form):
     key = forms.SlugField(label="Nyckel i avgiftstabellen", max_length=40,
-                          help_text="Små bokstäver, siffror och bindestreck, t.ex. lakarbesok. Kan inte ändras senare.")
+                          help_text="Små bokstäver utan å, ä, ö, siffror och bindestreck, t.ex. lakarbesok. Kan inte ändras senare.")
     name = forms.CharField(label="Namn", max_length=80)
     minutes = forms.IntegerField(label="Längd i minuter", min_value=5, max_value=480, initial=30)
     is_sip = forms.BooleanField(label="SIP-möte (alltid avgiftsfritt)", required=False)
@@ -249,8 +249,9 @@ class ConferenceSeriesForm(forms.Form):
     required_professions = forms.MultipleChoiceField(label="Yrken som ska delta", choices=Profession.choices,
                                                      widget=forms.CheckboxSelectMultiple)
     participating_units = forms.ModelMultipleChoiceField(
-        label="Deltagande enheter", queryset=Unit.objects.filter(active=True).select_related("organisation")
-        .order_by("organisation__name", "name"), widget=forms.SelectMultiple(attrs={"size": 10}),
+        label="Deltagande enheter", queryset=Unit.objects.filter(active=True, organisation__kind=Organisation.Kind.REGION)
+        .select_related("organisation").order_by("organisation__name", "name"),
+        widget=forms.SelectMultiple(attrs={"size": 10}),
         help_text="Håll ned Ctrl (Cmd på Mac) för att välja flera. Enheter från alla regioner kan delta.")
     registration_deadline_hours = forms.IntegerField(label="Anmälan senast (timmar före tillfället)", min_value=1,
                                                      max_value=336, initial=48)

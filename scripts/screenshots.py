@@ -193,5 +193,41 @@ def conference_pages(page):
     logout(page)
 
 
+def settings_pages(page):
+    """The meetings settings: the region's fees as its finance staff see them, a unit's booking
+    rules as its coordinator sees them, and a new conference as the owning unit sets it up."""
+    from meetings.models import ConferenceSeries, FeeSchedule
+
+    login(page, "analytiker")
+    page.goto(f"{BASE}/vardmoten/installningar/")
+    shoot(page, "48-meetings-settings")
+    schedule = FeeSchedule.objects.filter(region__county_code="12").first()
+    page.goto(f"{BASE}/vardmoten/installningar/avgifter/{schedule.year}/")
+    shoot(page, "49-fee-schedule")
+    page.fill("input[name=fee_lakarbesok_video]", "")
+    page.click("#main button.primary")
+    shoot(page, "50-fee-schedule-missing-fee")
+    page.goto(f"{BASE}/vardmoten/installningar/besokstyper/ny/")
+    shoot(page, "51-visit-kind-new")
+    logout(page)
+    login(page, "distriktsskoterska")
+    if page.locator("input[name=membership]").count():
+        page.locator("input[name=membership] >> nth=0").check()
+        page.click("#main button.primary")
+    page.goto(f"{BASE}/vardmoten/installningar/bokningsregler/")
+    shoot(page, "52-booking-rules")
+    logout(page)
+    login(page, "lakare")
+    if page.locator("input[name=membership]").count():
+        page.get_by_label("Lungmedicin", exact=False).check()
+        page.click("#main button.primary")
+    page.goto(f"{BASE}/konferenser/ny/")
+    shoot(page, "53-conference-series-new")
+    series = ConferenceSeries.objects.first()
+    page.goto(f"{BASE}/konferenser/{series.pk}/nytt-tillfalle/")
+    shoot(page, "54-conference-session-new")
+    logout(page)
+
+
 if __name__ == "__main__":
     main()

@@ -98,6 +98,8 @@ def test_a_new_visit_kind_shows_as_missing_from_the_schedules_until_priced(clien
     kind = VisitKind.objects.get(region=clinic["region"], key="fysioterapi")
     page = client.get(reverse("meetings:settings")).content.decode()
     assert "Saknar avgift för Fysioterapi" in page
+    upper = client.post(reverse("meetings:visit_kind_new"), {"key": "Fysio", "name": "Fysio", "minutes": 30})
+    assert upper.status_code == 400 and "små bokstäver" in upper.content.decode()
     duplicate = client.post(reverse("meetings:visit_kind_new"), {"key": "fysioterapi", "name": "Igen", "minutes": 30})
     assert duplicate.status_code == 400 and "redan en besökstyp" in duplicate.content.decode()
     # The key is set once: a posted key is ignored when the kind is changed.

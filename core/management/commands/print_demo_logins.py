@@ -13,4 +13,5 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username':<20} {'profession':<22} roles")
         for username, _first, _last, profession, roles, _units in STAFF:
             self.stdout.write(f"  {username:<20} {Profession(profession).label:<22} {', '.join(roles)}")
-        self.stdout.write(f"  {'invanare':<20} {'invånare (portal)':<22} -\n")
+        self.stdout.write(f"  {'invanare':<20} {'invånare (portal)':<22} -")
+        self.stdout.write(f"  {'invanare2':<20} {'invånare (portal)':<22} - (nära frikort)\n")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.access import access_basis
+from core.management.commands.seed_demo import DEMO_PASSWORD
 from core.actor import Actor
 from core.models import CareRelation, Membership, Organisation, Patient, Unit, User
 from discharge.management.commands.seed_discharge_demo import DEMO_ROBOT
@@ -22,6 +23,7 @@ from meetings.video import provider
 
 
 CLINIC = "SE2321000032-2001"
+SECOND_RESIDENT = "invanare2"
 VISIT_KINDS = [
     # key, name, minutes, SIP, suits video
     ("lakarbesok", "Läkarbesök", 30, False, True),
@@ -97,6 +99,11 @@ class Command(BaseCommand):
                                starts_at=today + timedelta(days=7, hours=7), notify=False)
             self.demo_sip(nurse, resident.patient, staff, today)
             self.demo_charges(clinic, resident.patient, staff, kinds, today)  # 15:00, after the day's other visits
+        # The demo resident is 98 and pays nothing; a second one, of working age, is near the free card.
+        younger = (Patient.objects.filter(is_demo=True, protected_identity=False, birth_date__year__range=(1960, 1990))
+                   .exclude(pk__in=[p.pk for p in patients]).order_by("personal_number").first())
+        if younger:
+            self.demo_resident_near_free_card(clinic, younger, staff, kinds, today)
 
     def load_fee_schedules(self, region, kinds):
         """Seed 001's unit fee, 300 kr for an agreed visit whatever the form, for last, this and next
@@ -142,6 +149,23 @@ class Command(BaseCommand):
                 patient=patient, unit=clinic, staff=staff[0], visit_kind=kinds[kind], form=form, starts_at=start,
                 ends_at=start + timedelta(minutes=kinds[kind].minutes), status=Booking.Status.ATTENDED,
                 created_by=staff[0], closed_at=start + timedelta(minutes=kinds[kind].minutes),
+                room=provider().new_room() if form == "video" else None)
+            fees.charge_booking(booking, clinic.organisation)
+
+    def demo_resident_near_free_card(self, clinic, patient, staff, kinds, today):
+        """`invanare2`: four held visits of 300 kr since the summer, 250 kr from the free card."""
+        user, created = User.objects.get_or_create(username=SECOND_RESIDENT, defaults={
+            "first_name": patient.first_name, "last_name": patient.last_name, "patient": patient})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        for weeks, kind, form in ((20, "lakarbesok", "physical"), (14, "sarkontroll", "physical"),
+                                  (8, "lakarbesok", "video"), (2, "sjukskoterskebesok", "phone")):
+            start = today - timedelta(weeks=weeks, hours=-3)
+            booking = Booking.objects.create(
+                patient=patient, unit=clinic, staff=staff[weeks % 2], visit_kind=kinds[kind], form=form,
+                starts_at=start, ends_at=start + timedelta(minutes=kinds[kind].minutes), status=Booking.Status.ATTENDED,
+                created_by=staff[1], closed_at=start + timedelta(minutes=kinds[kind].minutes),
                 room=provider().new_room() if form == "video" else None)
             fees.charge_booking(booking, clinic.organisation)
 

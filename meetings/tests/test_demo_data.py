@@ -1,0 +1,32 @@
+"""The demo data `make run` loads: every seed command runs on an empty database and again on a
+loaded one, and the meetings demo shows what it promises (a video visit for `invanare` opening
+soon, a resident near the free card, a SIP and a conference)."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from core.models import User
+from meetings import fees
+from meetings.models import Booking, ConferenceSession, SipPlan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_loads_twice_and_shows_visits_fees_sip_and_a_conference():
+    for _ in range(2):  # idempotent: `make run` loads it again on every start
+        for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo"):
+            call_command(command, stdout=io.StringIO())
+    resident = User.objects.get(username="invanare")
+    video = Booking.objects.filter(patient=resident.patient, form="video", status="booked").order_by("starts_at").first()
+    assert timezone.now() < video.starts_at < timezone.now() + timedelta(hours=1)
+    assert SipPlan.objects.filter(patient=resident.patient).exists()
+
+    second = User.objects.get(username="invanare2").patient
+    region = second.charges.first().region
+    standing = fees.standing(second, region)
+    assert (standing.paid_sek, standing.left_sek) == (1200, 250)
+    assert ConferenceSession.objects.filter(held=True, cases__answered_at__isnull=False).exists()
