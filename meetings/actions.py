@@ -98,6 +98,14 @@ def _mail_after_commit(booking, kind):
 def book_visit(actor, patient, *, staff, visit_kind, form, starts_at, ends_at=None, slot=None, note="", notify=True):
     """Book a visit for the patient at the acting unit. A video visit gets its room here.
     `notify=False` is for demo data and imports, which must not mail anyone."""
+    if visit_kind.is_sip:
+        # A SIP meeting belongs to a plan (its minutes, the follow-up's counts): booked from the plan.
+        raise ActionError("SIP-möten bokas från planen: SIP → planen → Boka SIP-möte.", field="visit_kind")
+    return _book(actor, patient, staff=staff, visit_kind=visit_kind, form=form, starts_at=starts_at, ends_at=ends_at,
+                 slot=slot, note=note, notify=notify)
+
+
+def _book(actor, patient, *, staff, visit_kind, form, starts_at, ends_at=None, slot=None, note="", notify=True):
     _require_calendar_staff(actor)
     unit = actor.unit
     ends_at = ends_at or starts_at + timedelta(minutes=visit_kind.minutes)
@@ -353,14 +361,14 @@ def publish_sip_version(actor, plan, *, reason):
 
 
 @transaction.atomic
-def book_sip_meeting(actor, plan, *, staff, form, starts_at):
+def book_sip_meeting(actor, plan, *, staff, form, starts_at, notify=True):
     """A SIP meeting in the acting unit's calendar: a booking of the region's SIP visit kind, so
     it is free of charge, with the meeting kept on the plan."""
     _require_sip_party(actor, plan)
     kind = VisitKind.objects.filter(region=region_of(actor.unit), is_sip=True).first()
     if kind is None:
         raise ActionError("Regionen har ingen besökstyp för SIP-möten. Be en administratör lägga upp den.")
-    booking = book_visit(actor, plan.patient, staff=staff, visit_kind=kind, form=form, starts_at=starts_at)
+    booking = _book(actor, plan.patient, staff=staff, visit_kind=kind, form=form, starts_at=starts_at, notify=notify)
     meeting = SipMeeting.objects.create(plan=plan, booking=booking)
     record_write(actor, "meetings.sip.meeting", plan, patient=plan.patient, changes={"meeting": [None, str(booking.pk)]})
     return meeting

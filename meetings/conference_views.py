@@ -132,7 +132,7 @@ def series_edit(request, series_id=None):
     form = forms.ConferenceSeriesForm(request.POST or None, initial=initial, owner_unit=request.actor.unit)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = actions.save_conference_series(request.actor, series, **form.cleaned_data)
+            actions.save_conference_series(request.actor, series, **form.cleaned_data)
         except NotPermitted as error:
             raise PermissionDenied(str(error)) from None
         except ActionError as error:

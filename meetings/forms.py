@@ -29,7 +29,7 @@ class BookingForm(forms.Form):
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
         offer_unit_staff(self.fields["staff"], unit)
-        self.fields["visit_kind"].queryset = VisitKind.objects.filter(region=region_of(unit))
+        self.fields["visit_kind"].queryset = VisitKind.objects.filter(region=region_of(unit), is_sip=False)
         self.fields["slot"].queryset = Slot.objects.filter(unit=unit)
 
     def clean(self):
@@ -74,7 +74,7 @@ class SlotsForm(forms.Form):
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
         offer_unit_staff(self.fields["staff"], unit)
-        self.fields["visit_kind"].queryset = VisitKind.objects.filter(region=region_of(unit))
+        self.fields["visit_kind"].queryset = VisitKind.objects.filter(region=region_of(unit), is_sip=False)
 
 
 # --- SIP ---------------------------------------------------------------------------------------------

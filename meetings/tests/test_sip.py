@@ -12,7 +12,7 @@ from core.models import Unit
 from core.tests.factories import make_actor, make_care_relation, make_municipality, make_patient, make_unit
 from meetings import actions
 from meetings.models import Booking, VisitKind
-from meetings.tests.factories import later, make_clinic
+from meetings.tests.factories import later, make_clinic, make_fee_schedule
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,8 @@ def test_versions_are_kept_as_they_were(sip):
     assert len(second.content["efforts"]) == 2 and second.content["person_goals"] == "Klara mig hemma"
 
 
-def test_a_sip_meeting_is_booked_in_the_calendar_and_is_free(sip):
+def test_a_sip_meeting_is_booked_in_the_calendar_and_is_free_whatever_the_schedule_says(sip):
+    make_fee_schedule(sip["region"], timezone.localdate().year, fees={"sip": {"physical": 500, "phone": 500, "video": 500}})
     plan = start(sip)
     meeting = actions.book_sip_meeting(sip["nurse"], plan, staff=sip["physician"].user, form="video",
                                        starts_at=later())

@@ -72,10 +72,11 @@ def test_an_85_year_old_is_not_charged_even_for_a_no_show(clinic):
     assert (booking.charge.fee_sek, booking.charge.reason) == (0, "age_exempt")
 
 
-def test_sip_meetings_are_free_whatever_the_schedule_says(clinic):
+def test_a_sip_meeting_is_not_booked_straight_into_the_calendar(clinic):
     sip = VisitKind.objects.create(region=clinic["region"], key="sip", name="SIP-möte", minutes=60, is_sip=True)
-    booking = held(clinic, make_patient(birth=date(1970, 6, 15)), kind=sip)
-    assert (booking.charge.fee_sek, booking.charge.reason) == (0, "free_visit")
+    with pytest.raises(ActionError, match="bokas från planen"):
+        held(clinic, make_patient(birth=date(1970, 6, 15)), kind=sip)
+    assert not Booking.objects.exists()
 
 
 def test_a_missing_schedule_refuses_the_registration_with_a_message(clinic):

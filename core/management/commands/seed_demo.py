@@ -19,7 +19,7 @@ from core.actor import Actor
 from core.audit import record_read
 from core.models import (
     AuditEvent, CareRelation, EmergencyAccess, HealthcareRegion, Membership, Organisation, Patient, Profession,
-    Role, Unit, User,
+    Unit, User,
 )
 from core.rules.identity import make_personal_number
 

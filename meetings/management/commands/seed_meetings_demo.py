@@ -17,7 +17,7 @@ from core.models import CareRelation, Membership, Organisation, Patient, Unit, U
 from discharge.management.commands.seed_discharge_demo import DEMO_ROBOT
 from meetings import actions, fees
 from meetings.models import (
-    Booking, ConferenceSeries, ConferenceSession, FeeSchedule, FeeScheduleRow, SipMeeting, UnitCalendar, VisitKind,
+    Booking, ConferenceSeries, ConferenceSession, FeeSchedule, FeeScheduleRow, UnitCalendar, VisitKind,
 )
 from meetings.video import provider
 
@@ -73,7 +73,9 @@ class Command(BaseCommand):
             for person in staff:
                 for slot in range(rng.randint(4, 8)):
                     self.history(clinic, person, kinds, rng.choice(patients), start + timedelta(minutes=45 * slot), rng)
-        # The coming two weeks, booked through the real action.
+        # The coming two weeks, booked through the real action (which refuses a patient two visits
+        # at once, so each time's patients are drawn apart).
+        booked = set()
         for day in range(1, 15):
             start = today + timedelta(days=day)
             if start.weekday() >= 5:
@@ -82,8 +84,11 @@ class Command(BaseCommand):
                 for slot in range(rng.randint(2, 5)):
                     kind = kinds[rng.choice(["lakarbesok", "sjukskoterskebesok", "sarkontroll", "provtagning"])]
                     form = "video" if kind.suits_video and rng.random() < 0.25 else rng.choice(["physical", "physical", "phone"])
-                    actions.book_visit(nurse, rng.choice(patients), staff=person, visit_kind=kind, form=form,
-                                       starts_at=start + timedelta(minutes=45 * slot), notify=False)
+                    when = start + timedelta(minutes=45 * slot)
+                    patient = rng.choice([p for p in patients if (p.pk, when) not in booked])
+                    booked.add((patient.pk, when))
+                    actions.book_visit(nurse, patient, staff=person, visit_kind=kind, form=form, starts_at=when,
+                                       notify=False)
         # Free afternoon times for the physician's visits, to book into.
         for day in range(1, 15):
             start = today + timedelta(days=day)
@@ -134,11 +139,8 @@ class Command(BaseCommand):
         actions.add_sip_effort(nurse, plan, unit=nurse.unit, description="Läkemedelsgenomgång och uppföljning av blodtryck",
                                goal="Färre yrselattacker")
         actions.publish_sip_version(nurse, plan, reason="Första planen")
-        kind = VisitKind.objects.filter(region=nurse.unit.organisation, is_sip=True).first()
-        if kind:
-            booking = actions.book_visit(nurse, patient, staff=staff[1], visit_kind=kind, form="video",
-                                         starts_at=today + timedelta(days=10, hours=5), notify=False)
-            SipMeeting.objects.create(plan=plan, booking=booking)
+        actions.book_sip_meeting(nurse, plan, staff=staff[1], form="video", starts_at=today + timedelta(days=10, hours=5),
+                                 notify=False)
 
     def demo_charges(self, clinic, patient, staff, kinds, today):
         """Three held visits for the demo resident this autumn, charged as registering them would."""
@@ -227,8 +229,9 @@ class Command(BaseCommand):
                                           inform_by=timezone.localdate() + timedelta(days=5))
 
     def history(self, clinic, person, kinds, patient, start, rng):
-        kind = kinds[rng.choices(["lakarbesok", "sjukskoterskebesok", "psykosocial", "sarkontroll", "provtagning", "sip"],
-                                 [40, 30, 6, 10, 12, 2])[0]]
+        # SIP meetings belong to plans (see demo_sip), not to the calendar's everyday history.
+        kind = kinds[rng.choices(["lakarbesok", "sjukskoterskebesok", "psykosocial", "sarkontroll", "provtagning"],
+                                 [40, 30, 6, 10, 12])[0]]
         form = "video" if kind.suits_video and rng.random() < 0.08 else rng.choices(["physical", "phone"], [85, 15])[0]
         status = rng.choices(["attended", "no_show", "late_cancel", "cancelled"], [90, 3, 2, 5])[0]
         end = start + timedelta(minutes=kind.minutes)
