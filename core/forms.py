@@ -1,6 +1,8 @@
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from core.errors import ActionError, NotPermitted
 from core.models import Organisation
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
 
@@ -81,6 +83,18 @@ def apply_action_error(form, error):
     for field, messages_ in error.errors.items():
         for message in messages_:
             form.add_error(field if field in form.fields else None, message)
+
+
+def run_action(form, action, *args, **kwargs):
+    """Run an action for a valid form: its result, or None with the refusal put on the form. A
+    refusal for want of permission is a 403 page, not a form error."""
+    try:
+        return action(*args, **kwargs)
+    except NotPermitted as error:
+        raise PermissionDenied(str(error)) from None
+    except ActionError as error:
+        apply_action_error(form, error)
+        return None
 
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -12,7 +12,7 @@ from core.models import Organisation, Unit
 from core.audit import record_reads
 from core.db import serial_plans
 from core.queries import patient_card
-from discharge.models import CaseEvent, CaseParty, DischargeCase
+from discharge.models import CaseParty, DischargeCase
 
 ADMISSION_NOTICE_HOURS = 24
 DEFAULT_PLANNING_DAYS = 3

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
-from core.forms import apply_action_error
+from core.forms import apply_action_error, run_action
 from core.models import Membership, Profession
 from core.views.decorators import staff_required
 from meetings import actions, forms, queries
@@ -131,13 +131,7 @@ def series_edit(request, series_id=None):
         initial["participating_units"] = list(series.participating_units.all())
     form = forms.ConferenceSeriesForm(request.POST or None, initial=initial, owner_unit=request.actor.unit)
     if request.method == "POST" and form.is_valid():
-        try:
-            actions.save_conference_series(request.actor, series, **form.cleaned_data)
-        except NotPermitted as error:
-            raise PermissionDenied(str(error)) from None
-        except ActionError as error:
-            apply_action_error(form, error)
-        else:
+        if run_action(form, actions.save_conference_series, request.actor, series, **form.cleaned_data):
             messages.success(request, "Konferensen är sparad.")
             return redirect("meetings:conferences")
     return render(request, "meetings/settings_form.html", {
@@ -153,13 +147,8 @@ def session_new(request, series_id):
     series = _owned_series(request, series_id)
     form = forms.ConferenceSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            session = actions.schedule_session(request.actor, series, **form.cleaned_data)
-        except NotPermitted as error:
-            raise PermissionDenied(str(error)) from None
-        except ActionError as error:
-            apply_action_error(form, error)
-        else:
+        session = run_action(form, actions.schedule_session, request.actor, series, **form.cleaned_data)
+        if session:
             messages.success(request, "Tillfället är planerat. Deltagande enheter kan anmäla fall till det.")
             return redirect("meetings:conference_session", session_id=session.pk)
     return render(request, "meetings/settings_form.html", {

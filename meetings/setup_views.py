@@ -7,24 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from core.errors import ActionError, NotPermitted
-from core.forms import apply_action_error
+from core.forms import run_action
 from core.views.decorators import staff_required
 from meetings import actions, forms
 from meetings.actions import calendar_of, region_of
 from meetings.models import FeeSchedule, Prisbasbelopp, VisitForm, VisitKind
 from meetings.rules.fees import ceiling_amount
-
-
-def _save(form, request, action, **kwargs):
-    """Run the action for a valid form: the saved object, or None with the refusal on the form."""
-    try:
-        return action(request.actor, **kwargs)
-    except NotPermitted as error:
-        raise PermissionDenied(str(error)) from None
-    except ActionError as error:
-        apply_action_error(form, error)
-        return None
 
 
 def _region(request):
@@ -71,7 +59,7 @@ def booking_rules(request):
     form = forms.BookingRulesForm(request.POST or None, initial={
         "late_cancel_hours": calendar.late_cancel_hours, "join_opens_minutes": calendar.join_opens_minutes})
     if request.method == "POST" and form.is_valid():
-        if _save(form, request, actions.save_booking_rules, unit=unit, **form.cleaned_data):
+        if run_action(form, actions.save_booking_rules, request.actor, unit=unit, **form.cleaned_data):
             messages.success(request, "Bokningsreglerna är sparade. De gäller för avbokningar från och med nu.")
             return redirect("meetings:settings")
     return render(request, "meetings/settings_form.html", {
@@ -88,7 +76,7 @@ def visit_kind_edit(request, kind_id=None):
     initial = {} if kind is None else {name: getattr(kind, name) for name in actions.VISIT_KIND_FIELDS}
     form = forms.VisitKindForm(request.POST or None, initial=initial, editing=kind is not None)
     if request.method == "POST" and form.is_valid():
-        if _save(form, request, actions.save_visit_kind, region=region, kind=kind, **form.cleaned_data):
+        if run_action(form, actions.save_visit_kind, request.actor, region=region, kind=kind, **form.cleaned_data):
             messages.success(request, "Besökstypen är sparad.")
             return redirect("meetings:settings")
     return render(request, "meetings/settings_form.html", {
@@ -121,7 +109,7 @@ def fee_schedule_edit(request, year=None):
     kinds = VisitKind.objects.filter(region=region, is_sip=False)
     form = forms.FeeScheduleForm(request.POST or None, initial=initial, kinds=kinds, editing=schedule is not None)
     if request.method == "POST" and form.is_valid():
-        saved = _save(form, request, actions.save_fee_schedule, region=region, schedule=schedule,
+        saved = run_action(form, actions.save_fee_schedule, request.actor, region=region, schedule=schedule,
                       **form.action_arguments())
         if saved:
             messages.success(request, f"Avgiftstabellen för {saved.year} är sparad.")
@@ -137,7 +125,7 @@ def prisbasbelopp(request):
         raise PermissionDenied("Prisbasbeloppet läggs in av en systemadministratör.")
     form = forms.PrisbasbeloppForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _save(form, request, actions.save_prisbasbelopp, **form.cleaned_data):
+        if run_action(form, actions.save_prisbasbelopp, request.actor, **form.cleaned_data):
             messages.success(request, f"Prisbasbeloppet för {form.cleaned_data['year']} är sparat.")
             return redirect("meetings:settings")
     return render(request, "meetings/settings_form.html", {

@@ -33,6 +33,13 @@ def login(page, username):
     page.click("#main button.primary")
 
 
+def choose_unit(page, label=None):
+    """After login, a user with several units picks one: the first, or the one whose label has `label`."""
+    if page.locator("input[name=membership]").count():
+        (page.get_by_label(label, exact=False) if label else page.locator("input[name=membership] >> nth=0")).check()
+        page.click("#main button.primary")
+
+
 def logout(page):
     page.goto(f"{BASE}/")
     page.click("header button")
@@ -158,9 +165,7 @@ def meetings_pages(page):
     from meetings.models import SipPlan
 
     login(page, "distriktsskoterska")
-    page.check("input[name=membership] >> nth=0") if page.locator("input[name=membership]").count() else None
-    if page.locator("input[name=membership]").count():
-        page.click("#main button.primary")
+    choose_unit(page)
     page.goto(f"{BASE}/sip/")
     shoot(page, "40-sip-list")
     page.goto(f"{BASE}/konferenser/")
@@ -181,9 +186,7 @@ def conference_pages(page):
     shoot(page, "47-meetings-followup")
     logout(page)
     login(page, "lakare")
-    if page.locator("input[name=membership]").count():
-        page.get_by_label("Lungmedicin", exact=False).check()
-        page.click("#main button.primary")
+    choose_unit(page, "Lungmedicin")
     page.goto(f"{BASE}/konferenser/")
     shoot(page, "45-conferences")
     held = ConferenceSession.objects.filter(held=True).first()
@@ -211,16 +214,12 @@ def settings_pages(page):
     shoot(page, "51-visit-kind-new")
     logout(page)
     login(page, "distriktsskoterska")
-    if page.locator("input[name=membership]").count():
-        page.locator("input[name=membership] >> nth=0").check()
-        page.click("#main button.primary")
+    choose_unit(page)
     page.goto(f"{BASE}/vardmoten/installningar/bokningsregler/")
     shoot(page, "52-booking-rules")
     logout(page)
     login(page, "lakare")
-    if page.locator("input[name=membership]").count():
-        page.get_by_label("Lungmedicin", exact=False).check()
-        page.click("#main button.primary")
+    choose_unit(page, "Lungmedicin")
     page.goto(f"{BASE}/konferenser/ny/")
     shoot(page, "53-conference-series-new")
     series = ConferenceSeries.objects.first()
