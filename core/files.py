@@ -61,6 +61,26 @@ def read_table(text, columns, filename):
     return table, problems
 
 
+def read_records(text, columns, filename, parse_row, key):
+    """Every row of a CSV parsed by `parse_row(values) -> (record, problems)`, with `key` unique,
+    or FileErrors listing every bad row (a file is taken whole or not at all)."""
+    table, problems = read_table(text, columns, filename)
+    records, seen = [], {}
+    for line, values in table:
+        record, row_problems = parse_row(values)
+        if values[key] in seen:
+            row_problems.append(f"{key} {values[key]!r} finns redan på rad {seen[values[key]]}")
+        else:
+            seen[values[key]] = line
+        if row_problems:
+            problems.append((line, "; ".join(row_problems)))
+        else:
+            records.append(record)
+    if problems:
+        raise FileErrors(filename, problems)
+    return records
+
+
 def load_toml(text, filename, known_keys):
     """A TOML input file's table (decimals as Decimal) and the problems found so far (unknown
     top-level keys, so a misspelt key is not silently a default). Bad TOML raises FileErrors."""

@@ -85,9 +85,9 @@ def apply_action_error(form, error):
             form.add_error(field if field in form.fields else None, message)
 
 
-def run_action(form, action, *args, **kwargs):
-    """Run an action for a valid form: its result, or None with the refusal put on the form. A
-    refusal for want of permission is a 403 page, not a form error."""
+def run_action(form, action, /, *args, **kwargs):
+    """Run an action for a valid form: its result (actions return what they wrote, never None), or
+    None with the refusal put on the form. A refusal for want of permission is a 403 page."""
     try:
         return action(*args, **kwargs)
     except NotPermitted as error:

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, time, timezone
 from decimal import Decimal
 
-from core.files import FileErrors, is_count, load_toml, read_table, to_csv
+from core.files import FileErrors, is_count, load_toml, read_records, to_csv
 from discharge.rules import liability as engine
 from discharge.rules.liability import CaseFacts
 
@@ -61,22 +61,7 @@ def parse_yes_no(text):
 
 def read_events(text, filename="händelsefilen"):
     """The cases of an events CSV, or FileErrors listing every bad row."""
-    table, problems = read_table(text, EVENT_COLUMNS, filename)
-    cases, seen = [], {}
-    for line, values in table:
-        facts, row_problems = parse_event_row(values)
-        case_id = values["case_id"]
-        if case_id in seen:
-            row_problems.append(f"case_id {case_id!r} finns redan på rad {seen[case_id]}")
-        else:
-            seen[case_id] = line
-        if row_problems:
-            problems.append((line, "; ".join(row_problems)))
-        else:
-            cases.append(facts)
-    if problems:
-        raise FileErrors(filename, problems)
-    return cases
+    return read_records(text, EVENT_COLUMNS, filename, parse_event_row, "case_id")
 
 
 def parse_event_row(values):

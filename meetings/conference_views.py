@@ -12,8 +12,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from core import queries as core_queries
-from core.errors import ActionError, NotPermitted
-from core.forms import apply_action_error, run_action
+from core.errors import ActionError
+from core.forms import run_action
 from core.models import Membership, Profession
 from core.views.decorators import staff_required
 from meetings import actions, forms, queries
@@ -36,13 +36,7 @@ def register_case(request, patient_id):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         session = data.pop("session")
-        try:
-            actions.register_case(request.actor, session, patient, **data)
-        except NotPermitted as error:
-            raise PermissionDenied(str(error)) from None
-        except ActionError as error:
-            apply_action_error(form, error)
-        else:
+        if run_action(form, actions.register_case, request.actor, session, patient, **data):
             messages.success(request, "Fallet är anmält. Svaret kommer tillbaka hit efter konferensen.")
             return redirect("meetings:conference_session", session_id=session.pk)
     return render(request, "meetings/conference_register.html", {

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from core.files import FileErrors, is_count, load_toml, read_table, to_csv
+from core.files import FileErrors, is_count, load_toml, read_records, to_csv
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
 from meetings.rules import fees as engine
 
@@ -90,22 +90,7 @@ def read_fees(table, problem):
 def read_visits(text, schedule, filename="besöksfilen"):
     """The visits of a VISITS.csv, or FileErrors listing every bad row. Visit kinds are checked
     against the schedule's [fees] table."""
-    table, problems = read_table(text, VISIT_COLUMNS, filename)
-    visits, seen = [], {}
-    for line, values in table:
-        visit, row_problems = parse_visit_row(values, schedule)
-        visit_id = values["visit_id"]
-        if visit_id in seen:
-            row_problems.append(f"visit_id {visit_id!r} finns redan på rad {seen[visit_id]}")
-        else:
-            seen[visit_id] = line
-        if row_problems:
-            problems.append((line, "; ".join(row_problems)))
-        else:
-            visits.append(visit)
-    if problems:
-        raise FileErrors(filename, problems)
-    return visits
+    return read_records(text, VISIT_COLUMNS, filename, lambda values: parse_visit_row(values, schedule), "visit_id")
 
 
 def parse_visit_row(values, schedule):

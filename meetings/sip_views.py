@@ -2,14 +2,12 @@
 versions and meetings, a version as PDF, and the person's own plans in Mina sidor."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from core import queries as core_queries
-from core.errors import ActionError, NotPermitted
-from core.forms import apply_action_error
+from core.forms import run_action
 from core.views.decorators import resident_required, staff_required
 from meetings import actions, exports, forms, queries
 from meetings.models import SipPlanVersion
@@ -26,13 +24,8 @@ def sip_new(request, patient_id):
     patient, _basis = core_queries.open_patient(request.actor, patient_id, endpoint="meetings:sip_new")
     form = forms.SipCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            plan = actions.create_sip(request.actor, patient, **form.cleaned_data)
-        except NotPermitted as error:
-            raise PermissionDenied(str(error)) from None
-        except ActionError as error:
-            apply_action_error(form, error)
-        else:
+        plan = run_action(form, actions.create_sip, request.actor, patient, **form.cleaned_data)
+        if plan:
             messages.success(request, "Planen är påbörjad. Lägg till deltagare och insatser, och fastställ den sedan.")
             return redirect("meetings:sip", plan_id=plan.pk)
     return render(request, "meetings/sip_new.html", {
@@ -84,14 +77,9 @@ def sip_detail(request, plan_id):
         if form is None:
             raise Http404
         if form.is_valid():
-            try:
-                _result, done = _run_sip_action(request.actor, plan, action, dict(form.cleaned_data))
-            except NotPermitted as error:
-                raise PermissionDenied(str(error)) from None
-            except ActionError as error:
-                apply_action_error(form, error)
-            else:
-                messages.success(request, done)
+            outcome = run_action(form, _run_sip_action, request.actor, plan, action, dict(form.cleaned_data))
+            if outcome:
+                messages.success(request, outcome[1])
                 return redirect("meetings:sip", plan_id=plan.pk)
     return render(request, "meetings/sip_detail.html", {
         "plan": plan, "card": core_queries.patient_card(plan.patient, request.actor), "forms": sip_forms,

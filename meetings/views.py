@@ -5,15 +5,13 @@ Mina sidor, and the patient's upcoming visits."""
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from core import queries as core_queries
-from core.errors import ActionError, NotPermitted
-from core.forms import apply_action_error
+from core.forms import run_action
 from core.views.decorators import resident_required, staff_required
 from meetings import actions, fees, forms, queries
 from meetings.models import PatientCharge
@@ -73,16 +71,11 @@ def book(request, patient_id):
     form = forms.BookingForm(request.POST or None, unit=request.actor.unit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            booking = actions.book_visit(request.actor, patient, staff=data["staff"], visit_kind=data["visit_kind"],
-                                         form=data["form"], starts_at=data["starts_at"], note=data["note"],
-                                         slot=data["slot"],
-                                         ends_at=data["slot"].ends_at if data["slot"] else None)
-        except NotPermitted as error:
-            raise PermissionDenied(str(error)) from None
-        except ActionError as error:
-            apply_action_error(form, error)
-        else:
+        booking = run_action(form, actions.book_visit, request.actor, patient, staff=data["staff"],
+                             visit_kind=data["visit_kind"], form=data["form"], starts_at=data["starts_at"],
+                             note=data["note"], slot=data["slot"],
+                             ends_at=data["slot"].ends_at if data["slot"] else None)
+        if booking:
             messages.success(request, "Besöket är bokat och kallelsen skickad.")
             return redirect(f"{reverse('meetings:calendar')}?dag={timezone.localdate(booking.starts_at)}")
     kinds = list(form.fields["visit_kind"].queryset)
@@ -117,13 +110,7 @@ def booking_detail(request, booking_id):
         form_class, run, done = BOOKING_ACTIONS[action]
         form = form_class(request.POST)
         if form.is_valid():
-            try:
-                run(request.actor, booking, form.cleaned_data)
-            except NotPermitted as error:
-                raise PermissionDenied(str(error)) from None
-            except ActionError as error:
-                apply_action_error(form, error)
-            else:
+            if run_action(form, run, request.actor, booking, form.cleaned_data):
                 messages.success(request, done)
                 return redirect("meetings:booking", booking_id=booking.pk)
         bound[action] = form
@@ -165,13 +152,8 @@ def slots(request):
     """Open bookable times: a staff member's day cut into slots for one visit kind."""
     form = forms.SlotsForm(request.POST or None, unit=request.actor.unit)
     if request.method == "POST" and form.is_valid():
-        try:
-            made = actions.create_slots(request.actor, **form.cleaned_data)
-        except NotPermitted as error:
-            raise PermissionDenied(str(error)) from None
-        except ActionError as error:
-            apply_action_error(form, error)
-        else:
+        made = run_action(form, actions.create_slots, request.actor, **form.cleaned_data)
+        if made is not None:
             messages.success(request, f"{len(made)} tider är upplagda.")
             return redirect("meetings:slots")
     return render(request, "meetings/slots.html", {
