@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import diff, record_write, snapshot
+from core import permissions
 from core.errors import ActionError, NotPermitted
 from core.models import ApiToken, CareRelation, EmergencyAccess, Membership, Organisation, Patient, Role, Unit, User
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
@@ -175,18 +176,46 @@ def notify_unit_admins_of_emergency_access(access):
 
 
 # --- Administration ---------------------------------------------------------------------------
+# Who may grant which role and govern whom: `core.permissions` (written down in docs/decisions.md).
 
-def _admin_may_edit(actor, instance):
-    if actor.is_system_admin:
-        return True
-    if not actor.has_role(Role.UNIT_ADMIN):
-        return False
-    # A unit admin manages the memberships of their own unit and the users in it.
+# Account fields that carry no power in Samverkan but that Django's own tools read.
+_SYSTEM_ADMIN_ONLY_USER_FIELDS = ("is_superuser", "is_staff", "patient")
+
+
+def _check_admin_write(actor, instance):
+    """Refuse a register write the actor may not make. `instance` carries the new values; the
+    stored row (if any) is read again here, so a form or caller cannot hide the change."""
+    if not actor.is_admin:
+        raise NotPermitted("Du har inte behörighet att ändra det här.")
+    if isinstance(instance, (Organisation, Unit)):
+        if not actor.is_system_admin:
+            raise NotPermitted("Bara systemadministratörer ändrar organisationer och enheter.")
+        return
+    stored = type(instance).objects.filter(pk=instance.pk).first() if instance.pk is not None else None
     if isinstance(instance, Membership):
-        return instance.unit_id == actor.unit_id
+        if not permissions.may_change_membership(actor, stored, instance):
+            raise NotPermitted(_membership_refusal(actor, stored, instance))
+        return
     if isinstance(instance, User):
-        return instance.pk is None or instance.memberships.filter(unit_id=actor.unit_id).exists()
-    return False
+        if not permissions.may_govern_user(actor, stored or instance):
+            raise NotPermitted("Du kan bara ändra konton för personer som bara arbetar i din enhet, "
+                               "med roller som du själv får ge – och inte ditt eget konto här.")
+        if not actor.is_system_admin:
+            before = stored or User()
+            if any(getattr(before, f) != getattr(instance, f) for f in _SYSTEM_ADMIN_ONLY_USER_FIELDS):
+                raise NotPermitted("Bara systemadministratörer ändrar de här kontouppgifterna.")
+        return
+    raise NotPermitted("Det här kan inte ändras här.")
+
+
+def _membership_refusal(actor, stored, instance):
+    if instance.user_id == actor.user.pk or (stored is not None and stored.user_id == actor.user.pk):
+        return "Du kan inte ändra dina egna medlemskap eller roller. Be en annan administratör."
+    refused = set(instance.roles or []) - permissions.grantable_roles(actor)
+    if refused:
+        labels = ", ".join(str(Role(r).label) for r in sorted(refused) if r in Role.values)
+        return f"Du får inte ge rollen: {labels or ', '.join(sorted(refused))}."
+    return "Du kan bara hantera medlemskap i din egen enhet, med roller som du själv får ge."
 
 
 def _editable_fields(instance):
@@ -197,12 +226,11 @@ def save_admin_object(actor, instance, *, action=None):
     """Create or change an organisation, unit, user or membership from the admin area."""
     if not isinstance(instance, (Organisation, Unit, User, Membership)):
         raise NotPermitted("Det här kan inte ändras här.")
-    if not _admin_may_edit(actor, instance):
-        raise NotPermitted("Du har inte behörighet att ändra det här.")
     fields = _editable_fields(instance)
     creating = instance.pk is None
-    _full_clean(instance, exclude=["password"] if isinstance(instance, User) else None)
     with transaction.atomic():
+        _check_admin_write(actor, instance)
+        _full_clean(instance, exclude=["password"] if isinstance(instance, User) else None)
         before = {} if creating else snapshot(type(instance).objects.get(pk=instance.pk), fields)
         instance.save()
         name = action or f"{instance._meta.model_name}.{'create' if creating else 'update'}"
@@ -211,8 +239,10 @@ def save_admin_object(actor, instance, *, action=None):
 
 
 def set_user_password(actor, user, raw_password):
-    if not _admin_may_edit(actor, user):
-        raise NotPermitted("Du har inte behörighet att ändra det här.")
+    """An administrator sets another person's password: only for a person they govern."""
+    if not actor.is_admin or not permissions.may_govern_user(actor, user):
+        raise NotPermitted("Du kan bara sätta lösenord för personer som bara arbetar i din enhet, med roller "
+                           "som du själv får ge. Ditt eget lösenord byter du under Byt lösenord.")
     from django.contrib.auth.password_validation import validate_password
 
     try:
@@ -254,8 +284,8 @@ def hash_token(raw):
 def create_api_token(actor, membership, *, name):
     """Create a system's API key acting as `membership`. Returns (token, raw key); only the
     digest is stored, so the raw key is shown once."""
-    if not _admin_may_edit(actor, membership):
-        raise NotPermitted("Du har inte behörighet att skapa API-nycklar för den enheten.")
+    if not actor.is_admin or not permissions.may_make_api_key(actor, membership):
+        raise NotPermitted("Du får bara skapa API-nycklar för medlemskap i din enhet med roller som du själv får ge.")
     name = (name or "").strip()
     if not name:
         raise ActionError("Ge nyckeln ett namn, till exempel systemets namn.", field="name")
@@ -267,12 +297,17 @@ def create_api_token(actor, membership, *, name):
             name=name, membership=membership, prefix=raw[: len(TOKEN_PREFIX) + 6], digest=hash_token(raw),
             created_by=actor.user,
         )
-        record_write(actor, "api_token.create", token, changes={"name": [None, name], "membership": [None, membership.pk]})
+        # Whose membership the key acts as stays in the log: its requests are logged under that
+        # person's name with the key's name beside it (core.audit.actor_columns).
+        acts_as = f"{membership.user.username} vid {membership.unit.name}"
+        record_write(actor, "api_token.create", token, changes={
+            "name": [None, name], "membership": [None, membership.pk], "acts_as": [None, acts_as]})
     return token, raw
 
 
 def revoke_api_token(actor, token):
-    if not _admin_may_edit(actor, token.membership):
+    # Revoking takes power away, so any administrator of the key's unit may do it.
+    if not actor.is_admin or not permissions.may_manage_unit(actor, token.membership.unit_id):
         raise NotPermitted("Du har inte behörighet att återkalla den nyckeln.")
     with transaction.atomic():
         token.revoked_at = timezone.now()

@@ -3,7 +3,8 @@
 Built on Django's admin for its lists, search and forms, but every save goes through
 `actions.save_admin_object` (permission check + audit event in one transaction), nothing is
 deleted (deactivate instead), and who may see what follows our roles, not Django's permissions:
-system admins manage everything, unit admins the memberships and users of their own unit.
+system admins manage everything, unit admins the memberships and users of their own unit, within
+the role-grant rules of `core.permissions` that the actions enforce.
 """
 
 from django import forms
@@ -13,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from core import actions
+from core import actions, permissions
 from core.errors import ActionError
 from core.models import Membership, Organisation, Role, Unit, User
 
@@ -116,6 +117,15 @@ class MembershipAdmin(AuditedAdmin):
         actor = self._actor(request)
         return queryset if actor.is_system_admin else queryset.filter(unit_id=actor.unit_id)
 
+    def get_form(self, request, obj=None, **kwargs):
+        # Offer only the roles the action would accept from this admin (core.permissions).
+        form = super().get_form(request, obj, **kwargs)
+        grantable = permissions.grantable_roles(self._actor(request))
+        form.base_fields["roles"] = forms.MultipleChoiceField(
+            label="Roller", choices=[(code, label) for code, label in Role.choices if code in grantable],
+            widget=forms.CheckboxSelectMultiple, required=False)
+        return form
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         actor = self._actor(request)
         if db_field.name == "unit" and not actor.is_system_admin:
@@ -123,13 +133,15 @@ class MembershipAdmin(AuditedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
-        actor = self._actor(request)
-        if obj is not None and not actor.is_system_admin:
-            return obj.unit_id == actor.unit_id
+        if obj is not None:
+            return permissions.may_change_membership(self._actor(request), obj, obj)
         return super().has_change_permission(request, obj)
 
     def has_view_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj) if obj is not None else super().has_view_permission(request)
+        actor = self._actor(request)
+        if obj is not None and not actor.is_system_admin:
+            return obj.unit_id == actor.unit_id and super().has_view_permission(request)
+        return super().has_view_permission(request, obj)
 
 
 @admin.register(User, site=site)
@@ -151,6 +163,14 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         queryset = super().get_queryset(request).filter(patient__isnull=True)
         actor = self._actor(request)
         return queryset if actor.is_system_admin else queryset.filter(memberships__unit_id=actor.unit_id).distinct()
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request)  # the queryset hides other units' people
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return permissions.may_govern_user(self._actor(request), obj)
+        return super().has_change_permission(request, obj)
 
     def user_change_password(self, request, id, form_url=""):
         user = self.get_object(request, id)
