@@ -1,19 +1,15 @@
 """The access log extract (loggutdrag) as CSV and PDF. The same rows as on screen.
 
-Exports never carry the name or address of a patient with protected identity.
+Exports never carry the name or address of a patient with protected identity. Staff text (names,
+emergency access reasons) is written through core.writers, which makes it inert.
 """
 
-import csv
-import io
-
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer
 
 from core.models import AuditEvent
+from core.writers import csv_text, pdf_bytes, pdf_styles, table, text
 
 HEADER = ["Tidpunkt", "Typ", "Händelse", "Person", "Enhet", "Organisation", "Grund", "Skäl"]
 
@@ -47,39 +43,23 @@ def extract_rows(events):
 
 
 def extract_csv(events):
-    buffer = io.StringIO()
     # A BOM and semicolons: what Swedish Excel opens without asking.
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(HEADER)
-    writer.writerows(extract_rows(events))
-    return buffer.getvalue().encode("utf-8")
+    return csv_text(HEADER, extract_rows(events), delimiter=";", lineterminator="\r\n", bom=True).encode("utf-8")
 
 
 def extract_pdf(events, *, card, date_from, date_to):
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title="Loggutdrag", author="Samverkan")
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    styles = pdf_styles()
     story = [
-        Paragraph("Loggutdrag – vem har tagit del av uppgifterna", styles["Title"]),
-        Paragraph(f"Patient: {card.personal_number}" + ("" if card.identity_hidden else f", {card.name}"), styles["Normal"]),
-        Paragraph(f"Period: {date_from:%Y-%m-%d} – {date_to:%Y-%m-%d}. Utskrivet {timezone.localtime():%Y-%m-%d %H:%M}.",
-                  styles["Normal"]),
+        text("Loggutdrag – vem har tagit del av uppgifterna", styles["Title"]),
+        text(f"Patient: {card.personal_number}" + ("" if card.identity_hidden else f", {card.name}"), styles["Normal"]),
+        text(f"Period: {date_from:%Y-%m-%d} – {date_to:%Y-%m-%d}. Utskrivet {timezone.localtime():%Y-%m-%d %H:%M}.",
+             styles["Normal"]),
         Spacer(1, 6 * mm),
     ]
-    rows = [[Paragraph(cell, small) for cell in row] for row in extract_rows(events)]
+    rows = [[text(cell, styles["Small"]) for cell in row] for row in extract_rows(events)]
     if not rows:
-        story.append(Paragraph("Inga åtkomster under perioden.", styles["Normal"]))
+        story.append(text("Inga åtkomster under perioden.", styles["Normal"]))
     else:
-        table = Table([[Paragraph(f"<b>{h}</b>", small) for h in HEADER]] + rows, repeatRows=1,
-                      colWidths=[24 * mm, 15 * mm, 28 * mm, 26 * mm, 28 * mm, 24 * mm, 18 * mm, 17 * mm])
-        table.setStyle(TableStyle([
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6eef5")),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0bcc8")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))
-        story.append(table)
-    doc.build(story)
-    return buffer.getvalue()
+        story.append(table([[text(h, styles["SmallBold"]) for h in HEADER]] + rows,
+                           [24 * mm, 15 * mm, 28 * mm, 26 * mm, 28 * mm, 24 * mm, 18 * mm, 17 * mm]))
+    return pdf_bytes(story, title="Loggutdrag")

@@ -1,4 +1,4 @@
-"""Reading and writing the CSV files that the batch commands, the API and the pages exchange.
+"""Reading the CSV and TOML files that the batch commands, the API and the pages exchange.
 
 A bad file is refused whole: `read_table` collects every problem with its line number, and the
 caller adds its own per-row problems before raising `FileErrors`.
@@ -94,14 +94,6 @@ def load_toml(text, filename, known_keys):
 def is_count(value):
     """A whole number, 0 or more (TOML booleans are not numbers here)."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def to_csv(columns, rows):
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def read_input(path):

@@ -6,7 +6,8 @@ import re
 from datetime import datetime, time, timezone
 from decimal import Decimal
 
-from core.files import FileErrors, is_count, load_toml, read_records, to_csv
+from core.files import FileErrors, is_count, load_toml, read_records
+from core.writers import csv_text
 from discharge.rules import liability as engine
 from discharge.rules.liability import CaseFacts
 
@@ -207,8 +208,8 @@ def summary_row(summary):
 
 
 def cases_csv(month_result):
-    return to_csv(CASE_COLUMNS, [case_row(r) for r in month_result.cases])
+    return csv_text(CASE_COLUMNS, [case_row(r) for r in month_result.cases])
 
 
 def summary_csv(month_result):
-    return to_csv(SUMMARY_COLUMNS, [summary_row(s) for s in month_result.summaries])
+    return csv_text(SUMMARY_COLUMNS, [summary_row(s) for s in month_result.summaries])

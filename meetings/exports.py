@@ -1,27 +1,21 @@
 """A SIP version as PDF, for those who want the plan on paper."""
 
-import io
-from xml.sax.saxutils import escape
-
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import ListFlowable, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Spacer
+
+from core import writers
 
 
 def sip_pdf(version, *, card):
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
-                            bottomMargin=18 * mm, title="Samordnad individuell plan", author="Samverkan")
-    styles = getSampleStyleSheet()
+    styles = writers.pdf_styles()
     content = version.content
 
-    def para(text, style="Normal"):
-        return Paragraph(escape(text), styles[style])
+    def para(value, style="Normal"):
+        return writers.text(value, styles[style])
 
     def bullets(items):
-        return ListFlowable([para(item) for item in items] or [para("–")], bulletType="bullet")
+        return writers.bullets(items or ["–"], styles["Normal"])
 
     story = [
         para("Samordnad individuell plan (SIP)", "Title"),
@@ -38,5 +32,4 @@ def sip_pdf(version, *, card):
         bullets([f"{p['name']}, {p['role']}" + (f", {p['unit']}" if p["unit"] else "") for p in content["participants"]]),
         para("Uppföljning", "Heading2"), para(f"Planen följs upp senast {content['follow_up_on']}."),
     ]
-    doc.build(story)
-    return buffer.getvalue()
+    return writers.pdf_bytes(story, title="Samordnad individuell plan", margin=18 * mm)

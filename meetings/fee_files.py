@@ -6,7 +6,8 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from core.files import FileErrors, is_count, load_toml, read_records, to_csv
+from core.files import FileErrors, is_count, load_toml, read_records
+from core.writers import csv_text
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
 from meetings.rules import fees as engine
 
@@ -139,4 +140,4 @@ def charge_row(charge):
 
 
 def charges_csv(charges):
-    return to_csv(CHARGE_COLUMNS, [charge_row(c) for c in charges])
+    return csv_text(CHARGE_COLUMNS, [charge_row(c) for c in charges])

@@ -14,6 +14,7 @@ from core.actor import Actor
 from core.errors import ActionError, NotPermitted
 from core.models import AuditEvent, Unit
 from core.tests.factories import login, make_municipality, make_staff, make_unit
+from core.tests.hostile import MARKUP, assert_safe_pdf
 from discharge import actions
 from discharge.invoicing import month_basis
 from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount, InvoiceDispute
@@ -275,3 +276,17 @@ def test_the_api_calculates_an_uploaded_events_file(client, setup):
         "month": "2023-03", "events": SimpleUploadedFile("e.exe", b"MZ"),
         "agreement": SimpleUploadedFile("a.toml", agreement.encode())}, **headers)
     assert wrong_type.status_code == 422
+
+
+@pytest.mark.parametrize("value", MARKUP)
+def test_the_basis_pdf_shows_markup_in_names_literally_and_never_as_a_link(client, setup, value):
+    """An agreement's name is free text from finance staff; organisations' names come from admins."""
+    Agreement.objects.update(name=value)
+    for organisation in (setup["municipality"], setup["region"]):
+        organisation.name = value
+        organisation.save(update_fields=["name"])
+    login(client, setup["finance"])
+    response = client.get(reverse("discharge:basis_export", kwargs={
+        "month": "2026-10", "code": setup["municipality"].code, "fmt": "pdf"}))
+    assert_safe_pdf(response, f"Fakturaunderlag 2026-10: {value} ({setup['municipality'].code})",
+                    f"Fakturerande region: {value}. Avtal: {value}.")

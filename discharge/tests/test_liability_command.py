@@ -3,10 +3,16 @@ with every bad row reported by line number and exit status 2."""
 
 import csv
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
+from core.tests.hostile import FORMULAS, assert_no_formula, is_neutralised
+from discharge import exports
+from discharge.liability_files import read_agreement, read_events
+from discharge.rules.liability import Month, calculate_month
 
 HEADER = ("case_id,municipality_code,care_type,admitted_at,admission_notice_sent_at,ready_notice_sent_at,"
           "discharged_at,care_contact_appointed,patient_objected")
@@ -186,3 +192,25 @@ def test_a_care_type_without_rules_in_the_agreement_is_refused(tmp_path):
                                              ("2023-13", "Ingen sådan månad")])
 def test_a_bad_month_is_refused(tmp_path, month, expected):
     assert expected in refused(tmp_path, ONE_CASE, month=month)
+
+
+@pytest.mark.parametrize("case_id", FORMULAS[:4])
+def test_a_case_id_a_spreadsheet_would_run_is_written_as_text_by_the_command_and_the_basis(tmp_path, case_id):
+    """The tab and carriage return of FORMULAS cannot reach the files: input cells are stripped."""
+    events = io.StringIO()
+    writer = csv.writer(events, lineterminator="\n")
+    writer.writerow(HEADER.split(","))
+    writer.writerow([case_id, "1280", "somatic", "2023-03-01 08:00", "2023-03-01 09:00", "2023-03-05 13:00",
+                     "2023-03-20 10:00", "yes", "no"])
+    cases, summary = run(tmp_path, events.getvalue(), INDIVIDUAL_AGREEMENT)
+    assert_no_formula(cases)
+    assert_no_formula(summary)
+    (row,) = cases
+    # Day 0 = 5 March, 3 free days: 8 to 19 March are liable.
+    assert is_neutralised(row["case_id"], case_id) and row["amount_sek"] == str(12 * 9300)
+    # The invoice basis downloads write the same rows with the same writer.
+    result = calculate_month(read_events(events.getvalue()), read_agreement(INDIVIDUAL_AGREEMENT), Month(2023, 3))
+    basis = SimpleNamespace(result=result)
+    (basis_row,) = csv.DictReader(io.StringIO(exports.basis_cases_csv(basis).decode()))
+    assert basis_row == row
+    assert list(csv.DictReader(io.StringIO(exports.basis_summary_csv(basis).decode()))) == summary

@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from core.tests.hostile import FORMULAS, assert_no_formula, is_neutralised
+
 SCHEDULE = """region = "Region Exempel"
 child_free_until_age = 20     # younger than this on the visit date: free
 free_from_age = 85            # this age or older on the visit date: free
@@ -119,3 +121,15 @@ def test_a_schedule_missing_a_year_is_refused(tmp_path):
 
 def test_a_file_that_is_not_toml_is_refused(tmp_path):
     assert "Ogiltig TOML" in refused(tmp_path, VISITS, "region = ")
+
+
+@pytest.mark.parametrize("visit_id", FORMULAS[:4])
+def test_a_visit_id_a_spreadsheet_would_run_is_written_as_text(tmp_path, visit_id):
+    """The tab and carriage return of FORMULAS cannot reach the file: input cells are stripped."""
+    visits = io.StringIO()
+    writer = csv.writer(visits, lineterminator="\n")
+    writer.writerow(HEADER.split(","))
+    writer.writerow([visit_id, "19700615-1232", "2024-03-01", "lakarbesok", "physical", "attended"])
+    (row,), _ = run(tmp_path, visits.getvalue())
+    assert_no_formula([row])
+    assert is_neutralised(row["visit_id"], visit_id) and row["fee_sek"] == "300"

@@ -11,6 +11,8 @@ from core.models import Unit
 from core.tests.factories import (
     login, make_actor, make_care_relation, make_municipality, make_patient, make_resident, make_unit,
 )
+from core.tests.hostile import MARKUP, assert_safe_pdf
+from meetings import actions
 from meetings.models import SipPlan
 from meetings.tests.factories import make_clinic
 
@@ -77,3 +79,22 @@ def test_others_do_not_find_the_plan(client, sip):
     assert client.get(reverse("meetings:sip", kwargs={"plan_id": plan.pk})).status_code == 404
     login(client, make_resident())
     assert client.get(reverse("meetings:portal_sip_pdf", kwargs={"plan_id": plan.pk, "number": 1})).status_code == 404
+
+
+@pytest.mark.parametrize("value", MARKUP)
+def test_the_sip_pdf_shows_markup_in_the_plan_literally_and_never_as_a_link(client, sip, value):
+    patient = sip["resident"].patient
+    patient.first_name = value
+    patient.save(update_fields=["first_name"])
+    sip["home_care"].name = value
+    sip["home_care"].save(update_fields=["name"])
+    plan = actions.create_sip(sip["nurse"], patient, consent_given=True, person_goals=value,
+                              follow_up_on=timezone.localdate() + timedelta(days=30))
+    actions.add_sip_participant(sip["nurse"], plan, name=value, role=value, unit=sip["home_care"])
+    actions.add_sip_effort(sip["nurse"], plan, unit=sip["home_care"], description=value, goal=value)
+    actions.publish_sip_version(sip["nurse"], plan, reason=value)
+    login(client, sip["nurse"])
+    shown = [f"{value} Testsson", f"Version 1 ({value})", f"{value}: {value} (mål: {value})", f"{value}, {value}, {value}"]
+    assert_safe_pdf(client.get(reverse("meetings:sip_version_pdf", kwargs={"plan_id": plan.pk, "number": 1})), *shown)
+    login(client, sip["resident"])
+    assert_safe_pdf(client.get(reverse("meetings:portal_sip_pdf", kwargs={"plan_id": plan.pk, "number": 1})), *shown)
