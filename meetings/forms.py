@@ -83,7 +83,7 @@ class SipCreateForm(forms.Form):
     consent_given = forms.BooleanField(label="Personen samtycker till en samordnad individuell plan och till att "
                                              "de som deltar får ta del av uppgifterna", required=False)
     consent_organisations = forms.ModelMultipleChoiceField(
-        label="Personen samtycker också till att dela planen med", required=False,
+        label="Samtycket omfattar också dessa organisationer", required=False,
         queryset=Organisation.objects.filter(active=True, kind__in=[Organisation.Kind.REGION,
                                                                     Organisation.Kind.MUNICIPALITY]),
         widget=forms.SelectMultiple(attrs={"size": 6}),
