@@ -355,6 +355,8 @@ def add_sip_participant(actor, plan, *, name, role, unit=None, is_relative=False
         raise ActionError("En närstående hör inte till en enhet.", field="unit")
     status = SipParticipant.Status.ACCEPTED
     if unit is not None:
+        if not unit.active:
+            raise ActionError("Enheten är inte aktiv.", field="unit")
         if not plan.consents.filter(organisation_id=unit.organisation_id).exists():
             if not consent_given:
                 raise ActionError(f"Personens samtycke omfattar inte {unit.organisation.name}. Fråga personen och "
