@@ -160,11 +160,28 @@ def open_case(actor, patient, *, municipality, admitted_at, care_type="somatic",
     return case
 
 
+def _law_names(case, unit, role):
+    """Whether the unit is one of the parties Lag (2017:612) names in its role: the case's
+    inpatient care provider, a primary-care centre (the patient's), or the patient's municipality.
+    The law, not the adding unit, makes them parties, so they need not accept (docs/decisions.md)."""
+    if not unit.active:
+        return False
+    if role == Party.MUNICIPALITY:
+        return unit.organisation_id == case.municipality_id
+    if role == Party.PRIMARY_CARE:
+        return unit.kind == Unit.Kind.PRIMARY_CARE
+    return unit.kind in (Unit.Kind.WARD, Unit.Kind.PSYCHIATRY) and unit.organisation_id == case.ward.organisation_id
+
+
 def add_party(actor, case, *, unit, role):
-    """Bring another unit into the case (e.g. home nursing, a new primary-care centre)."""
+    """Bring another unit into the case (e.g. home nursing, a new primary-care centre): only a
+    unit the law makes a party in that role."""
     _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
     if role not in Party.values:
         raise ActionError("Okänd part.", field="role")
+    if not _law_names(case, unit, role):
+        raise ActionError("Enheten kan inte vara part i den rollen. Parter i ett utskrivningsärende är slutenvården, "
+                          "patientens vårdcentral och patientens kommun.", field="unit")
     with transaction.atomic():
         case = _locked(case)
         _require_open(case)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.errors import NotPermitted
 from core.models import Role
-from meetings.models import Booking, ConferenceCase, SipMeeting, SipPlan, VisitForm
+from meetings.models import Booking, ConferenceCase, SipMeeting, SipParticipant, SipPlan, VisitForm
 
 MONTHS = 12
 
@@ -75,11 +75,14 @@ def video_share(organisation, today=None):
 
 
 def sip_numbers(organisation, today=None):
-    """Per month: plans started, meetings held, share of them digital (video) and with the person."""
+    """Per month: plans started that the organisation's units take part in (not those it is only
+    invited to), meetings held, share of them digital (video) and with the person."""
     firsts = months_back(today or timezone.localdate())
     plans = dict((_first(row["month"]), row["n"]) for row in
-                 SipPlan.objects.filter(participants__unit__organisation=organisation, created_at__gte=_start(firsts[0]))
-                 .distinct().annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
+                 SipPlan.objects.filter(pk__in=SipParticipant.objects.units_taking_part()
+                                        .filter(unit__organisation=organisation).values("plan_id"),
+                                        created_at__gte=_start(firsts[0]))
+                 .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
                  .values("month").annotate(n=Count("pk", distinct=True)))
     meetings = {}
     for row in (SipMeeting.objects.filter(booking__unit__organisation=organisation,

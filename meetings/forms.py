@@ -4,7 +4,7 @@ from django.utils import timezone
 from core.forms import when_field
 from core.models import Organisation, Profession, Unit, User
 from meetings.actions import region_of
-from meetings.models import Booking, ConferenceCase, Slot, VisitForm, VisitKind
+from meetings.models import Booking, ConferenceCase, SipParticipant, Slot, VisitForm, VisitKind
 
 
 def offer_unit_staff(field, unit):
@@ -82,6 +82,13 @@ class SlotsForm(forms.Form):
 class SipCreateForm(forms.Form):
     consent_given = forms.BooleanField(label="Personen samtycker till en samordnad individuell plan och till att "
                                              "de som deltar får ta del av uppgifterna", required=False)
+    consent_organisations = forms.ModelMultipleChoiceField(
+        label="Samtycket omfattar också dessa organisationer", required=False,
+        queryset=Organisation.objects.filter(active=True, kind__in=[Organisation.Kind.REGION,
+                                                                    Organisation.Kind.MUNICIPALITY]),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Din egen organisation ingår alltid. Fler organisationer kan läggas till senare, "
+                  "med personens samtycke, när deras enheter bjuds in.")
     consent_note = forms.CharField(label="Om samtycket", required=False, max_length=500,
                                    help_text="T.ex. muntligt samtycke vid besök, eller via god man.")
     person_goals = forms.CharField(label="Personens egna mål", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -89,7 +96,9 @@ class SipCreateForm(forms.Form):
 
 
 def _unit_choices(plan):
-    return Unit.objects.filter(sip_participations__plan=plan).distinct().order_by("name")
+    """The units that take part in the plan (accepted, with consent): not those only invited."""
+    return Unit.objects.filter(pk__in=SipParticipant.objects.units_taking_part().filter(plan=plan)
+                               .values("unit_id")).order_by("name")
 
 
 class SipUpdateForm(forms.Form):
@@ -109,6 +118,33 @@ class SipParticipantForm(forms.Form):
                                   queryset=Unit.objects.filter(active=True).select_related("organisation")
                                   .order_by("organisation__name", "name"))
     is_relative = forms.BooleanField(label="Närstående", required=False)
+    consent_given = forms.BooleanField(
+        label="Personen samtycker till att enhetens organisation deltar och tar del av uppgifterna", required=False,
+        help_text="Behövs när personens samtycke inte redan omfattar organisationen. Enheten får öppna planen först "
+                  "när den tackat ja till inbjudan.")
+    consent_note = forms.CharField(label="Om samtycket", required=False, max_length=500)
+
+
+class SipConsentForm(forms.Form):
+    """The person's consent to one more organisation: those of the plan's invited or taking-part
+    units that the consent does not name yet."""
+
+    organisation = forms.ModelChoiceField(label="Organisation", queryset=Organisation.objects.none(),
+                                          empty_label="– välj –")
+    consent_given = forms.BooleanField(label="Personen samtycker till att organisationen deltar och tar del av "
+                                             "uppgifterna", required=False)
+    note = forms.CharField(label="Om samtycket", required=False, max_length=500)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        wanted = (plan.participants.filter(unit__isnull=False).exclude(status=SipParticipant.Status.DECLINED)
+                  .values("unit__organisation_id"))
+        self.fields["organisation"].queryset = (Organisation.objects.filter(pk__in=wanted)
+                                                .exclude(pk__in=plan.consents.values("organisation_id")).order_by("name"))
+
+
+class SipInvitationAnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accept", "Tacka ja"), ("decline", "Tacka nej")])
 
 
 class SipEffortForm(forms.Form):
@@ -153,7 +189,9 @@ class ConferenceCaseForm(forms.Form):
     pathology_links = forms.CharField(label="Länkar till PAD/patologi", required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
     legal_basis = forms.ChoiceField(label="Rättslig grund för att dela uppgifterna", widget=forms.RadioSelect,
-                                    choices=ConferenceCase.LegalBasis.choices)
+                                    choices=ConferenceCase.LegalBasis.choices,
+                                    help_text="Utan samtycke visas fallet för de andra enheterna utan namn och "
+                                              "personnummer.")
 
     def __init__(self, *args, sessions, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -231,9 +231,40 @@ class SipPlan(models.Model):
         return f"SIP {self.created_at:%Y-%m-%d}"
 
 
+class SipConsent(models.Model):
+    """An organisation the person has consented to share the plan with. A unit of an organisation
+    the consent does not name never opens the person through the plan, whatever it accepted."""
+
+    plan = models.ForeignKey(SipPlan, on_delete=models.CASCADE, related_name="consents")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organisation"))
+    note = models.CharField(_("om samtycket"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_by_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "organisation"], name="one_sip_consent_per_organisation")]
+        ordering = ["recorded_at", "pk"]
+
+
+class SipParticipantQuerySet(models.QuerySet):
+    def units_taking_part(self):
+        """Unit participants that give their unit a relation: the unit accepted, and the person's
+        consent names the unit's organisation."""
+        return self.filter(status=SipParticipant.Status.ACCEPTED, unit__isnull=False,
+                           plan__consents__organisation_id=F("unit__organisation_id"))
+
+
 class SipParticipant(models.Model):
-    """Someone taking part in the plan: staff of a unit (which gives the unit access to the person
-    while the plan is active), or a relative or other person named by the person."""
+    """Someone taking part in the plan: staff of a unit, or a relative or other person named by
+    the person. A unit is invited by another unit of the plan and takes part once it has accepted
+    (and the person's consent names its organisation: see `units_taking_part`)."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Inbjuden")
+        ACCEPTED = "accepted", _("Deltar")
+        DECLINED = "declined", _("Avböjde")
 
     plan = models.ForeignKey(SipPlan, on_delete=models.CASCADE, related_name="participants")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="sip_participations")
@@ -241,9 +272,23 @@ class SipParticipant(models.Model):
     role = models.CharField(_("roll"), max_length=120, help_text=_("t.ex. distriktssköterska, dotter, god man"))
     is_relative = models.BooleanField(_("närstående"), default=False)
     added_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Relatives and others are named by the person and take part at once; a unit answers.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    invited_by_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    answered_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SipParticipantQuerySet.as_manager()
 
     class Meta:
         ordering = ["added_at", "pk"]
+        indexes = [models.Index(fields=["unit", "status"], name="sip_participant_unit_status")]
+
+    @property
+    def reference(self):
+        """What the invited unit is told of the plan before it has accepted: no patient data."""
+        return f"SIP-{str(self.plan_id)[:8].upper()}"
 
 
 class SipEffort(models.Model):

@@ -1,7 +1,7 @@
 """Reads of bookings: who may see a booking, when its video room is open, and the patient's own
 upcoming visits. A booking the actor may not see answers 404."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Q
@@ -12,7 +12,9 @@ from django.utils import timezone
 from core.audit import record_read, record_reads
 from core.queries import patient_card
 from meetings.actions import calendar_of
-from meetings.models import Booking, ConferenceSeries, ConferenceSession, SipPlan, Slot, VisitForm
+from meetings.models import (
+    Booking, ConferenceCase, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, Slot, VisitForm,
+)
 from meetings.video import provider
 
 # A visit nobody closed (no outcome registered) stops admitting people this long after its end.
@@ -111,22 +113,51 @@ def slot_days(unit_id, days=14):
 
 # --- SIP ---------------------------------------------------------------------------------------------
 
+def _plans_taking_part(unit_id):
+    return SipPlan.objects.filter(pk__in=SipParticipant.objects.units_taking_part().filter(unit_id=unit_id)
+                                  .values("plan_id"))
+
+
 def unit_sip_plans(actor):
     """The active plans the acting unit takes part in, with the people shown logged as reads."""
-    plans = list(SipPlan.objects.filter(participants__unit_id=actor.unit_id, status=SipPlan.Status.ACTIVE)
-                 .distinct().select_related("patient", "overall_responsible").order_by("follow_up_on"))
+    plans = list(_plans_taking_part(actor.unit_id).filter(status=SipPlan.Status.ACTIVE)
+                 .select_related("patient", "overall_responsible").order_by("follow_up_on"))
     record_reads(actor, plans, action="meetings.sip.read", reason="Samordnad individuell plan (SIP)",
                  endpoint="meetings:sip_list")
     return [(plan, patient_card(plan.patient, actor)) for plan in plans]
 
 
+def unit_sip_invitations(actor):
+    """The acting unit's open invitations to active plans: who invited it, when, as whom, and
+    whether the person's consent names its organisation yet. Nothing about the person: the unit
+    has no relation until it accepts, so no read is logged."""
+    if actor.unit_id is None:
+        return []
+    rows = list(SipParticipant.objects.filter(unit_id=actor.unit_id, status=SipParticipant.Status.INVITED,
+                                              plan__status=SipPlan.Status.ACTIVE)
+                .select_related("invited_by", "invited_by_unit__organisation").order_by("added_at", "pk"))
+    consented = set(SipParticipant.objects.filter(pk__in=[r.pk for r in rows],
+                                                  plan__consents__organisation_id=actor.unit.organisation_id)
+                    .values_list("pk", flat=True))
+    return [(row, row.pk in consented) for row in rows]
+
+
+def unit_sip_invitation(actor, participant_id):
+    """One open invitation of the acting unit (404 otherwise: another unit's is not shown)."""
+    try:
+        return SipParticipant.objects.get(pk=participant_id, unit_id=actor.unit_id,
+                                          status=SipParticipant.Status.INVITED)
+    except (SipParticipant.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def staff_sip(actor, plan_id, *, endpoint):
-    """A plan the acting unit takes part in (404 otherwise); the read is logged."""
+    """A plan the acting unit takes part in (404 otherwise, also while it is only invited); the
+    read is logged."""
     if actor.unit_id is None:
         raise Http404
     try:
-        plan = (SipPlan.objects.select_related("patient", "overall_responsible")
-                .filter(participants__unit_id=actor.unit_id).distinct().get(pk=plan_id))
+        plan = _plans_taking_part(actor.unit_id).select_related("patient", "overall_responsible").get(pk=plan_id)
     except (SipPlan.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     record_read(actor, plan.patient, endpoint=endpoint, basis="relation", reason="Samordnad individuell plan (SIP)")
@@ -168,4 +199,14 @@ def conference_session(actor, session_id):
     cases = list(session.cases.select_related("patient", "referring_unit", "registered_by", "answered_by"))
     record_reads(actor, cases, action="meetings.conference.read", reason="Klinisk distanskonferens",
                  endpoint="meetings:conference_session")
-    return session, [(case, patient_card(case.patient, actor)) for case in cases]
+    return session, [(case, conference_card(case, actor)) for case in cases]
+
+
+def conference_card(case, actor):
+    """The patient as the conference sees the case. A case shared as a consultation (without the
+    patient's consent) shows its identity only to the referring unit: the others see the birth year."""
+    card = patient_card(case.patient, actor)
+    if case.legal_basis == ConferenceCase.LegalBasis.CONSENT or case.referring_unit_id == actor.unit_id:
+        return card
+    return replace(card, name=f"Avidentifierat fall, född {card.birth_date.year}", personal_number="", first_name="",
+                   last_name="", address="", home_municipality="", identity_hidden=True)

@@ -1,22 +1,51 @@
-"""Pages of SIP: the unit's plans, starting a plan, the plan with its participants, efforts,
-versions and meetings, a version as PDF, and the person's own plans in Mina sidor."""
+"""Pages of SIP: the unit's plans and its invitations to plans (answered there), starting a plan,
+the plan with its participants, consents, efforts, versions and meetings, a version as PDF, and the
+person's own plans in Mina sidor."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from core import queries as core_queries
 from core.forms import run_action
 from core.views.decorators import resident_required, staff_required
 from meetings import actions, exports, forms, queries
-from meetings.models import SipPlanVersion
+from meetings.models import SipParticipant, SipPlanVersion
 
 
 @staff_required
 def sip_list(request):
-    return render(request, "meetings/sip_list.html", {"rows": queries.unit_sip_plans(request.actor),
-                                                      "today": timezone.localdate()})
+    return render(request, "meetings/sip_list.html", {
+        "rows": queries.unit_sip_plans(request.actor), "invitations": queries.unit_sip_invitations(request.actor),
+        "may_answer": actions.may_answer_invitations(request.actor),
+        "today": timezone.localdate()})
+
+
+@staff_required
+@require_POST
+def sip_invitation_answer(request, participant_id):
+    """The invited unit accepts or declines; after accepting it opens the plan when the person's
+    consent names its organisation."""
+    participant = queries.unit_sip_invitation(request.actor, participant_id)
+    form = forms.SipInvitationAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Välj att tacka ja eller nej.")
+        return redirect("meetings:sip_list")
+    accept = form.cleaned_data["answer"] == "accept"
+    if run_action(form, actions.answer_sip_invitation, request.actor, participant, accept=accept) is None:
+        messages.error(request, " ".join(form.non_field_errors()) or "Inbjudan kunde inte besvaras.")
+        return redirect("meetings:sip_list")
+    if not accept:
+        messages.success(request, f"Din enhet har tackat nej till {participant.reference}.")
+        return redirect("meetings:sip_list")
+    if actions.taking_part(participant.plan).filter(unit_id=request.actor.unit_id).exists():
+        messages.success(request, f"Din enhet deltar nu i {participant.reference}.")
+        return redirect("meetings:sip", plan_id=participant.plan_id)
+    messages.success(request, f"Din enhet har tackat ja till {participant.reference}. Planen öppnas när personens "
+                              f"samtycke omfattar {request.actor.unit.organisation.name}.")
+    return redirect("meetings:sip_list")
 
 
 @staff_required
@@ -44,6 +73,7 @@ def _sip_forms(actor, plan, data=None, action=None):
             "person_goals": plan.person_goals, "overall_responsible": plan.overall_responsible_id,
             "follow_up_on": plan.follow_up_on}),
         "participant": forms.SipParticipantForm(bound("participant"), prefix="participant"),
+        "consent": forms.SipConsentForm(bound("consent"), plan=plan, prefix="consent"),
         "effort": forms.SipEffortForm(bound("effort"), plan=plan, prefix="effort"),
         "publish": forms.SipPublishForm(bound("publish"), prefix="publish"),
         "meeting": forms.SipMeetingForm(bound("meeting"), unit=actor.unit, prefix="meeting"),
@@ -54,7 +84,13 @@ def _run_sip_action(actor, plan, action, data):
     if action == "update":
         return actions.update_sip(actor, plan, **data), "Planen är uppdaterad."
     if action == "participant":
-        return actions.add_sip_participant(actor, plan, **data), "Deltagaren är tillagd."
+        participant = actions.add_sip_participant(actor, plan, **data)
+        if participant.status == SipParticipant.Status.INVITED:
+            return participant, f"{participant.unit.name} är inbjuden. Enheten deltar när den har tackat ja."
+        return participant, "Deltagaren är tillagd."
+    if action == "consent":
+        consent = actions.record_sip_consent(actor, plan, **data)
+        return consent, f"Samtycket för {consent.organisation.name} är registrerat."
     if action == "effort":
         return actions.add_sip_effort(actor, plan, **data), "Insatsen är tillagd."
     if action == "publish":
@@ -85,6 +121,8 @@ def sip_detail(request, plan_id):
         "plan": plan, "card": core_queries.patient_card(plan.patient, request.actor), "forms": sip_forms,
         "minutes_form": minutes_form, "minutes_for": request.POST.get("meeting") if action == "minutes" else None,
         "participants": plan.participants.select_related("unit", "unit__organisation"),
+        "consents": plan.consents.select_related("organisation", "recorded_by"),
+        "consented": set(plan.consents.values_list("organisation_id", flat=True)),
         "efforts": plan.efforts.select_related("unit"), "versions": plan.versions.select_related("published_by"),
         "meetings": plan.meetings.select_related("booking__staff", "booking__unit"),
     }, status=400 if action else 200)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("konferenser/tillfalle/<int:session_id>/", conference_views.session_detail, name="conference_session"),
     path("sip/", sip_views.sip_list, name="sip_list"),
     path("sip/ny/<uuid:patient_id>/", sip_views.sip_new, name="sip_new"),
+    path("sip/inbjudan/<int:participant_id>/", sip_views.sip_invitation_answer, name="sip_invitation"),
     path("sip/<uuid:plan_id>/", sip_views.sip_detail, name="sip"),
     path("sip/<uuid:plan_id>/version-<int:number>.pdf", sip_views.sip_version_pdf, name="sip_version_pdf"),
     path("mina-sidor/besok/<uuid:booking_id>/anslut/", views.portal_join, name="portal_join"),

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from core.access import access_basis
 from core.errors import ActionError, NotPermitted
-from core.models import AuditEvent
-from core.tests.factories import make_actor, make_patient
+from core.models import AuditEvent, Unit
+from core.tests.factories import make_actor, make_municipality, make_patient, make_unit
 from discharge import actions, queries
 from discharge.models import CaseEvent, DischargeCase
 from discharge.tests.factories import make_case, make_parties
@@ -24,6 +24,19 @@ def test_opening_a_case_makes_every_party_a_care_relation():
         basis = access_basis(parties[key], case.patient)
         assert (basis.basis, basis.reason) == ("relation", "Utskrivningsärende")
     assert access_basis(make_actor(), case.patient) is None
+
+
+def test_a_party_is_added_only_where_the_law_makes_the_unit_one():
+    parties, case = make_case()
+    other_town = make_unit(make_municipality("1280", "Malmö stad"), name="Hemsjukvården Malmö", kind=Unit.Kind.HOME_CARE)
+    with pytest.raises(ActionError, match="kan inte vara part"):
+        actions.add_party(parties["ward"], case, unit=other_town, role="municipality")
+    with pytest.raises(ActionError, match="kan inte vara part"):
+        actions.add_party(parties["ward"], case, unit=make_unit(kind=Unit.Kind.HOSPITAL), role="primary_care")
+    assert access_basis(make_actor(unit=other_town), case.patient) is None
+    home_care = make_unit(parties["municipality"], name="Hemsjukvården Lund", kind=Unit.Kind.HOME_CARE)
+    actions.add_party(parties["needs"], case, unit=home_care, role="municipality")
+    assert access_basis(make_actor(unit=home_care), case.patient).reason == "Utskrivningsärende"
 
 
 def test_only_a_ward_opens_a_case():

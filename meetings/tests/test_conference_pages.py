@@ -71,3 +71,18 @@ def test_bad_order_and_attendance_input_is_refused_with_a_message(client, mdk):
     bad_attendance = client.post(url, {"action": "attendance", "present": ["x"]})
     assert bad_attendance.status_code == 400 and "närvarande" in bad_attendance.content.decode()
     assert not mdk["session"].attendance.exists()
+
+
+def test_a_consultation_case_is_shown_without_identity_to_the_other_units(client, mdk):
+    from meetings import actions
+
+    actions.register_case(mdk["referrer"], mdk["session"], mdk["patient"], question="Strålning?",
+                          legal_basis="consultation")
+    url = reverse("meetings:conference_session", kwargs={"session_id": mdk["session"].pk})
+    name = f"{mdk['patient'].first_name} {mdk['patient'].last_name}"
+    login(client, mdk["chair"])
+    page = client.get(url).content.decode()
+    assert "Avidentifierat fall, född 1955" in page and "Strålning?" in page
+    assert name not in page and mdk["patient"].personal_number[-4:] not in page
+    login(client, mdk["referrer"])
+    assert name in client.get(url).content.decode()

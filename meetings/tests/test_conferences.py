@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.access import access_basis
+from core.access import access_basis, visible_patients
 from core.errors import ActionError, NotPermitted
-from core.models import Membership
-from core.tests.factories import make_actor, make_patient
+from core.models import Membership, Patient, Unit
+from core.tests.factories import make_actor, make_care_relation, make_patient, make_region, make_unit
 from meetings import actions
 from meetings.models import ConferenceSession
 from meetings.tests.factories_conference import make_conference
@@ -32,6 +32,22 @@ def test_a_case_is_registered_and_the_conference_may_open_the_patient(mdk):
     assert access_basis(mdk["chair"], mdk["patient"]) is None
     case = register(mdk)
     assert case.position == 1 and case.referring_unit == mdk["referring_unit"]
+    assert access_basis(mdk["chair"], mdk["patient"]).reason == "Klinisk distanskonferens"
+
+
+def test_a_case_gives_no_relation_to_the_other_participating_units_nor_without_consent(mdk):
+    halland = make_unit(make_region("13", "Region Halland"), name="Lungmottagningen Halmstad", kind=Unit.Kind.HOSPITAL)
+    mdk["series"].participating_units.add(halland)
+    participant = make_actor(unit=halland, profession="lakare")
+    register(mdk)
+    # Another unit's registration does not open the patient's record to the units of the series.
+    assert access_basis(participant, mdk["patient"]) is None
+    assert not visible_patients(participant, Patient.objects.all()).exists()
+    # A consultation (no consent) gives no relation to anyone, the owner included.
+    other = make_patient()
+    make_care_relation(mdk["referrer"], other)
+    actions.register_case(mdk["referrer"], mdk["session"], other, question="Strålning?", legal_basis="consultation")
+    assert access_basis(mdk["chair"], other) is None
     assert access_basis(mdk["chair"], mdk["patient"]).reason == "Klinisk distanskonferens"
 
 

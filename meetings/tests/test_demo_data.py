@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.models import User
 from meetings import fees
-from meetings.models import Booking, ConferenceSession, SipPlan
+from meetings.models import Booking, ConferenceSession, SipParticipant, SipPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,9 @@ def test_the_demo_loads_twice_and_shows_visits_fees_sip_and_a_conference():
     video = Booking.objects.filter(patient=resident.patient, form="video", status="booked").order_by("starts_at").first()
     assert timezone.now() < video.starts_at < timezone.now() + timedelta(hours=1)
     assert SipPlan.objects.filter(patient=resident.patient).exists()
+    # Lund's home care accepted its invitation, and the consent names Lunds kommun: it takes part.
+    assert SipParticipant.objects.units_taking_part().filter(plan__patient=resident.patient,
+                                                             unit__hsa_id="SE2120001281-0001").exists()
 
     second = User.objects.get(username="invanare2").patient
     region = second.charges.first().region

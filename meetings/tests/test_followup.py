@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.tests.factories import login, make_actor, make_patient
+from core.models import Unit
+from core.tests.factories import login, make_actor, make_care_relation, make_municipality, make_patient, make_unit
 from meetings import actions, followup
 from meetings.models import Booking, ConferenceSession
 from meetings.tests.factories import later, make_clinic
@@ -53,3 +54,21 @@ def test_conference_throughput_counts_days_to_the_answer():
                                   inform_by=None)
     rows = [r for r in followup.conference_throughput(mdk["owner"].organisation) if r["registered"]]
     assert [(r["registered"], r["answered"], r["median_days"]) for r in rows] == [(1, 1, 0)]
+
+
+def test_sip_plans_count_for_an_organisation_once_its_unit_takes_part():
+    clinic = make_clinic()
+    patient = make_patient()
+    make_care_relation(clinic["nurse"], patient)
+    plan = actions.create_sip(clinic["nurse"], patient, consent_given=True,
+                              follow_up_on=timezone.localdate() + timedelta(days=30))
+    home_care = make_unit(make_municipality(), name="Hemsjukvården Lund", kind=Unit.Kind.HOME_CARE)
+    invitation = actions.add_sip_participant(clinic["nurse"], plan, name="Lena", role="Sjuksköterska", unit=home_care,
+                                             consent_given=True)
+
+    def started(organisation):
+        return sum(row["plans"] for row in followup.sip_numbers(organisation))
+
+    assert (started(clinic["region"]), started(home_care.organisation)) == (1, 0)
+    actions.answer_sip_invitation(make_actor(unit=home_care), invitation, accept=True)
+    assert started(home_care.organisation) == 1

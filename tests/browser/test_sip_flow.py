@@ -1,6 +1,7 @@
 """A SIP in a real browser with participants from the region and the municipality: the district
-nurse starts the plan with the person's consent and brings in the municipality's home care; the
-home-care nurse adds her effort and fixes the plan; the person reads it in Mina sidor."""
+nurse starts the plan with the person's consent and invites the municipality's home care, recording
+the person's consent to the municipality; the home-care nurse sees the invitation (not the person),
+accepts it, adds her effort and fixes the plan; the person reads it in Mina sidor."""
 
 from datetime import date, timedelta
 
@@ -42,10 +43,21 @@ def test_a_plan_across_region_and_municipality(page):
     page.get_by_label("Roll").fill("Sjuksköterska i hemsjukvården")
     page.get_by_label("Enhet (för personal)").select_option(label="Hemsjukvården Lund (Lunds kommun)")
     page.get_by_role("button", name="Lägg till").first.click()
-    expect(page.get_by_test_id("sip-participants")).to_contain_text("Hemsjukvården Lund")
+    expect(page.get_by_text("samtycke omfattar inte Lunds kommun")).to_be_visible()
+    page.get_by_label("Personen samtycker till att enhetens organisation deltar").check()
+    page.get_by_role("button", name="Lägg till").first.click()
+    expect(page.get_by_text("Hemsjukvården Lund är inbjuden")).to_be_visible()
+    expect(page.get_by_test_id("sip-participants")).to_contain_text("inbjuden, väntar på svar")
+    expect(page.get_by_test_id("sip-consents")).to_contain_text("Lunds kommun")
     log_out(page)
 
     log_in(page, "hemsjuk")
+    page.get_by_role("link", name="SIP").click()
+    invitation = page.get_by_test_id("sip-invitation")
+    expect(invitation).to_contain_text("Karin Åberg, Vårdcentralen Norr")
+    expect(page.get_by_test_id("sip-invitations")).not_to_contain_text("Greta")
+    invitation.get_by_role("button", name="Tacka ja").click()
+    expect(page.get_by_text("Din enhet deltar nu i")).to_be_visible()
     page.get_by_role("link", name="SIP").click()
     page.get_by_test_id("sip-list").get_by_role("link", name="Greta Testsson").click()
     page.get_by_text("Lägg till insats", exact=True).click()

@@ -123,16 +123,22 @@ class Command(BaseCommand):
                 for key, kind in kinds.items() for form in ("physical", "phone", "video")])
 
     def demo_sip(self, nurse, patient, staff, today):
-        """A SIP for the demo resident with Lund's home care and a relative, fixed once, and a digital
-        follow-up meeting booked."""
+        """A SIP for the demo resident with Lund's home care (invited, and accepted by its occupational
+        therapist) and a relative, fixed once, and a digital follow-up meeting booked."""
         if access_basis(nurse, patient) is None:
             return
         home_care = Unit.objects.filter(hsa_id="SE2120001281-0001").first()
         plan = actions.create_sip(nurse, patient, consent_given=True, consent_note="Muntligt samtycke vid besök",
                                   person_goals="Bo kvar hemma och klara morgonrutinen själv. Komma ut på promenad.",
                                   follow_up_on=today.date() + timedelta(days=90))
-        if home_care:
-            actions.add_sip_participant(nurse, plan, name="Jonas Olsson", role="Arbetsterapeut", unit=home_care)
+        therapist = Membership.objects.filter(user__username="arbetsterapeut", unit=home_care).first()
+        if home_care and therapist:
+            # The municipality is invited with the person's consent to Lunds kommun, and its
+            # occupational therapist accepts for the unit: only then does home care open the plan.
+            invitation = actions.add_sip_participant(
+                nurse, plan, name="Jonas Olsson", role="Arbetsterapeut", unit=home_care, consent_given=True,
+                consent_note="Muntligt samtycke vid besök, även till kommunens hemsjukvård")
+            actions.answer_sip_invitation(Actor.for_membership(therapist), invitation, accept=True)
             actions.add_sip_effort(nurse, plan, unit=home_care, description="Hjälpmedel i badrummet och träning i hemmet",
                                    goal="Duscha själv")
         actions.add_sip_participant(nurse, plan, name="Anna Karlsson", role="Dotter", is_relative=True)
