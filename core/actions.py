@@ -314,3 +314,51 @@ def revoke_api_token(actor, token):
         token.save(update_fields=["revoked_at"])
         record_write(actor, "api_token.revoke", token, changes={"revoked_at": [None, token.revoked_at.isoformat()]})
     return token
+
+
+# --- Bootstrap ----------------------------------------------------------------------------------
+
+class BootstrapRefused(ActionError):
+    """A system administrator exists already and the caller did not say they want another."""
+
+
+def bootstrap_system_admin(*, organisation, unit_name, unit_hsa_id, username, password, email="", first_name="",
+                           last_name="", allow_another=False):
+    """A fresh install's first administration unit and system administrator.
+
+    Nobody can act before this: the registers need an administrator. So this one write has no
+    acting person; the audit rows say so by their action name. It refuses to run when an active
+    system administrator exists, unless `allow_another` (a second one, or one after all were lost).
+    Everything after it is done in the app, under the role-grant rules (core.permissions)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    active = Membership.objects.filter(active=True, user__is_active=True).only("roles")
+    if not allow_another and any(Role.SYSTEM_ADMIN in (m.roles or []) for m in active.iterator()):
+        raise BootstrapRefused("Det finns redan en systemadministratör. Skapa fler i appen, eller ange "
+                               "--another om du verkligen behöver en till härifrån.")
+    user = User(username=(username or "").strip(), email=(email or "").strip(), first_name=(first_name or "").strip(),
+                last_name=(last_name or "").strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ActionError(" ".join(error.messages), field="password") from None
+    with transaction.atomic():
+        unit = Unit.objects.filter(hsa_id=unit_hsa_id).first()
+        if unit is None:
+            unit = Unit(organisation=organisation, name=(unit_name or "").strip(), hsa_id=unit_hsa_id,
+                        kind=Unit.Kind.ADMINISTRATION)
+            _full_clean(unit)
+            unit.save()
+            record_write(None, "unit.bootstrap", unit, changes=diff({}, snapshot(unit, ["organisation", "name", "hsa_id"])))
+        elif unit.organisation_id != organisation.pk:
+            raise ActionError("Det HSA-id:t hör redan till en enhet i en annan organisation.", field="unit_hsa_id")
+        _full_clean(user, exclude=["password"])
+        user.set_password(password)
+        user.save()
+        record_write(None, "user.bootstrap", user, changes=diff({}, snapshot(user, ["username", "email"])))
+        membership = Membership(user=user, unit=unit, profession="koordinator",
+                                roles=[Role.SYSTEM_ADMIN, Role.UNIT_ADMIN])
+        membership.save()
+        record_write(None, "membership.bootstrap", membership,
+                     changes=diff({}, snapshot(membership, ["user", "unit", "roles"])))
+    return membership

@@ -4,11 +4,8 @@ Idempotent: running it again changes nothing that is already there. Demo people 
 `is_demo`; their numbers have valid check digits but belong to nobody we know of.
 """
 
-import csv
-import os
 import random
 from datetime import date, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -18,13 +15,21 @@ from django.utils import timezone
 from core.actor import Actor
 from core.audit import record_read
 from core.models import (
-    AuditEvent, CareRelation, EmergencyAccess, HealthcareRegion, Membership, Organisation, Patient, Profession,
-    Unit, User,
+    AuditEvent,
+    CareRelation,
+    EmergencyAccess,
+    HealthcareRegion,
+    Membership,
+    Organisation,
+    Patient,
+    Profession,
+    Unit,
+    User,
 )
+from core.registers import load_registers
 from core.rules.identity import make_personal_number
 
 DEMO_PASSWORD = "Samverkan-demo-2026"
-SHARED = Path(os.environ.get("SAMVERKAN_SHARED", Path(settings.BASE_DIR).parent / "shared")) / "data"
 
 HOSPITALS = [
     ("Skånes universitetssjukhus Lund", "SE2321000032-1001", ["Avdelning 1 Geriatrik", "Avdelning 2 Ortopedi", "Avdelning 3 Internmedicin"]),
@@ -103,35 +108,13 @@ class Command(BaseCommand):
     # --- organisations and units -------------------------------------------------------------
 
     def load_regions(self):
-        regions = {}
-        with open(SHARED / "regions.csv", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                regions[row["county_code"]], _ = Organisation.objects.get_or_create(
-                    code=row["county_code"],
-                    defaults={
-                        "kind": Organisation.Kind.REGION,
-                        "name": row["region"],
-                        "county_code": row["county_code"],
-                        "healthcare_region": HealthcareRegion(row["healthcare_region"]),
-                    },
-                )
-        return regions
+        # The same national registers a real deployment loads (manage.py load_registers).
+        load_registers()
+        return {o.code: o for o in Organisation.objects.filter(kind=Organisation.Kind.REGION)}
 
     def load_skane_municipalities(self):
-        municipalities = {}
-        with open(SHARED / "skane_municipalities.csv", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                code = row["municipality_code"]
-                municipalities[code], _ = Organisation.objects.get_or_create(
-                    code=code,
-                    defaults={
-                        "kind": Organisation.Kind.MUNICIPALITY,
-                        "name": f"{row['municipality']}s kommun" if not row["municipality"].endswith("s") else f"{row['municipality']} kommun",
-                        "county_code": code[:2],
-                        "healthcare_region": HealthcareRegion.SODRA,
-                    },
-                )
-        return municipalities
+        """The 33 municipalities of Skåne, the demo's county."""
+        return {o.code: o for o in Organisation.objects.filter(kind=Organisation.Kind.MUNICIPALITY, county_code="12")}
 
     def unit(self, organisation, hsa_id, name, kind, parent=None):
         unit, _ = Unit.objects.get_or_create(
