@@ -84,13 +84,13 @@ def record_read(actor, patient, *, endpoint, basis, reason="", action="patient.r
     )
 
 
-def record_reads(actor, objects, *, action, reason, endpoint):
+def record_reads(actor, objects, *, action, reason, endpoint, basis=AuditEvent.Basis.RELATION):
     """One read row per object shown (each with its `patient_id`), written in one statement: for
     lists that show many patients at once."""
     columns = actor_columns(actor)
     AuditEvent.objects.bulk_create([
         AuditEvent(kind=AuditEvent.Kind.READ, action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk),
-                   patient_id=obj.patient_id, basis=AuditEvent.Basis.RELATION, reason=reason, endpoint=endpoint,
+                   patient_id=obj.patient_id, basis=basis, reason=reason, endpoint=endpoint,
                    **columns)
         for obj in objects
     ])

@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "care_relation.end": "Avslutade vårdrelation",
     "emergency_access.start": "Begärde nödåtkomst",
     "access_log.extract": "Tog ut loggutdrag",
+    "emergency_access.report": "Granskade nödåtkomster (administratör)",
 }
 
 

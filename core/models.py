@@ -285,8 +285,8 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One line of the audit log: a write (with before/after) or a read of patient data.
 
-    Append-only. The application never updates or deletes a row; on PostgreSQL a trigger
-    refuses UPDATE and DELETE as well (migration 0002).
+    Append-only. The application never updates or deletes a row, and the database refuses
+    UPDATE and DELETE as well: a trigger on PostgreSQL (migration 0002), two on SQLite (0005).
     """
 
     class Kind(models.TextChoices):

@@ -13,7 +13,8 @@ from core.audit import record_read, record_reads
 from core.queries import patient_card
 from meetings.actions import calendar_of
 from meetings.models import (
-    Booking, ConferenceCase, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, Slot, VisitForm,
+    Booking, ConferenceCase, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, SipPlanVersion, Slot,
+    VisitForm,
 )
 from meetings.video import provider
 
@@ -60,9 +61,11 @@ def staff_booking(actor, booking_id, *, endpoint, booked_staff_only=False):
     return booking
 
 
-def own_booking(actor, booking_id):
-    """The resident's own booking (404 otherwise)."""
-    return _booking(booking_id, patient_id=actor.user.patient_id)
+def own_booking(actor, booking_id, *, endpoint):
+    """The resident's own booking (404 otherwise); the read is logged (basis: own)."""
+    booking = _booking(booking_id, patient_id=actor.user.patient_id)
+    record_read(actor, booking.patient, endpoint=endpoint, basis="own", reason="Eget besök")
+    return booking
 
 
 def room_url(booking, *, display_name, moderator):
@@ -162,6 +165,17 @@ def staff_sip(actor, plan_id, *, endpoint):
         raise Http404 from None
     record_read(actor, plan.patient, endpoint=endpoint, basis="relation", reason="Samordnad individuell plan (SIP)")
     return plan
+
+
+def own_sip_version(actor, plan_id, number, *, endpoint):
+    """A fixed version of the resident's own plan (404 otherwise); the read is logged (basis: own)."""
+    try:
+        version = SipPlanVersion.objects.select_related("plan__patient").get(
+            plan_id=plan_id, number=number, plan__patient_id=actor.user.patient_id)
+    except (SipPlanVersion.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    record_read(actor, version.plan.patient, endpoint=endpoint, basis="own", reason="Egen plan (SIP)")
+    return version
 
 
 def own_sip_plans(actor):

@@ -12,7 +12,7 @@ from core import queries as core_queries
 from core.forms import run_action
 from core.views.decorators import resident_required, staff_required
 from meetings import actions, exports, forms, queries
-from meetings.models import SipParticipant, SipPlanVersion
+from meetings.models import SipParticipant
 
 
 @staff_required
@@ -141,8 +141,7 @@ def portal_sip(request):
 
 @resident_required
 def portal_sip_pdf(request, plan_id, number):
-    version = get_object_or_404(SipPlanVersion.objects.select_related("plan__patient"), plan_id=plan_id,
-                                number=number, plan__patient_id=request.actor.user.patient_id)
+    version = queries.own_sip_version(request.actor, plan_id, number, endpoint="meetings:portal_sip_pdf")
     return _pdf(version.plan, version, request.actor)
 
 

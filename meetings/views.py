@@ -34,7 +34,7 @@ def join(request, booking_id):
 
 @resident_required
 def portal_join(request, booking_id):
-    booking = queries.own_booking(request.actor, booking_id)
+    booking = queries.own_booking(request.actor, booking_id, endpoint="meetings:portal_join")
     # The patient's name stays out of the video service: it sees "Patient".
     return _join_page(request, booking, display_name="Patient", moderator=False, back_url="/mina-sidor/")
 

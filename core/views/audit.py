@@ -83,7 +83,7 @@ def access_log_extract(request, patient_id):
 @admin_required
 def emergency_report(request):
     form, date_from, date_to = period_from(request)
-    accesses = list(queries.emergency_access_report(request.actor, date_from, date_to))
+    accesses = queries.emergency_access_report(request.actor, date_from, date_to, endpoint="core:emergency_report")
     rows = [(access, queries.patient_card(access.patient, request.actor)) for access in accesses]
     volumes = queries.reads_per_user(request.actor, date_from, date_to)
     return render(request, "core/emergency_report.html", {

@@ -47,10 +47,10 @@ def emergency_access(request, patient_id):
         else:
             messages.warning(request, "Nödåtkomst är registrerad. Åtkomsten loggas och granskas av enhetens administratör.")
             return redirect("core:patient_detail", patient_id=patient.pk)
-    # Only the number is shown here: the person has no relation, so no name yet.
+    # Nothing that identifies the patient is shown before the access is started (not even the
+    # number): the person came from a search hit, which showed it and was logged.
     return render(request, "core/emergency_access.html", {
-        "form": form, "patient_id": patient.pk, "personal_number": patient.formatted_personal_number,
-        "may_use": request.actor.has_role(Role.CLINICAL),
+        "form": form, "may_use": request.actor.has_role(Role.CLINICAL),
     })
 
 
