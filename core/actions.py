@@ -179,7 +179,7 @@ def notify_unit_admins_of_emergency_access(access):
 # Who may grant which role and govern whom: `core.permissions` (written down in docs/decisions.md).
 
 # Account fields that carry no power in Samverkan but that Django's own tools read.
-_SYSTEM_ADMIN_ONLY_USER_FIELDS = ("is_superuser", "is_staff", "patient")
+_SYSTEM_ADMIN_ONLY_USER_FIELDS = ("is_superuser", "is_staff", "patient", "home_unit_id")
 
 
 def _check_admin_write(actor, instance):
@@ -191,17 +191,23 @@ def _check_admin_write(actor, instance):
         if not actor.is_system_admin:
             raise NotPermitted("Bara systemadministratörer ändrar organisationer och enheter.")
         return
-    stored = type(instance).objects.filter(pk=instance.pk).first() if instance.pk is not None else None
+    stored = None
+    if instance.pk is not None:
+        stored = type(instance).objects.select_for_update().filter(pk=instance.pk).first()
+    if isinstance(instance, User) and stored is not None:
+        _lock_account(stored)
     if isinstance(instance, Membership):
         if not permissions.may_change_membership(actor, stored, instance):
             raise NotPermitted(_membership_refusal(actor, stored, instance))
         return
     if isinstance(instance, User):
         if not permissions.may_govern_user(actor, stored or instance):
-            raise NotPermitted("Du kan bara ändra konton för personer som bara arbetar i din enhet, "
-                               "med roller som du själv får ge – och inte ditt eget konto här.")
+            raise NotPermitted("Du kan bara ändra konton som din enhet sköter, med roller som du själv får ge "
+                               "– och inte ditt eget konto här.")
         if not actor.is_system_admin:
-            before = stored or User()
+            if stored is None:
+                instance.home_unit_id = actor.unit_id  # a unit admin's new account is their unit's
+            before = stored or User(home_unit_id=actor.unit_id)
             if any(getattr(before, f) != getattr(instance, f) for f in _SYSTEM_ADMIN_ONLY_USER_FIELDS):
                 raise NotPermitted("Bara systemadministratörer ändrar de här kontouppgifterna.")
         return
@@ -238,18 +244,26 @@ def save_admin_object(actor, instance, *, action=None):
     return instance
 
 
+def _lock_account(user):
+    """Lock the person's account and memberships for the rest of the transaction, so that a grant
+    committed meanwhile cannot slip between a permission check and the write it allows."""
+    list(Membership.objects.select_for_update().filter(user_id=user.pk).values_list("pk", flat=True))
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
 def set_user_password(actor, user, raw_password):
     """An administrator sets another person's password: only for a person they govern."""
-    if not actor.is_admin or not permissions.may_govern_user(actor, user):
-        raise NotPermitted("Du kan bara sätta lösenord för personer som bara arbetar i din enhet, med roller "
-                           "som du själv får ge. Ditt eget lösenord byter du under Byt lösenord.")
     from django.contrib.auth.password_validation import validate_password
 
-    try:
-        validate_password(raw_password, user)
-    except ValidationError as error:
-        raise ActionError(" ".join(error.messages), field="password") from None
     with transaction.atomic():
+        user = _lock_account(user)
+        if not actor.is_admin or not permissions.may_govern_user(actor, user):
+            raise NotPermitted("Du kan bara sätta lösenord för konton som din enhet sköter, med roller som du själv "
+                               "får ge. Ditt eget lösenord byter du under Byt lösenord.")
+        try:
+            validate_password(raw_password, user)
+        except ValidationError as error:
+            raise ActionError(" ".join(error.messages), field="password") from None
         user.set_password(raw_password)
         user.save(update_fields=["password"])
         record_write(actor, "user.set_password", user, changes={"password": ["***", "***"]})
@@ -284,8 +298,6 @@ def hash_token(raw):
 def create_api_token(actor, membership, *, name):
     """Create a system's API key acting as `membership`. Returns (token, raw key); only the
     digest is stored, so the raw key is shown once."""
-    if not actor.is_admin or not permissions.may_make_api_key(actor, membership):
-        raise NotPermitted("Du får bara skapa API-nycklar för medlemskap i din enhet med roller som du själv får ge.")
     name = (name or "").strip()
     if not name:
         raise ActionError("Ge nyckeln ett namn, till exempel systemets namn.", field="name")
@@ -293,15 +305,19 @@ def create_api_token(actor, membership, *, name):
         raise ActionError("Namnet får vara högst 100 tecken.", field="name")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
+        membership = Membership.objects.select_for_update().select_related("user", "unit").get(pk=membership.pk)
+        if not actor.is_admin or not permissions.may_make_api_key(actor, membership):
+            raise NotPermitted("Bara systemadministratörer skapar API-nycklar, och bara för aktiva medlemskap.")
         token = ApiToken.objects.create(
             name=name, membership=membership, prefix=raw[: len(TOKEN_PREFIX) + 6], digest=hash_token(raw),
-            created_by=actor.user,
+            created_by=actor.user, roles=list(membership.roles or []),
         )
         # Whose membership the key acts as stays in the log: its requests are logged under that
         # person's name with the key's name beside it (core.audit.actor_columns).
         acts_as = f"{membership.user.username} vid {membership.unit.name}"
         record_write(actor, "api_token.create", token, changes={
-            "name": [None, name], "membership": [None, membership.pk], "acts_as": [None, acts_as]})
+            "name": [None, name], "membership": [None, membership.pk], "acts_as": [None, acts_as],
+            "roles": [None, token.roles]})
     return token, raw
 
 
@@ -352,6 +368,7 @@ def bootstrap_system_admin(*, organisation, unit_name, unit_hsa_id, username, pa
             record_write(None, "unit.bootstrap", unit, changes=diff({}, snapshot(unit, ["organisation", "name", "hsa_id"])))
         elif unit.organisation_id != organisation.pk:
             raise ActionError("Det HSA-id:t hör redan till en enhet i en annan organisation.", field="unit_hsa_id")
+        user.home_unit = unit
         _full_clean(user, exclude=["password"])
         user.set_password(password)
         user.save()

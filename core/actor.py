@@ -23,6 +23,13 @@ class Actor:
         )
 
     @classmethod
+    def for_api_token(cls, token):
+        """A system acting through a key: the key's roles, as far as its membership still holds them."""
+        membership = token.membership
+        return cls(user=membership.user, membership=membership, token_name=token.name,
+                   roles=frozenset(token.roles or []) & frozenset(membership.roles or []))
+
+    @classmethod
     def resident(cls, user):
         return cls(user=user)
 

@@ -117,6 +117,10 @@ class MembershipAdmin(AuditedAdmin):
         actor = self._actor(request)
         return queryset if actor.is_system_admin else queryset.filter(unit_id=actor.unit_id)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Person and unit are fixed once made (core.permissions): end it and make a new one instead.
+        return ["user", "unit"] if obj is not None else []
+
     def get_form(self, request, obj=None, **kwargs):
         # Offer only the roles the action would accept from this admin (core.permissions).
         form = super().get_form(request, obj, **kwargs)
@@ -153,11 +157,17 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         ("Person", {"fields": ["first_name", "last_name", "email", "hsa_id"]}),
-        ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
+        ("Status", {"fields": ["home_unit", "is_active", "last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "first_name", "last_name", "email",
                                                                "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined"]
+    autocomplete_fields = ["home_unit"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # The home unit decides who looks after the account: moved by system administrators only.
+        return fields if self._actor(request).is_system_admin else [*fields, "home_unit"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).filter(patient__isnull=True)
@@ -177,6 +187,9 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         if user is None or not self.has_change_permission(request, user):
             raise PermissionDenied
         if request.method == "POST":
+            if request.POST.get("password1", "") != request.POST.get("password2", ""):
+                messages.error(request, "Lösenorden är inte lika.")
+                return redirect(request.path)
             try:
                 actions.set_user_password(self._actor(request), user, request.POST.get("password1", ""))
             except ActionError as error:

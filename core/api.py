@@ -69,7 +69,7 @@ class ApiKeyAuth(HttpBearer):
             raise AuthenticationError(401, BAD_TOKEN)
         # Bookkeeping, not a change of data: no audit event for it.
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
-        actor = Actor.for_membership(api_token.membership, token_name=api_token.name)
+        actor = Actor.for_api_token(api_token)
         request.actor = actor
         return actor
 

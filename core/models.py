@@ -132,6 +132,12 @@ class User(AbstractUser):
     """
 
     hsa_id = models.CharField(_("HSA-id (person)"), max_length=40, blank=True)
+    # The unit whose administrator looks after this account (name, e-mail, password). Set when the
+    # account is made; only a system administrator moves it. A membership elsewhere does not.
+    home_unit = models.ForeignKey(
+        "Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("hemenhet (kontot sköts av)"),
+    )
     patient = models.OneToOneField(
         "Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="resident_account",
         verbose_name=_("invånare (patient)"),
@@ -269,9 +275,15 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The roles the key was given when it was made: it acts with these, and only while the
+    # membership still holds them, so a later grant to the membership does not reach the key.
+    roles = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+    def role_labels(self):
+        return [Role(code).label for code in self.roles if code in Role.values]
 
 
 class AuditQuerySet(models.QuerySet):

@@ -9,11 +9,16 @@ written down in docs/decisions.md ("Who may grant which role").
   they act for; never system administration, unit administration, protected identity or finance.
 - Nobody creates or changes their own memberships, nor sets their own password here (they use
   "Byt lösenord", which asks for the old one).
+- A membership's person and unit are fixed when it is made: to move someone, end one membership and
+  make another (a key acting as the membership must never start acting as someone else).
 - An administrator changes a person's account (name, e-mail, active, password) only when they
   govern that person: a system administrator governs everyone but themselves; a unit administrator
-  governs a staff member whose every membership lies in their unit and holds everyday roles only.
-- An API key acts as a membership, so making one hands that membership's power to a system: an
-  administrator makes keys only for memberships they could have granted.
+  governs a staff account whose home unit is their unit and whose every membership lies there with
+  everyday roles. Adding a membership never gives governance: the home unit is set when the account
+  is made (a unit administrator's new accounts are homed in their unit) and only a system
+  administrator moves it.
+- An API key acts as a membership with the roles it was given, so making one hands power to a
+  system: only system administrators make keys. Any administrator of the key's unit may revoke it.
 """
 
 from core.models import Membership, Role
@@ -50,6 +55,8 @@ def may_change_membership(actor, before, after):
     own = actor.user.pk
     if after.user_id == own or (before is not None and before.user_id == own):
         return False
+    if before is not None and (before.user_id, before.unit_id) != (after.user_id, after.unit_id):
+        return False
     if after.user_id is not None and after.user.is_resident and not actor.is_system_admin:
         return False
     if before is not None and not may_grant(actor, before.unit_id, before.roles):
@@ -66,11 +73,14 @@ def may_govern_user(actor, user):
     if not actor.has_role(Role.UNIT_ADMIN) or user.is_resident:
         return False
     if user.pk is None:
-        return True  # a new account, with no membership yet
-    memberships = list(Membership.objects.filter(user=user).only("unit_id", "roles"))
-    return bool(memberships) and all(may_grant(actor, m.unit_id, m.roles) for m in memberships)
+        return True  # a new account: the action homes it in the actor's unit
+    if user.home_unit_id is None or user.home_unit_id != actor.unit_id:
+        return False
+    memberships = Membership.objects.filter(user=user).only("unit_id", "roles")
+    return all(may_grant(actor, m.unit_id, m.roles) for m in memberships)
 
 
 def may_make_api_key(actor, membership):
-    """A key acts as the membership: only for memberships the actor could have granted."""
-    return may_grant(actor, membership.unit_id, membership.roles)
+    """A key hands the membership's power to a system, and acts under the person's name: a system
+    administrator's decision."""
+    return actor.is_system_admin and membership.active

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -29,7 +30,11 @@ class TokenForm(forms.Form):
 
 @admin_required
 def token_list(request):
-    form = TokenForm(request.POST or None, actor=request.actor)
+    # Only system administrators make keys (core.permissions); unit admins list and revoke.
+    may_create = request.actor.is_system_admin
+    form = TokenForm(request.POST or None, actor=request.actor) if may_create else None
+    if request.method == "POST" and not may_create:
+        raise PermissionDenied
     new_key = None
     if request.method == "POST" and form.is_valid():
         try:

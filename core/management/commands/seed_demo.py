@@ -155,7 +155,8 @@ class Command(BaseCommand):
         users = {}
         for username, first, last, profession, roles, unit_ids in STAFF:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@demo.samverkan.invalid"}
+                username=username, defaults={"first_name": first, "last_name": last, "home_unit": units[unit_ids[0]],
+                                             "email": f"{username}@demo.samverkan.invalid"}
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
