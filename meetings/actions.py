@@ -107,6 +107,9 @@ def book_visit(actor, patient, *, staff, visit_kind, form, starts_at, ends_at=No
 
 def _book(actor, patient, *, staff, visit_kind, form, starts_at, ends_at=None, slot=None, note="", notify=True):
     _require_calendar_staff(actor)
+    # A booking gives the unit a relation: only a unit that may already open the patient books.
+    if access_basis(actor, patient) is None:
+        raise NotPermitted("Din enhet har ingen vårdrelation till patienten.")
     unit = actor.unit
     ends_at = ends_at or starts_at + timedelta(minutes=visit_kind.minutes)
     # Lock the staff member's row: two bookings of the same time must not both pass the checks.

@@ -185,11 +185,11 @@ def case_visit(endpoint):
 
 def booking_visit(endpoint):
     from meetings import actions
-    from meetings.tests.factories import later, make_clinic
+    from meetings.tests.factories import in_care, later, make_clinic
 
     clinic = make_clinic()
     resident = make_resident()
-    booking = actions.book_visit(clinic["nurse"], resident.patient, staff=clinic["physician"].user,
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, resident.patient), staff=clinic["physician"].user,
                                  visit_kind=clinic["kind"], form="video", starts_at=later(), notify=False)
     callers = {"meetings:booking": clinic["nurse"], "meetings:join": clinic["physician"],
                "meetings:portal_join": resident}

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from core.actor import Actor
 from core.models import Unit
-from core.tests.factories import make_municipality, make_patient, make_region, make_staff, make_unit
+from core.tests.factories import make_care_relation, make_municipality, make_patient, make_region, make_staff, make_unit
 from discharge import actions
 
 
@@ -25,8 +25,10 @@ def make_parties():
 
 def make_case(parties=None, *, admitted_hours_ago=30, **extra):
     parties = parties or make_parties()
+    patient = make_patient()
+    make_care_relation(parties["ward"], patient)  # admitted: the ward may open the patient
     case = actions.open_case(
-        parties["ward"], make_patient(), municipality=parties["municipality"],
+        parties["ward"], patient, municipality=parties["municipality"],
         admitted_at=timezone.now() - timedelta(hours=admitted_hours_ago),
         primary_care=parties["primary"].unit, **extra,
     )

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from core.access import access_basis
 from core.errors import ActionError, NotPermitted
-from core.models import AuditEvent, Unit
+from core.models import AuditEvent, CareRelation, Unit
 from core.tests.factories import make_actor, make_municipality, make_patient, make_unit
 from discharge import actions, queries
 from discharge.models import CaseEvent, DischargeCase
@@ -20,6 +20,8 @@ def ago(hours):
 
 def test_opening_a_case_makes_every_party_a_care_relation():
     parties, case = make_case()
+    # The ward's own care relation let it open the case; once that ends, the case still is one.
+    CareRelation.objects.filter(patient=case.patient).update(valid_until=timezone.now())
     for key in ("ward", "primary", "needs"):
         basis = access_basis(parties[key], case.patient)
         assert (basis.basis, basis.reason) == ("relation", "Utskrivningsärende")
@@ -174,3 +176,13 @@ def test_the_parties_follow_the_case_out_of_and_back_into_the_worklists():
     assert case.parties.filter(case_open=False).count() == 0
     assert list(queries.worklist_queryset(parties["needs"], "all_open")) == [case]
     assert queries.worklist_counts(parties["ward"])["all_open"] == 1
+
+
+def test_a_ward_opens_a_case_only_for_a_patient_it_may_open():
+    """The case opens the patient to the municipality and primary care, so the action itself asks
+    the ward for its own access first."""
+    parties = make_parties()
+    stranger = make_patient()
+    with pytest.raises(NotPermitted, match="vårdrelation"):
+        actions.open_case(parties["ward"], stranger, municipality=parties["municipality"], admitted_at=ago(2))
+    assert not DischargeCase.objects.filter(patient=stranger).exists()

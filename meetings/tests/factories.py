@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from core.models import Unit
-from core.tests.factories import make_actor, make_region, make_unit
+from core.tests.factories import make_actor, make_care_relation, make_region, make_unit
 from meetings.models import FeeSchedule, FeeScheduleRow, Prisbasbelopp, VisitKind
 
 
@@ -19,6 +19,12 @@ def make_clinic():
     for year in (this_year - 1, this_year, this_year + 1):
         make_fee_schedule(region, year)
     return {"region": region, "unit": unit, "nurse": nurse, "physician": physician, "kind": kind}
+
+
+def in_care(clinic, patient):
+    """The patient with a care relation to the clinic: a unit books only patients it may open."""
+    make_care_relation(clinic["nurse"], patient)
+    return patient
 
 
 PRISBASBELOPP = {2023: 52500, 2024: 57300, 2025: 58800, 2026: 59200, 2027: 59200}

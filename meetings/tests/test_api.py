@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.tests.factories import make_actor, make_api_token, make_patient
 from meetings import actions
 from meetings.models import Booking
-from meetings.tests.factories import later, make_clinic
+from meetings.tests.factories import in_care, later, make_clinic
 from meetings.tests.test_fees_command import SCHEDULE, VISITS
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_free_slots_of_a_visit_kind(client, clinic):
 
 def test_a_patients_fees_for_a_unit_with_a_relation_only(client, clinic):
     patient = make_patient(birth=date(1970, 6, 15))
-    booking = actions.book_visit(clinic["nurse"], patient, staff=clinic["physician"].user, visit_kind=clinic["kind"],
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, patient), staff=clinic["physician"].user, visit_kind=clinic["kind"],
                                  form="phone", starts_at=later())
     Booking.objects.filter(pk=booking.pk).update(starts_at=timezone.now() - timedelta(hours=1))
     actions.register_outcome(clinic["physician"], booking, outcome="attended")

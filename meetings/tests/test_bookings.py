@@ -11,11 +11,11 @@ from icalendar import Calendar
 
 from core.access import access_basis
 from core.errors import ActionError, NotPermitted
-from core.models import AuditEvent
+from core.models import AuditEvent, CareRelation
 from core.tests.factories import make_actor, make_patient, make_resident
 from meetings import actions
 from meetings.models import Booking, UnitCalendar
-from meetings.tests.factories import later, make_clinic
+from meetings.tests.factories import in_care, later, make_clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def clinic():
 
 
 def book(clinic, patient=None, *, starts_at=None, form="video", **extra):
-    return actions.book_visit(clinic["nurse"], patient or make_patient(), staff=clinic["physician"].user,
+    return actions.book_visit(clinic["nurse"], in_care(clinic, patient or make_patient()), staff=clinic["physician"].user,
                               visit_kind=clinic["kind"], form=form, starts_at=starts_at or later(), **extra)
 
 
@@ -41,6 +41,8 @@ def test_a_video_visit_gets_an_unguessable_room_without_patient_data(clinic):
 
 def test_a_booking_is_a_care_relation_for_the_unit(clinic):
     booking = book(clinic)
+    # The unit's own care relation let it book; once that ends, the booking still is one.
+    CareRelation.objects.filter(patient=booking.patient).update(valid_until=timezone.now())
     basis = access_basis(clinic["nurse"], booking.patient)
     assert (basis.basis, basis.reason) == ("relation", "Bokat besök")
     assert access_basis(make_actor(), booking.patient) is None
@@ -60,7 +62,7 @@ def test_overlapping_bookings_are_refused_for_the_staff_member_and_for_the_patie
         book(clinic, starts_at=start + timedelta(minutes=15))
     other_physician = make_actor(unit=clinic["unit"], profession="lakare")
     with pytest.raises(ActionError, match="Patienten har redan ett besök"):
-        actions.book_visit(clinic["nurse"], patient, staff=other_physician.user, visit_kind=clinic["kind"],
+        actions.book_visit(clinic["nurse"], in_care(clinic, patient), staff=other_physician.user, visit_kind=clinic["kind"],
                            form="phone", starts_at=start + timedelta(minutes=10))
     # Back to back is fine.
     assert book(clinic, starts_at=start + timedelta(minutes=30))
@@ -74,11 +76,11 @@ def test_booking_in_the_past_is_refused(clinic):
 def test_only_staff_of_the_unit_can_be_booked_and_only_care_roles_book(clinic):
     outsider = make_actor()
     with pytest.raises(ActionError, match="arbetar inte på enheten"):
-        actions.book_visit(clinic["nurse"], make_patient(), staff=outsider.user, visit_kind=clinic["kind"],
+        actions.book_visit(clinic["nurse"], in_care(clinic, make_patient()), staff=outsider.user, visit_kind=clinic["kind"],
                            form="video", starts_at=later())
     finance = make_actor(unit=clinic["unit"], roles=("finance",))
     with pytest.raises(NotPermitted):
-        actions.book_visit(finance, make_patient(), staff=clinic["physician"].user, visit_kind=clinic["kind"],
+        actions.book_visit(finance, in_care(clinic, make_patient()), staff=clinic["physician"].user, visit_kind=clinic["kind"],
                            form="video", starts_at=later())
 
 
@@ -164,3 +166,13 @@ def test_reminders_go_out_once_for_visits_within_the_next_day(clinic, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_reminders", stdout=io.StringIO())
     assert len(mail.outbox) == 1
+
+
+def test_a_unit_books_only_a_patient_it_may_open(clinic):
+    """A booking gives the unit a relation, so the action itself asks for one first (a view or an
+    import that forgot to open the patient cannot hand out access)."""
+    stranger = make_patient()
+    with pytest.raises(NotPermitted, match="vårdrelation"):
+        actions.book_visit(clinic["nurse"], stranger, staff=clinic["physician"].user, visit_kind=clinic["kind"],
+                           form="physical", starts_at=later(), notify=False)
+    assert not Booking.objects.filter(patient=stranger).exists()

@@ -11,14 +11,14 @@ from core.models import Unit
 from core.tests.factories import login, make_actor, make_care_relation, make_municipality, make_patient, make_unit
 from meetings import actions, followup
 from meetings.models import Booking, ConferenceSession
-from meetings.tests.factories import later, make_clinic
+from meetings.tests.factories import in_care, later, make_clinic
 from meetings.tests.factories_conference import make_conference
 
 pytestmark = pytest.mark.django_db
 
 
 def held(clinic, form, *, days_ago=1, kind=None):
-    booking = actions.book_visit(clinic["nurse"], make_patient(birth=date(1970, 6, 15)), staff=clinic["physician"].user,
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, make_patient(birth=date(1970, 6, 15))), staff=clinic["physician"].user,
                                  visit_kind=kind or clinic["kind"], form=form, starts_at=later(24 * 40 + days_ago * 3))
     start = timezone.now() - timedelta(days=days_ago)
     Booking.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=start + timedelta(minutes=30))
@@ -30,7 +30,7 @@ def test_the_video_share_per_unit_and_month(client):
     held(clinic, "video")
     for _ in range(3):
         held(clinic, "physical")
-    cancelled = actions.book_visit(clinic["nurse"], make_patient(), staff=clinic["physician"].user,
+    cancelled = actions.book_visit(clinic["nurse"], in_care(clinic, make_patient()), staff=clinic["physician"].user,
                                    visit_kind=clinic["kind"], form="video", starts_at=later(300))
     actions.cancel(clinic["nurse"], cancelled, reason="x", by_patient=False)
     firsts, total, units, goal = followup.video_share(clinic["region"])

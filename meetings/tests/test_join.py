@@ -12,7 +12,7 @@ from core.models import AuditEvent
 from core.tests.factories import login, make_actor, make_patient, make_resident
 from meetings import actions
 from meetings.models import Booking
-from meetings.tests.factories import later, make_clinic
+from meetings.tests.factories import in_care, later, make_clinic
 from meetings.video import JitsiMeet
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def visit():
     clinic = make_clinic()
     resident = make_resident(make_patient())
-    booking = actions.book_visit(clinic["nurse"], resident.patient, staff=clinic["physician"].user,
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, resident.patient), staff=clinic["physician"].user,
                                  visit_kind=clinic["kind"], form="video", starts_at=later())
     return clinic, resident, booking
 

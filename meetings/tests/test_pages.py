@@ -7,12 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditEvent
 from core.errors import ActionError
+from core.models import AuditEvent
 from core.tests.factories import login, make_actor, make_care_relation, make_patient
 from meetings import actions
 from meetings.models import Booking
-from meetings.tests.factories import later, make_clinic
+from meetings.tests.factories import in_care, later, make_clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_a_patient_without_relation_cannot_be_booked_from_here(client, clinic):
 
 
 def test_rebook_cancel_and_outcome_from_the_booking_page(client, clinic):
-    booking = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, clinic["patient"]), staff=clinic["physician"].user,
                                  visit_kind=clinic["kind"], form="phone", starts_at=later())
     login(client, clinic["nurse"])
     url = reverse("meetings:booking", kwargs={"booking_id": booking.pk})
@@ -76,7 +76,7 @@ def test_rebook_cancel_and_outcome_from_the_booking_page(client, clinic):
     client.post(url, {"action": "cancel", "reason": "Patienten mår bättre", "by_patient": "yes"})
     booking.refresh_from_db()
     assert booking.status == "cancelled"
-    started = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+    started = actions.book_visit(clinic["nurse"], in_care(clinic, clinic["patient"]), staff=clinic["physician"].user,
                                  visit_kind=clinic["kind"], form="video", starts_at=later(300))
     Booking.objects.filter(pk=started.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
     page = reverse("meetings:booking", kwargs={"booking_id": started.pk})
@@ -87,7 +87,7 @@ def test_rebook_cancel_and_outcome_from_the_booking_page(client, clinic):
 
 
 def test_another_units_booking_is_not_found(client, clinic):
-    booking = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, clinic["patient"]), staff=clinic["physician"].user,
                                  visit_kind=clinic["kind"], form="phone", starts_at=later())
     login(client, make_actor())
     assert client.get(reverse("meetings:booking", kwargs={"booking_id": booking.pk})).status_code == 404

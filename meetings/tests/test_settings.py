@@ -13,7 +13,7 @@ from core.models import AuditEvent, Unit
 from core.tests.factories import login, make_actor, make_municipality, make_patient, make_region, make_unit
 from meetings import actions
 from meetings.models import Booking, ConferenceSeries, FeeSchedule, Prisbasbelopp, UnitCalendar, VisitKind
-from meetings.tests.factories import later, make_clinic
+from meetings.tests.factories import in_care, later, make_clinic
 from meetings.tests.factories_conference import make_conference
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_a_changed_fee_is_what_the_next_registered_visit_costs(client, clinic):
     client.post(reverse("meetings:fee_schedule", kwargs={"year": year}), {**schedule_post(year, fee_lakarbesok_video=0),
                                                                           "year": 1999})
     assert FeeSchedule.objects.filter(region=clinic["region"], year=year).exists()  # the year does not move
-    booking = actions.book_visit(clinic["nurse"], make_patient(birth=date(1970, 3, 1)), staff=clinic["physician"].user,
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, make_patient(birth=date(1970, 3, 1))), staff=clinic["physician"].user,
                                  visit_kind=clinic["kind"], form="video", starts_at=later(2))
     Booking.objects.filter(pk=booking.pk).update(starts_at=timezone.now() - timedelta(hours=1),
                                                  ends_at=timezone.now() - timedelta(minutes=30))
@@ -120,7 +120,7 @@ def test_the_units_coordinator_sets_when_a_cancellation_is_late(client, clinic):
     assert client.post(url, {"late_cancel_hours": 48, "join_opens_minutes": 10}).status_code == 302
     assert UnitCalendar.objects.get(unit=clinic["unit"]).late_cancel_hours == 48
     assert "mindre än 48 timmar" in client.get(reverse("meetings:settings")).content.decode()
-    visit = actions.book_visit(clinic["nurse"], make_patient(), staff=clinic["physician"].user,
+    visit = actions.book_visit(clinic["nurse"], in_care(clinic, make_patient()), staff=clinic["physician"].user,
                                visit_kind=clinic["kind"], form="video", starts_at=later(30))
     assert actions.cancel(clinic["nurse"], visit, reason="Förhindrad", by_patient=True).status == "late_cancel"
 

@@ -12,7 +12,7 @@ from core.models import AuditEvent
 from core.tests.factories import login, make_patient
 from meetings import actions, fees
 from meetings.models import Booking, FeeSchedule, PatientCharge, UnitCalendar, VisitKind
-from meetings.tests.factories import later, make_clinic
+from meetings.tests.factories import in_care, later, make_clinic
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def clinic():
 
 def held(clinic, patient, *, days_ago=1, kind=None, outcome="attended", form="video"):
     """A visit booked ahead, then moved into the past (as time passes) and its outcome registered."""
-    booking = actions.book_visit(clinic["nurse"], patient, staff=clinic["physician"].user,
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, patient), staff=clinic["physician"].user,
                                  visit_kind=kind or clinic["kind"], form=form, starts_at=later(24 * 30 + days_ago))
     start = timezone.now() - timedelta(days=days_ago)
     Booking.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=start + timedelta(minutes=30))
@@ -48,7 +48,7 @@ def test_a_no_show_is_charged_the_no_show_fee(clinic):
 def test_a_late_cancellation_by_the_patient_is_charged(clinic):
     UnitCalendar.objects.create(unit=clinic["unit"], late_cancel_hours=24)
     adult = make_patient(birth=date(1970, 6, 15))
-    booking = actions.book_visit(clinic["nurse"], adult, staff=clinic["physician"].user,
+    booking = actions.book_visit(clinic["nurse"], in_care(clinic, adult), staff=clinic["physician"].user,
                                  visit_kind=clinic["kind"], form="phone", starts_at=later(hours=3))
     actions.cancel(clinic["nurse"], booking, reason="Förhindrad", by_patient=True)
     assert (PatientCharge.objects.get(booking=booking).fee_sek, booking.charge.reason) == (400, "no_show")

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.actor import Actor
-from core.models import Membership, Organisation, Patient, Unit, User
+from core.models import CareRelation, Membership, Organisation, Patient, Unit, User
 from discharge import actions
 from discharge.invoicing import PRESETS
 from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount, DischargeCase
@@ -87,6 +87,9 @@ class Command(BaseCommand):
         municipality = patient.home_municipality or rng.choice(list(Organisation.objects.filter(kind="municipality")))
         care_type = "psychiatric" if ward.kind == Unit.Kind.PSYCHIATRY else "somatic"
         primary = rng.choice(primary_units)
+        # Admitted to the ward: the ward's care relation, as the ward's own record would give it.
+        CareRelation.objects.get_or_create(patient=patient, unit=ward, valid_until=None,
+                                           defaults={"reason": "Inskriven på avdelningen", "created_by": ward_actor.user})
         case = actions.open_case(ward_actor, patient, municipality=municipality, admitted_at=admitted,
                                  care_type=care_type, primary_care=primary)
         parties = {p.role: self.actors[p.unit_id] for p in case.parties.all()}

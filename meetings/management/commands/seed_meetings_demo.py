@@ -62,6 +62,7 @@ class Command(BaseCommand):
         nurse = Actor.for_membership(Membership.objects.get(user__username="distriktsskoterska", unit=clinic))
         staff = [User.objects.get(username="vc-lakare"), User.objects.get(username="distriktsskoterska")]
         patients = list(Patient.objects.filter(is_demo=True).order_by("personal_number")[:120])
+        self.list_at(clinic, nurse, patients)
         resident = User.objects.filter(username="invanare").select_related("patient").first()
         now = timezone.localtime()
         today = now.replace(hour=8, minute=0, second=0, microsecond=0)
@@ -121,6 +122,13 @@ class Command(BaseCommand):
             FeeScheduleRow.objects.bulk_create([
                 FeeScheduleRow(schedule=schedule, visit_kind_key=key, form=form, fee_sek=0 if kind.is_sip else 300)
                 for key, kind in kinds.items() for form in ("physical", "phone", "video")])
+
+    def list_at(self, clinic, nurse, patients):
+        """The clinic's listed patients (a care relation): a unit books only patients it may open."""
+        listed = set(CareRelation.objects.filter(unit=clinic, patient__in=patients).values_list("patient_id", flat=True))
+        CareRelation.objects.bulk_create([
+            CareRelation(patient=p, unit=clinic, reason="Listad på vårdcentralen", created_by=nurse.user)
+            for p in patients if p.pk not in listed])
 
     def demo_sip(self, nurse, patient, staff, today):
         """A SIP for the demo resident with Lund's home care (invited, and accepted by its occupational
