@@ -5,6 +5,7 @@ authentication backend and a button on the login page, and end in the same `logi
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -24,8 +25,21 @@ class LoginForm(forms.Form):
     password = forms.CharField(label="Lösenord", widget=forms.PasswordInput, max_length=200, strip=False)
 
 
+def client_ip(request):
+    """The address a login attempt came from, for the lockout (axes). REMOTE_ADDR, unless
+    settings.TRUSTED_PROXY_COUNT proxies stand in front and each appends the address it saw to
+    X-Forwarded-For: then the entry the outermost of them appended. Entries further left were sent
+    by the client and prove nothing, so a header alone can never change the address."""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= count and forwarded[-count]:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def locked_out(request, credentials=None, *args, **kwargs):
-    """Axes calls this when a username has too many failed attempts."""
+    """Axes calls this when a username has too many failed attempts from this address."""
     return render(request, "core/login.html", {"form": LoginForm(), "locked_out": True}, status=429)
 
 
