@@ -2,8 +2,12 @@
 SCHEDULE.toml in, the charges CSV out. A bad file is refused whole, every problem reported with its
 line number, before anything is calculated or written."""
 
+import csv
+import io
+import json
 import re
 from datetime import date
+from functools import lru_cache
 from decimal import Decimal
 
 from core.files import FileErrors, is_count, load_toml, read_records, to_csv
@@ -89,19 +93,27 @@ def read_fees(table, problem):
 
 def read_visits(text, schedule, filename="besöksfilen"):
     """The visits of a VISITS.csv, or FileErrors listing every bad row. Visit kinds are checked
-    against the schedule's [fees] table."""
-    return read_records(text, VISIT_COLUMNS, filename, lambda values: parse_visit_row(values, schedule), "visit_id")
+    against the schedule's [fees] table. A person's number is checked once however many visits
+    they have (a region's file repeats each a few times)."""
+    number_of = lru_cache(maxsize=200_000)(_number_or_problem)
+    return read_records(text, VISIT_COLUMNS, filename,
+                        lambda values: parse_visit_row(values, schedule, number_of), "visit_id")
 
 
-def parse_visit_row(values, schedule):
+def _number_or_problem(text):
+    try:
+        return parse_personal_number(text), None
+    except InvalidPersonalNumber as error:
+        return None, f"personnummer: {error.message}"
+
+
+def parse_visit_row(values, schedule, number_of=_number_or_problem):
     problems = []
     if not values["visit_id"]:
         problems.append("visit_id är tomt")
-    number = None
-    try:
-        number = parse_personal_number(values["personnummer"])
-    except InvalidPersonalNumber as error:
-        problems.append(f"personnummer: {error.message}")
+    number, problem = number_of(values["personnummer"])
+    if problem:
+        problems.append(problem)
     day = None
     if ISO_DATE.fullmatch(values["date"]):
         try:
@@ -140,3 +152,34 @@ def charge_row(charge):
 
 def charges_csv(charges):
     return to_csv(CHARGE_COLUMNS, [charge_row(c) for c in charges])
+
+
+# A region's file answers with hundreds of thousands of charges: the API streams them in pieces of
+# this many rows instead of building one answer of tens of MB (and validating it row by row).
+ROWS_PER_PIECE = 2000
+
+
+def charges_csv_pieces(charges):
+    """The charges CSV (as charges_csv) in pieces of text, for a streamed answer.
+    TODO(merge): write through the shared escaping CSV writer in core once it lands; this uses the
+    stdlib csv module like core.files.to_csv."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CHARGE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for index, charge in enumerate(charges, 1):
+        writer.writerow(charge_row(charge))
+        if index % ROWS_PER_PIECE == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def charges_json_pieces(region, charges):
+    """{"region", "visits", "total_sek", "charges": [charge rows]} as JSON, in pieces of text."""
+    head = {"region": region, "visits": len(charges), "total_sek": sum(c.fee_sek for c in charges)}
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "charges": ['
+    for start in range(0, len(charges), ROWS_PER_PIECE):
+        rows = (json.dumps(charge_row(c), ensure_ascii=False) for c in charges[start:start + ROWS_PER_PIECE])
+        yield ("," if start else "") + ",".join(rows)
+    yield "]}"
