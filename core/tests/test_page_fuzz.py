@@ -7,12 +7,14 @@ parameter names are the ones each page actually reads: a first request records e
 asks request.GET for, and those names (with a few common ones) are then given hostile values, one
 at a time and at random together through Hypothesis."""
 
+import importlib
 import io
 import re
 import uuid
 from urllib.parse import quote
 
 import pytest
+from django.apps import apps
 from django.core.handlers import wsgi
 from django.core.management import call_command
 from django.http import QueryDict
@@ -128,6 +130,8 @@ def answer(client, path, query, failures):
 
 @pytest.fixture
 def demo(db):
+    # The prisbasbelopp come from a migration; a transactional test run earlier may have emptied them.
+    importlib.import_module("meetings.migrations.0002_fees").load_prisbasbelopp(apps, None)
     for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo"):
         call_command(command, stdout=io.StringIO())
 

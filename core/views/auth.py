@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from core import actions
+from core import actions, params
 from core.errors import ActionError
 from core.forms import apply_action_error
 from core.middleware import ACTING_MEMBERSHIP_KEY, active_memberships
@@ -44,7 +44,7 @@ def locked_out(request, credentials=None, *args, **kwargs):
 
 
 def _safe_next(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
+    target = request.POST.get("next") or params.text(request, "next", max_length=2000)
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return ""
