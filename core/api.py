@@ -17,6 +17,8 @@ import uuid
 from datetime import date
 from typing import Annotated, Optional
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Router, Schema, Status
@@ -215,6 +217,13 @@ def http_error(request, exc):
     elif exc.status_code == 403 and message == "CSRF check Failed":
         message = "CSRF-kontrollen misslyckades: skicka med huvudet X-CSRFToken."
     return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request, exc):
+    # Django refuses to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE; ninja would make it a 500.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return api.create_response(request, {"detail": f"Innehållet är för stort: högst {limit} MB."}, status=413)
 
 
 @api.exception_handler(AuthenticationError)

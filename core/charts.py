@@ -68,7 +68,7 @@ def bar_chart(bars, *, chart_id, title, description, y_max=None, limit_label="",
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
-        f'height="{HEIGHT}" style="max-width:100%;height:auto;display:block" '
+        f'height="{HEIGHT}" '
         f'class="chart" id="{escape(chart_id)}" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'font-size="13" fill="{INK}">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',

@@ -1,4 +1,6 @@
-"""Attach the acting person (`request.actor`) to every request."""
+"""Attach the acting person (`request.actor`) to every request; mark every response no-store."""
+
+from django.utils.cache import patch_cache_control
 
 from core.actor import Actor
 from core.models import Membership
@@ -39,3 +41,17 @@ class ActorMiddleware:
     def __call__(self, request):
         request.actor = resolve_actor(request)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response Django makes: pages, exports and the API carry
+    patient data, and no browser or proxy cache may keep them. Static files are answered before
+    this by WhiteNoise and stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True)
+        return response

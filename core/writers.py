@@ -47,19 +47,34 @@ def csv_cell(value):
 def csv_text(header, rows, *, delimiter=",", lineterminator="\n", bom=False):
     """A CSV file's text: the header, then the rows (lists in header order, or dicts by column
     name), every cell through `csv_cell`. `bom` starts the text with a byte order mark."""
+    return "".join(csv_pieces(header, rows, delimiter=delimiter, lineterminator=lineterminator, bom=bom,
+                              rows_per_piece=None))
+
+
+def csv_pieces(header, rows, *, delimiter=",", lineterminator="\n", bom=False, rows_per_piece=2000):
+    """The same CSV text as `csv_text`, in pieces of `rows_per_piece` rows (None: one piece), for a
+    streamed answer that never holds the whole file."""
     out = io.StringIO()
     if bom:
         out.write("\ufeff")
     writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
     writer.writerow([csv_cell(name) for name in header])
-    for row in rows:
-        if isinstance(row, dict):
-            unknown = set(row) - set(header)
-            if unknown:
-                raise ValueError(f"Columns not in the header: {sorted(unknown)}")
-            row = [row.get(name) for name in header]
-        writer.writerow([csv_cell(value) for value in row])
-    return out.getvalue()
+    for index, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(value) for value in _in_header_order(header, row)])
+        if rows_per_piece and index % rows_per_piece == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _in_header_order(header, row):
+    if not isinstance(row, dict):
+        return row
+    unknown = set(row) - set(header)
+    if unknown:
+        raise ValueError(f"Columns not in the header: {sorted(unknown)}")
+    return [row.get(name) for name in header]
 
 
 # --- PDF -------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from core import params
 from core.charts import Bar, bar_chart, decimal_text, two_decimals
 from core.errors import NotPermitted
 from core.models import Organisation
@@ -48,15 +49,14 @@ def _scope(request):
 def _chosen_month(request):
     default = previous_month(timezone.localdate())
     try:
-        return Month.parse(request.GET.get("manad") or str(default))
-    except ValueError:
+        return params.parsed(request, "manad", Month.parse, default)
+    except params.Invalid:
         messages.error(request, "Skriv månaden som ÅÅÅÅ-MM, till exempel 2026-10.")
         return default
 
 
 def _care_type(request):
-    value = request.GET.get("vardform")
-    return value if value in CareType.values else CareType.SOMATIC
+    return params.choice(request, "vardform", CareType.values, CareType.SOMATIC)
 
 
 def _query(month, care_type):
@@ -67,7 +67,7 @@ def _query(month, care_type):
 def followup_overview(request):
     scope = _scope(request)
     month, care_type = _chosen_month(request), _care_type(request)
-    code = scope.municipality.code if scope.municipality is not None else request.GET.get("kommun")
+    code = scope.municipality.code if scope.municipality is not None else params.code(request, "kommun", r"\d{4}")
     if code:
         return redirect(reverse("discharge:followup_municipality", kwargs={"code": code}) + _query(month, care_type))
     context = _followup_context(request, scope, month, care_type)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from core import params
 from core.audit import record_read
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error
@@ -51,12 +52,12 @@ def _municipality_basis(request, month_text, code):
 @staff_required
 def basis_overview(request):
     scope = _scope(request)
-    text = request.GET.get("manad") or str(previous_month(timezone.localdate()))
+    default = previous_month(timezone.localdate())
     try:
-        month = Month.parse(text)
-    except ValueError:
+        month = params.parsed(request, "manad", Month.parse, default)
+    except params.Invalid:
         messages.error(request, "Skriv månaden som ÅÅÅÅ-MM, till exempel 2026-10.")
-        month = previous_month(timezone.localdate())
+        month = default
     if scope.municipality is not None:
         return redirect("discharge:basis_municipality", month=str(month), code=scope.municipality.code)
     bases = month_basis(scope.region, month)
@@ -302,9 +303,7 @@ def agreement_edit(request, pk=None):
     if pk is not None:
         agreement = get_object_or_404(Agreement.objects.prefetch_related("municipalities", "care_type_rules",
                                                                          "daily_amounts"), pk=pk, region=region)
-    preset = request.GET.get("utga_fran", "law")
-    if agreement is None and preset not in PRESETS:
-        raise Http404
+    preset = params.choice(request, "utga_fran", PRESETS, default="law", or_404=agreement is None)
     form = AgreementForm(request.POST or None, region=region, initial=_initial(agreement, preset))
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core import params
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
@@ -16,32 +17,17 @@ from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
 Party = CaseParty.Role
 
 
-def _page_number(request):
-    try:
-        return max(1, min(int(request.GET.get("sida", 1)), 10_000))
-    except ValueError:
-        return 1
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @staff_required
 def worklists(request):
-    key = request.GET.get("lista", "act_on")
-    if key not in {w.key for w in queries.WORKLISTS}:
-        raise Http404
+    # An unknown list is the default list, as an unknown filter is no filter.
+    key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}, default="act_on")
     filters = {
-        "ward": _int_or_none(request.GET.get("avdelning")),
-        "municipality": _int_or_none(request.GET.get("kommun")),
-        "care_type": request.GET.get("vardform") if request.GET.get("vardform") in CareType.values else None,
+        "ward": params.integer(request, "avdelning"),
+        "municipality": params.integer(request, "kommun"),
+        "care_type": params.choice(request, "vardform", CareType.values),
     }
-    sort = request.GET.get("sort", "admitted")
-    page = _page_number(request)
+    sort = params.choice(request, "sort", queries.SORTS, default="admitted")
+    page = params.integer(request, "sida", 1, maximum=10_000)
     total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
                                         endpoint="discharge:worklists")
     counts = queries.worklist_counts(request.actor)

@@ -3,7 +3,9 @@ calculation on uploaded files (the same formats and engine as `manage.py fees`).
 
 import uuid
 from datetime import date, datetime
+from typing import Literal
 
+from django.http import StreamingHttpResponse
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
@@ -14,7 +16,7 @@ from core.files import FileErrors, as_action_error, upload_text
 from core.models import Role
 from meetings import fees, queries
 from meetings.actions import region_of
-from meetings.fee_files import charge_row, read_schedule, read_visits
+from meetings.fee_files import charges_csv_pieces, charges_json_pieces, read_schedule, read_visits
 from meetings.models import VisitForm, VisitKind
 from meetings.rules.fees import FeeError, calculate_charges
 
@@ -112,8 +114,11 @@ class FeeCalculationOut(Schema):
 
 
 @router.post("/fees/calculate", response=FeeCalculationOut,
-             summary="Beräkna avgifter från en besöksfil och en avgiftstabell (format enligt meetings-and-fees.md)")
-def calculate(request, visits: File[UploadedFile], schedule: File[UploadedFile]):
+             summary="Beräkna avgifter från en besöksfil och en avgiftstabell (format enligt meetings-and-fees.md)",
+             description=("Svaret strömmas. `format=csv` ger avgiftsfilen (CHARGES.csv, som `manage.py fees`) "
+                          "i stället för JSON. Filerna får vara högst 20 MB var."))
+def calculate(request, visits: File[UploadedFile], schedule: File[UploadedFile],
+              format: Literal["json", "csv"] = "json"):  # noqa: A002 - the query parameter's name
     actor = _actor(request)
     if not actor.has_role(Role.FINANCE, Role.COORDINATOR):
         raise NotPermitted("Beräkningen kräver ekonomi- eller samordnarbehörighet.")
@@ -125,11 +130,16 @@ def calculate(request, visits: File[UploadedFile], schedule: File[UploadedFile])
         raise as_action_error(error, "schedule") from None
     try:
         visit_list = read_visits(visits_text, fee_schedule, filename=visits.name)
+        del visits_text  # the text of a large file is not kept while the charges are made
     except FileErrors as error:
         raise as_action_error(error, "visits") from None
     try:
         charges = calculate_charges(visit_list, fee_schedule)
     except FeeError as error:
         raise ActionError(str(error), field="schedule") from None
-    return {"region": fee_schedule.region, "visits": len(charges), "total_sek": sum(c.fee_sek for c in charges),
-            "charges": [charge_row(c) for c in charges]}
+    # Streamed: a region's year is hundreds of thousands of rows (tens of MB of answer).
+    if format == "csv":
+        response = StreamingHttpResponse(charges_csv_pieces(charges), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="charges.csv"'
+        return response
+    return StreamingHttpResponse(charges_json_pieces(fee_schedule.region, charges), content_type="application/json")

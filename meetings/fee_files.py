@@ -2,13 +2,15 @@
 SCHEDULE.toml in, the charges CSV out. A bad file is refused whole, every problem reported with its
 line number, before anything is calculated or written."""
 
+import json
 import re
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from core.files import FileErrors, is_count, load_toml, read_records
-from core.writers import csv_text
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
+from core.writers import csv_pieces, csv_text
 from meetings.rules import fees as engine
 
 VISIT_COLUMNS = ["visit_id", "personnummer", "date", "visit_kind", "form", "outcome"]
@@ -90,19 +92,27 @@ def read_fees(table, problem):
 
 def read_visits(text, schedule, filename="besöksfilen"):
     """The visits of a VISITS.csv, or FileErrors listing every bad row. Visit kinds are checked
-    against the schedule's [fees] table."""
-    return read_records(text, VISIT_COLUMNS, filename, lambda values: parse_visit_row(values, schedule), "visit_id")
+    against the schedule's [fees] table. A person's number is checked once however many visits
+    they have (a region's file repeats each a few times)."""
+    number_of = lru_cache(maxsize=200_000)(_number_or_problem)
+    return read_records(text, VISIT_COLUMNS, filename,
+                        lambda values: parse_visit_row(values, schedule, number_of), "visit_id")
 
 
-def parse_visit_row(values, schedule):
+def _number_or_problem(text):
+    try:
+        return parse_personal_number(text), None
+    except InvalidPersonalNumber as error:
+        return None, f"personnummer: {error.message}"
+
+
+def parse_visit_row(values, schedule, number_of=_number_or_problem):
     problems = []
     if not values["visit_id"]:
         problems.append("visit_id är tomt")
-    number = None
-    try:
-        number = parse_personal_number(values["personnummer"])
-    except InvalidPersonalNumber as error:
-        problems.append(f"personnummer: {error.message}")
+    number, problem = number_of(values["personnummer"])
+    if problem:
+        problems.append(problem)
     day = None
     if ISO_DATE.fullmatch(values["date"]):
         try:
@@ -141,3 +151,23 @@ def charge_row(charge):
 
 def charges_csv(charges):
     return csv_text(CHARGE_COLUMNS, [charge_row(c) for c in charges])
+
+
+# A region's file answers with hundreds of thousands of charges: the API streams them in pieces of
+# this many rows instead of building one answer of tens of MB (and validating it row by row).
+ROWS_PER_PIECE = 2000
+
+
+def charges_csv_pieces(charges):
+    """The charges CSV (as charges_csv) in pieces of text, for a streamed answer."""
+    return csv_pieces(CHARGE_COLUMNS, (charge_row(c) for c in charges), rows_per_piece=ROWS_PER_PIECE)
+
+
+def charges_json_pieces(region, charges):
+    """{"region", "visits", "total_sek", "charges": [charge rows]} as JSON, in pieces of text."""
+    head = {"region": region, "visits": len(charges), "total_sek": sum(c.fee_sek for c in charges)}
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "charges": ['
+    for start in range(0, len(charges), ROWS_PER_PIECE):
+        rows = (json.dumps(charge_row(c), ensure_ascii=False) for c in charges[start:start + ROWS_PER_PIECE])
+        yield ("," if start else "") + ",".join(rows)
+    yield "]}"

@@ -2,7 +2,7 @@
 cancellation, outcome), the video join page for the booked staff member and for the patient from
 Mina sidor, and the patient's upcoming visits."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import Http404
@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from core import params
 from core import queries as core_queries
 from core.forms import run_action
 from core.views.decorators import resident_required, staff_required
@@ -51,8 +52,8 @@ def portal_visits(request):
 
 def _day(request):
     try:
-        return date.fromisoformat(request.GET.get("dag", ""))
-    except ValueError:
+        return params.parsed(request, "dag", params.calendar_day, timezone.localdate())
+    except params.Invalid:
         return timezone.localdate()
 
 
@@ -79,7 +80,8 @@ def book(request, patient_id):
             messages.success(request, "Besöket är bokat och kallelsen skickad.")
             return redirect(f"{reverse('meetings:calendar')}?dag={timezone.localdate(booking.starts_at)}")
     kinds = list(form.fields["visit_kind"].queryset)
-    chosen = next((k for k in kinds if str(k.pk) == request.GET.get("besokstyp")), None)
+    chosen_id = params.integer(request, "besokstyp")
+    chosen = next((k for k in kinds if k.pk == chosen_id), None)
     return render(request, "meetings/book.html", {
         "form": form, "patient": patient, "card": core_queries.patient_card(patient, request.actor),
         "video_kinds": [k.name for k in kinds if k.suits_video], "kinds": kinds, "chosen": chosen,

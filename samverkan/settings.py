@@ -61,7 +61,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Static files are answered here, cacheable; every response after it is marked no-store.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,10 +135,14 @@ LOGIN_REDIRECT_URL = "core:home"
 
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_LOCKOUT_MINUTES", "15")))
-# By username only: hospital staff share a few NAT addresses, so locking an IP address would lock
-# out a whole hospital after five typos. (Hence axes.W006 is silenced below.)
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# By the pair of username and client address: five wrong passwords lock that username from that
+# address only, so a stranger cannot lock a colleague out of their own machine, and a typing
+# colleague does not lock out the whole hospital behind one NAT address. See docs/decisions.md.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client address is REMOTE_ADDR. Behind reverse proxies that each append to X-Forwarded-For,
+# set TRUSTED_PROXY_COUNT to their number; the header is never trusted otherwise (anyone can send it).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "core.views.auth.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
@@ -166,6 +173,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "core.views.errors.csrf_failure"
+# Content-Security-Policy (django-csp): the pages load scripts, styles and images from this site
+# only, with no inline script or style; nothing may frame them. The video room opens in a new tab
+# at VIDEO_BASE_URL, so it needs no frame-src. img-src allows data: for Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Language and time ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ authentication backend and a button on the login page, and end in the same `logi
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from core import actions
+from core import actions, params
 from core.errors import ActionError
 from core.forms import apply_action_error
 from core.middleware import ACTING_MEMBERSHIP_KEY, active_memberships
@@ -24,13 +25,26 @@ class LoginForm(forms.Form):
     password = forms.CharField(label="Lösenord", widget=forms.PasswordInput, max_length=200, strip=False)
 
 
+def client_ip(request):
+    """The address a login attempt came from, for the lockout (axes). REMOTE_ADDR, unless
+    settings.TRUSTED_PROXY_COUNT proxies stand in front and each appends the address it saw to
+    X-Forwarded-For: then the entry the outermost of them appended. Entries further left were sent
+    by the client and prove nothing, so a header alone can never change the address."""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= count and forwarded[-count]:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def locked_out(request, credentials=None, *args, **kwargs):
-    """Axes calls this when a username has too many failed attempts."""
+    """Axes calls this when a username has too many failed attempts from this address."""
     return render(request, "core/login.html", {"form": LoginForm(), "locked_out": True}, status=429)
 
 
 def _safe_next(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
+    target = request.POST.get("next") or params.text(request, "next", max_length=2000)
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return ""

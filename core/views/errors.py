@@ -1,7 +1,11 @@
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 
 
 def bad_request(request, exception=None):
+    # Django hands a body past DATA_UPLOAD_MAX_MEMORY_SIZE here as a bad request; it is too large.
+    if isinstance(exception, RequestDataTooBig):
+        return render(request, "413.html", status=413)
     return render(request, "400.html", status=400)
 
 

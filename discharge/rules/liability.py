@@ -121,12 +121,13 @@ class Month:
 
     @classmethod
     def parse(cls, text):
-        """'YYYY-MM' -> Month; ValueError otherwise."""
+        """'YYYY-MM' -> Month; ValueError otherwise. Years run 1900-2199: no case lies outside, and
+        a month at the edge of Python's dates (9999-12) could not be stepped to its next month."""
         parts = text.split("-")
         if len(parts) != 2 or len(parts[0]) != 4 or len(parts[1]) != 2 or not (parts[0] + parts[1]).isdigit():
             raise ValueError(f"Månaden ska skrivas ÅÅÅÅ-MM, inte {text!r}.")
         year, month = int(parts[0]), int(parts[1])
-        if not 1 <= month <= 12 or year < 1900:
+        if not 1 <= month <= 12 or not 1900 <= year <= 2199:
             raise ValueError(f"Ingen sådan månad: {text!r}.")
         return cls(year, month)
 

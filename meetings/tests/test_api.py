@@ -1,5 +1,8 @@
 """Meetings over the API: free times, a patient's fees, and the fee calculation on files."""
 
+import csv
+import io
+import json
 from datetime import date, time, timedelta
 
 import pytest
@@ -10,7 +13,7 @@ from core.tests.factories import make_actor, make_api_token, make_patient
 from meetings import actions
 from meetings.models import Booking
 from meetings.tests.factories import in_care, later, make_clinic
-from meetings.tests.test_fees_command import SCHEDULE, VISITS
+from meetings.tests.test_fees_command import SCHEDULE, VISITS, run
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +61,9 @@ def test_the_fee_calculation_on_uploaded_files(client, clinic):
     answer = client.post("/api/v1/meetings/fees/calculate", {
         "visits": SimpleUploadedFile("v.csv", VISITS.encode()),
         "schedule": SimpleUploadedFile("s.toml", SCHEDULE.encode())}, **key(finance))
-    assert answer.status_code == 200, answer.content
-    assert (answer.json()["visits"], answer.json()["total_sek"]) == (8, 1800)
+    assert answer.status_code == 200
+    body = json.loads(b"".join(answer.streaming_content))  # streamed: a region's year is tens of MB
+    assert (body["visits"], body["total_sek"]) == (8, 1800)
     bad = client.post("/api/v1/meetings/fees/calculate", {
         "visits": SimpleUploadedFile("v.csv", VISITS.replace("2024-05-01", "2024-13-01").encode()),
         "schedule": SimpleUploadedFile("s.toml", SCHEDULE.encode())}, **key(finance))
@@ -69,3 +73,24 @@ def test_the_fee_calculation_on_uploaded_files(client, clinic):
     assert client.post("/api/v1/meetings/fees/calculate", {
         "visits": SimpleUploadedFile("v.csv", VISITS.encode()),
         "schedule": SimpleUploadedFile("s.toml", SCHEDULE.encode())}, **key(nurse_only)).status_code == 403
+
+
+def test_the_fee_calculation_streams_the_charges_as_json_or_as_the_commands_csv(client, clinic, tmp_path, monkeypatch):
+    monkeypatch.setattr("meetings.fee_files.ROWS_PER_PIECE", 3)  # several pieces from the small file
+    finance = make_actor(unit=clinic["unit"], roles=("finance",))
+
+    def files():
+        return {"visits": SimpleUploadedFile("v.csv", VISITS.encode()),
+                "schedule": SimpleUploadedFile("s.toml", SCHEDULE.encode())}
+
+    as_json = client.post("/api/v1/meetings/fees/calculate", files(), **key(finance))
+    assert as_json.streaming and as_json["Content-Type"] == "application/json"
+    pieces = list(as_json.streaming_content)
+    assert len(pieces) > 3
+    body = json.loads(b"".join(pieces))
+    as_csv = client.post("/api/v1/meetings/fees/calculate?format=csv", files(), **key(finance))
+    assert as_csv.streaming and as_csv["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(as_csv.streaming_content).decode())))
+    command_rows, _output = run(tmp_path, VISITS)
+    assert rows == command_rows == body["charges"]
+    assert "no-store" in as_csv["Cache-Control"]

@@ -31,5 +31,11 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="sv-SE", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
+    # Chromium enforces the Content-Security-Policy and reports each refusal on the console: every
+    # browser test also checks that no page needed something the policy forbids.
+    refusals = []
+    page.on("console", lambda message: refusals.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert not refusals, "\n".join(refusals)
