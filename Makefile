@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres venv venv-dev system-test-deps migrate demo clean bench
+.PHONY: run test lint test-sqlite test-postgres venv venv-dev system-test-deps migrate demo clean bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ system-test-deps:
 
 test: venv-dev system-test-deps
 	scripts/run_tests.sh
+
+lint: venv-dev
+	scripts/run_tests.sh lint
 
 test-sqlite: venv-dev
 	scripts/run_tests.sh sqlite

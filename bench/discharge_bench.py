@@ -292,8 +292,8 @@ class Loader:
             for u in units], batch_size=2000)
         Membership.objects.bulk_create([
             Membership(user=user, unit=u, profession=Profession.COORDINATOR, roles=["clinical", "coordinator"])
-            for user, u in zip(users, units)], batch_size=2000)
-        self.user_of = {u.pk: user.pk for user, u in zip(users, units)}
+            for user, u in zip(users, units, strict=True)], batch_size=2000)
+        self.user_of = {u.pk: user.pk for user, u in zip(users, units, strict=True)}
         self.unit_count = len(units)
 
     # Patients.

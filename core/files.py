@@ -57,7 +57,7 @@ def read_table(text, columns, filename):
         if len(row) != len(header):
             problems.append((line, f"{len(row)} fält, rubrikraden har {len(header)}."))
             continue
-        table.append((line, dict(zip(header, (cell.strip() for cell in row)))))
+        table.append((line, dict(zip(header, (cell.strip() for cell in row), strict=True))))
     return table, problems
 
 

@@ -103,7 +103,7 @@ def _followup_context(request, scope, month, care_type):
         "days": days, "last": last, "limit_note": _limit_note(days), "notices": notices,
         "last_notices": notices.by_month[-1], "long_stayers": stayers,
         "own_cases": _own_cases(request.actor, stayers),
-        "month_rows": [(month_label(m.month), m, n) for m, n in zip(days.total, notices.by_month)],
+        "month_rows": [(month_label(m.month), m, n) for m, n in zip(days.total, notices.by_month, strict=True)],
         "ready_chart": _ready_days_chart(days), "day0_chart": _day0_chart(days), "notice_chart": _notice_chart(notices),
         "query": _query(month, care_type),
     }
@@ -156,7 +156,7 @@ def _limit_note(days):
 def _bars(months, stats_list, value, text, **extra):
     """One bar per month; `extra` gives further Bar fields from each month's stats."""
     bars = []
-    for index, (month, stats) in enumerate(zip(months, stats_list)):
+    for index, (month, stats) in enumerate(zip(months, stats_list, strict=True)):
         label, year = short_label(month, index == 0)
         amount = value(stats)
         bars.append(Bar(label=label, sublabel=year, value=amount, text=text(amount) if amount is not None else "",

@@ -81,7 +81,7 @@ def cases_touching(month, *, region=None, municipality=None):
 
 def case_rows(cases):
     """The `CASE_FIELDS` of the cases as dicts (binary on PostgreSQL, see `core.db.fetch_rows`)."""
-    return [dict(zip(CASE_FIELDS, row)) for row in fetch_rows(cases, CASE_FIELDS)]
+    return [dict(zip(CASE_FIELDS, row, strict=True)) for row in fetch_rows(cases, CASE_FIELDS)]
 
 
 def case_facts(row):

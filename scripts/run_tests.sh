@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the whole suite on SQLite and on a throwaway PostgreSQL. Exits non-zero if either run
+# Lint, then run the whole suite on SQLite and on a throwaway PostgreSQL. Exits non-zero if either run
 # fails or collects no tests (pytest's exit 5 counts as a failure).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,14 @@ run_suite() {
 }
 
 PYTEST_ARGS=("${@:2}")
+
+if [ "$which" = all ] || [ "$which" = lint ]; then
+  echo "=== Lint (ruff)"
+  if ! .venv/bin/ruff check .; then
+    echo "=== lint: ruff found problems" >&2
+    status=1
+  fi
+fi
 
 if [ "$which" = all ] || [ "$which" = sqlite ]; then
   DATABASE_URL="sqlite:///$(mktemp -d)/test.sqlite3" run_suite SQLite

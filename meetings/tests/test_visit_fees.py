@@ -89,7 +89,7 @@ def test_a_missing_schedule_refuses_the_registration_with_a_message(clinic):
 
 def test_the_patient_sees_charges_and_how_far_to_the_free_card(client, clinic):
     from core.tests.factories import make_resident
-    
+
     resident = make_resident(make_patient(birth=date(1970, 6, 15)))
     held(clinic, resident.patient, days_ago=3)
     login(client, resident)

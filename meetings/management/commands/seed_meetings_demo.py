@@ -224,7 +224,7 @@ class Command(BaseCommand):
             hour=14, minute=0, second=0, microsecond=0))
         questions = ["Operabel tumör i höger överlob? Kompletterande utredning?", "Stadieindelning och behandlingsval.",
                      "Strålbehandling eller kirurgi vid nedsatt lungfunktion?"]
-        for index, (code, patient) in enumerate(zip(("10", "13", "07", "10"), patients)):
+        for index, (code, patient) in enumerate(zip(("10", "13", "07", "10"), patients, strict=False)):
             referrer = referrers[code]
             CareRelation.objects.get_or_create(patient=patient, unit=referrer.unit,
                                                defaults={"reason": "Utredning", "created_by": robot})
