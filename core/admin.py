@@ -109,7 +109,6 @@ class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "unit", "profession", "active"]
     list_filter = ["profession", "active"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name", "unit__hsa_id"]
-    autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit", "unit__organisation"]
 
     def get_queryset(self, request):
@@ -127,8 +126,14 @@ class MembershipAdmin(AuditedAdmin):
         grantable = permissions.grantable_roles(self._actor(request))
         form.base_fields["roles"] = forms.MultipleChoiceField(
             label="Roller", choices=[(code, label) for code, label in Role.choices if code in grantable],
-            widget=forms.CheckboxSelectMultiple, required=False)
+            widget=forms.CheckboxSelectMultiple, required=False,
+            help_text="" if self._actor(request).is_system_admin else
+            "Ekonomi, enhetsadministratör, skyddad identitet och systemadministratör ges av en systemadministratör.")
         return form
+
+    def get_autocomplete_fields(self, request):
+        # A unit admin picks only their own unit: a plain list (the unit register is not theirs to search).
+        return ["user", "unit"] if self._actor(request).is_system_admin else ["user"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         actor = self._actor(request)

@@ -21,7 +21,7 @@ def manageable_memberships(actor):
 class TokenForm(forms.Form):
     name = forms.CharField(label="Namn på nyckeln (systemets namn)", max_length=100)
     membership = forms.ModelChoiceField(label="Agerar som", queryset=Membership.objects.none(),
-                                        help_text="Nyckeln får samma behörighet som detta medlemskap.")
+                                        help_text="Nyckeln får medlemskapets roller som de är nu; senare roller når inte nyckeln.")
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
