@@ -70,3 +70,15 @@ def access_basis(actor, patient, *, now=None):
     if emergency:
         return AccessBasis("emergency", emergency.reason)
     return None
+
+
+def require_access(actor, patient, *, message="Din enhet har ingen vårdrelation till patienten."):
+    """For actions that give others a way to the patient (a booking, a plan, a case, a conference
+    case): the acting unit must itself be able to open the patient. The action checks this itself,
+    so a view, an import or the API that forgot to open the patient cannot hand out access."""
+    from core.errors import NotPermitted
+
+    basis = access_basis(actor, patient)
+    if basis is None:
+        raise NotPermitted(message)
+    return basis

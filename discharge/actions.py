@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from core.access import access_basis
+from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Organisation, Role, Unit
@@ -134,8 +134,7 @@ def open_case(actor, patient, *, municipality, admitted_at, care_type="somatic",
     if not actor.has_role(Role.CLINICAL, Role.COORDINATOR):
         raise NotPermitted("Din roll får inte öppna utskrivningsärenden.")
     # The case opens the patient to the other parties: only a ward that may open the patient does it.
-    if access_basis(actor, patient) is None:
-        raise NotPermitted("Avdelningen har ingen vårdrelation till patienten.")
+    require_access(actor, patient, message="Avdelningen har ingen vårdrelation till patienten.")
     if municipality is None or municipality.kind != Organisation.Kind.MUNICIPALITY:
         raise ActionError("Välj patientens kommun.", field="municipality")
     if primary_care is not None and primary_care.kind != Unit.Kind.PRIMARY_CARE:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from core.access import access_basis
+from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Membership, Organisation, Role
@@ -108,8 +108,7 @@ def book_visit(actor, patient, *, staff, visit_kind, form, starts_at, ends_at=No
 def _book(actor, patient, *, staff, visit_kind, form, starts_at, ends_at=None, slot=None, note="", notify=True):
     _require_calendar_staff(actor)
     # A booking gives the unit a relation: only a unit that may already open the patient books.
-    if access_basis(actor, patient) is None:
-        raise NotPermitted("Din enhet har ingen vårdrelation till patienten.")
+    require_access(actor, patient)
     unit = actor.unit
     ends_at = ends_at or starts_at + timedelta(minutes=visit_kind.minutes)
     # Lock the staff member's row: two bookings of the same time must not both pass the checks.
@@ -291,8 +290,7 @@ def create_sip(actor, patient, *, consent_given, consent_note="", consent_organi
     The consent names the organisations the person shares the plan with: the acting unit's own,
     and the others given (more can be recorded later, each with the person's consent)."""
     _require_calendar_staff(actor)
-    if access_basis(actor, patient) is None:
-        raise NotPermitted("Din enhet har ingen vårdrelation till personen.")
+    require_access(actor, patient, message="Din enhet har ingen vårdrelation till personen.")
     if not consent_given:
         raise ActionError("En SIP görs bara när personen samtycker. Bekräfta samtycket.", field="consent_given")
     if follow_up_on <= timezone.localdate():
@@ -520,8 +518,7 @@ def register_case(actor, session, patient, *, question, legal_basis, history="",
     """Register a patient case to a session before its deadline, from a participating unit that
     has a care relation to the patient."""
     _require_participating(actor, session.series)
-    if access_basis(actor, patient) is None:
-        raise NotPermitted("Din enhet har ingen vårdrelation till patienten.")
+    require_access(actor, patient)
     if timezone.now() > session.registration_closes_at:
         raise ActionError(f"Anmälan till det här tillfället stängde "
                           f"{timezone.localtime(session.registration_closes_at):%Y-%m-%d %H:%M}. Välj ett senare.",
