@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Organisationer, personer och patienter"
+
+    def ready(self):
+        from core.audit import register_action_labels
+        from core.audit_labels import LABELS
+
+        register_action_labels(LABELS)

@@ -14,6 +14,27 @@ from django.utils import timezone
 from core.models import AuditEvent
 
 
+# --- What each audit action means, in Swedish -------------------------------------------------
+# Each app registers the labels of the actions it writes (its `audit_labels.py`, from `ready()`);
+# the access log extract shows only these, never an action's code name.
+
+_action_labels = {}
+
+
+def register_action_labels(labels):
+    _action_labels.update(labels)
+
+
+def action_label(action, kind=AuditEvent.Kind.READ):
+    """The action in plain Swedish. An action nobody labelled (a bug the label test catches) still
+    reads as Swedish, not as code."""
+    return _action_labels.get(action) or ("Läste uppgifter" if kind == AuditEvent.Kind.READ else "Ändrade uppgifter")
+
+
+def labelled_actions():
+    return set(_action_labels)
+
+
 def snapshot(instance, fields):
     """The values of `fields` on a model instance, as JSON-friendly values."""
     return {name: _plain(getattr(instance, _attname(instance, name))) for name in fields}
@@ -64,8 +85,20 @@ def record_write(actor, action, obj, *, changes=None, patient=None, endpoint="")
         changes=changes or {},
         patient=patient,
         endpoint=endpoint,
+        **_write_basis(actor, patient),
         **actor_columns(actor),
     )
+
+
+def _write_basis(actor, patient):
+    """What let staff write about the patient (the relation or emergency access), so that the
+    patient's log says why; nothing for writes that touch no patient."""
+    if patient is None or actor is None or actor.is_resident:
+        return {"basis": AuditEvent.Basis.OWN} if patient is not None and actor is not None else {}
+    from core.access import access_basis
+
+    found = access_basis(actor, patient)
+    return {"basis": found.basis, "reason": found.reason[:500]} if found else {}
 
 
 def record_read(actor, patient, *, endpoint, basis, reason="", action="patient.read", at=None):

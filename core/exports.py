@@ -4,51 +4,88 @@ Exports never carry the name or address of a patient with protected identity. St
 emergency access reasons) is written through core.writers, which makes it inert.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.utils import timezone
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
+from core.audit import action_label
 from core.models import AuditEvent
 from core.writers import csv_text, pdf_bytes, pdf_styles, table, text
 
-HEADER = ["Tidpunkt", "Typ", "Händelse", "Person", "Enhet", "Organisation", "Grund", "Skäl"]
+HEADER = ["Tidpunkt", "Antal", "Typ", "Händelse", "Person", "Enhet", "Organisation", "Grund"]
 
-ACTION_LABELS = {
-    "patient.read": "Öppnade patientuppgifter",
-    "patient.search": "Sökte fram patienten",
-    "patient.register": "Registrerade patienten",
-    "care_relation.create": "Registrerade vårdrelation",
-    "care_relation.end": "Avslutade vårdrelation",
-    "emergency_access.start": "Begärde nödåtkomst",
-    "access_log.extract": "Tog ut loggutdrag",
-    "emergency_access.report": "Granskade nödåtkomster (administratör)",
+GROUNDS = {
+    AuditEvent.Basis.OWN: "Egen inloggning",
+    AuditEvent.Basis.SEARCH: "Sökning på personnummer",
+    AuditEvent.Basis.ADMIN: "Granskning av administratör",
+    AuditEvent.Basis.INVOICE: "Underlag för betalningsansvar",
 }
 
 
-def action_label(action):
-    return ACTION_LABELS.get(action, action)
+def grounds(event):
+    """Why the person could do it, in words a resident understands."""
+    if event.basis == AuditEvent.Basis.EMERGENCY:
+        return f"Nödåtkomst: {event.reason}"
+    if event.basis == AuditEvent.Basis.RELATION:
+        kind = event.reason if event.reason and event.reason != "Vårdrelation" else ""
+        return f"Vårdrelation: {kind[0].lower() + kind[1:]}" if kind else "Vårdrelation"
+    return GROUNDS.get(event.basis, "Enhetens arbete med patienten")
 
 
-def extract_rows(events):
+@dataclass
+class ExtractLine:
+    """One line of the extract: an event, or the same kind of read by the same person at the same
+    unit on one day, counted (the log itself keeps every row)."""
+
+    at: datetime
+    first_at: datetime
+    count: int
+    kind: str
+    label: str
+    who: str
+    unit: str
+    organisation: str
+    grounds: str
+    emergency_reason: str  # set for an emergency access
+
+
+def extract_lines(events):
+    """The events (newest first) as extract lines, repeated reads of a day folded into one."""
+    lines, reads = [], {}
     for event in events:
+        line = ExtractLine(
+            at=event.at, first_at=event.at, count=1, kind=AuditEvent.Kind(event.kind).label,
+            label=action_label(event.action, event.kind), who=event.user_display or event.username,
+            unit=event.unit_name, organisation=event.organisation_name, grounds=grounds(event),
+            emergency_reason=event.reason if event.basis == AuditEvent.Basis.EMERGENCY else "")
+        if event.kind == AuditEvent.Kind.READ:
+            key = (timezone.localdate(event.at), event.action, event.username, event.unit_name, line.grounds)
+            if key in reads:
+                reads[key].count += 1
+                reads[key].first_at = event.at
+                continue
+            reads[key] = line
+        lines.append(line)
+    return lines
+
+
+def extract_rows(lines):
+    for line in lines:
         yield [
-            timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M"),
-            AuditEvent.Kind(event.kind).label,
-            action_label(event.action),
-            event.user_display or event.username,
-            event.unit_name,
-            event.organisation_name,
-            AuditEvent.Basis(event.basis).label if event.basis else "",
-            event.reason if event.basis == AuditEvent.Basis.EMERGENCY else "",
+            timezone.localtime(line.at).strftime("%Y-%m-%d %H:%M"), line.count, line.kind, line.label, line.who,
+            line.unit, line.organisation, line.grounds,
         ]
 
 
-def extract_csv(events):
+def extract_csv(lines):
     # A BOM and semicolons: what Swedish Excel opens without asking.
-    return csv_text(HEADER, extract_rows(events), delimiter=";", lineterminator="\r\n", bom=True).encode("utf-8")
+    return csv_text(HEADER, extract_rows(lines), delimiter=";", lineterminator="\r\n", bom=True).encode("utf-8")
 
 
-def extract_pdf(events, *, card, date_from, date_to):
+def extract_pdf(lines, *, card, date_from, date_to):
     styles = pdf_styles()
     story = [
         text("Loggutdrag – vem har tagit del av uppgifterna", styles["Title"]),
@@ -57,10 +94,10 @@ def extract_pdf(events, *, card, date_from, date_to):
              styles["Normal"]),
         Spacer(1, 6 * mm),
     ]
-    rows = [[text(cell, styles["Small"]) for cell in row] for row in extract_rows(events)]
+    rows = [[text(cell, styles["Small"]) for cell in row] for row in extract_rows(lines)]
     if not rows:
         story.append(text("Inga åtkomster under perioden.", styles["Normal"]))
     else:
         story.append(table([[text(h, styles["SmallBold"]) for h in HEADER]] + rows,
-                           [24 * mm, 15 * mm, 28 * mm, 26 * mm, 28 * mm, 24 * mm, 18 * mm, 17 * mm]))
+                           [22 * mm, 11 * mm, 14 * mm, 32 * mm, 26 * mm, 26 * mm, 22 * mm, 27 * mm]))
     return pdf_bytes(story, title="Loggutdrag")

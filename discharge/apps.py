@@ -6,9 +6,12 @@ class DischargeConfig(AppConfig):
     verbose_name = "Samverkan vid utskrivning"
 
     def ready(self):
+        from core.audit import register_action_labels
         from core.home_panels import register_home_panel
         from discharge.access import register
+        from discharge.audit_labels import LABELS
         from discharge.queries import home_counts
 
         register()
+        register_action_labels(LABELS)
         register_home_panel("discharge/_home_panel.html", home_counts)

@@ -52,6 +52,8 @@ def test_the_extract_csv_hands_a_spreadsheet_no_formula_from_staff_text(client, 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Tidpunkt"
     assert_no_formula(rows)
-    emergency_reads = [row for row in rows[1:] if row[7]]
-    assert emergency_reads and all(is_neutralised(row[4], value) for row in emergency_reads)
-    assert all(row[7].startswith("'") and row[7].endswith("– akut läge") for row in emergency_reads)
+    emergency_reads = [row for row in rows[1:] if row[7].startswith("Nödåtkomst: ")]
+    assert emergency_reads and all(is_neutralised(row[5], value) for row in emergency_reads)  # the unit
+    # The reason follows the words "Nödåtkomst: ", so the cell cannot start a formula.
+    reason = f"{value} – akut läge".strip()  # the action strips the reason
+    assert all(row[7] == f"Nödåtkomst: {reason}" for row in emergency_reads)

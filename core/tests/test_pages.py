@@ -196,7 +196,7 @@ def test_admin_extracts_a_patients_access_log_as_page_csv_and_pdf(client):
     assert csv_response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Tidpunkt"
-    assert any(row[4] == nurse.unit.name and row[2] == "Öppnade patientuppgifter" for row in rows[1:])
+    assert any(row[5] == nurse.unit.name and row[3] == "Öppnade patientuppgifterna" for row in rows[1:])
     pdf = client.get(response["Location"] + "&format=pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert AuditEvent.objects.filter(patient=patient, action="access_log.extract", basis="admin").exists()

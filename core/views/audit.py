@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import queries
-from core.exports import action_label, extract_csv, extract_pdf
+from core.exports import extract_csv, extract_lines, extract_pdf
 from core.forms import AccessLogLookupForm, PeriodForm
 from core.models import Patient
 from core.views.decorators import admin_required
@@ -34,22 +34,21 @@ def render_extract(request, actor, patient_id, *, endpoint, template, extra=None
     """The extract as a page, or as CSV or PDF with ?format=csv|pdf."""
     form, date_from, date_to = period_from(request)
     patient, events = queries.open_access_log_extract(actor, patient_id, date_from, date_to, endpoint=endpoint)
+    lines = extract_lines(events)
     export = request.GET.get("format")
     filename = f"loggutdrag-{date_from:%Y%m%d}-{date_to:%Y%m%d}"
     if export == "csv":
-        response = HttpResponse(extract_csv(events), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(extract_csv(lines), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
     if export == "pdf":
         card = queries.patient_card(patient, actor, for_export=True)
-        pdf = extract_pdf(events, card=card, date_from=date_from, date_to=date_to)
+        pdf = extract_pdf(lines, card=card, date_from=date_from, date_to=date_to)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
         return response
-    for event in events:
-        event.label = action_label(event.action)
     return render(request, template, {
-        "form": form, "events": events, "date_from": date_from, "date_to": date_to,
+        "form": form, "lines": lines, "date_from": date_from, "date_to": date_to,
         "card": queries.patient_card(patient, actor), "query": f"date_from={date_from:%Y-%m-%d}&date_to={date_to:%Y-%m-%d}",
         **(extra or {}),
     })
