@@ -36,7 +36,7 @@ UNIT_COLUMNS = ["hsa_id", "name", "organisation", "parent_hsa_id", "kind"]
 STAFF_COLUMNS = ["person_hsa_id", "first_name", "last_name", "email", "unit_hsa_id", "profession", "roles"]
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
-OUTCOME_LABELS = {CREATE: "Ny", UPDATE: "Ändras", UNCHANGED: "Oförändrad"}
+OUTCOME_LABELS = {CREATE: "Ny", UPDATE: "Ändring", UNCHANGED: "Oförändrad"}
 
 
 @dataclass
@@ -81,7 +81,11 @@ class ImportReport:
         return self._count(UNCHANGED)
 
     def summary(self):
-        return f"{self.created} nya, {self.updated} ändrade och {self.unchanged} oförändrade rader."
+        def count(n, one, many):
+            return f"{n} {one if n == 1 else many}"
+
+        return (f"Rader: {count(self.created, 'ny', 'nya')}, {count(self.updated, 'ändrad', 'ändrade')}, "
+                f"{count(self.unchanged, 'oförändrad', 'oförändrade')}.")
 
 
 class _DryRun(Exception):
@@ -459,6 +463,6 @@ def report_lines(report):
         for change in row.changes:
             lines.append(f"    {change.label}: {change.after}" if change.before is None
                          else f"    {change.label}: {change.before} → {change.after}")
-    prefix = "Provkörning, inget är sparat. Importen skulle ge " if report.dry_run else "Importerat: "
+    prefix = "Provkörning, inget är sparat. " if report.dry_run else "Importerat. "
     lines.append(prefix + report.summary())
     return lines

@@ -252,7 +252,7 @@ def test_the_commands_import_and_dry_run_acting_as_an_administrator(world, tmp_p
     call_command("import_units", str(tmp_path / "enheter.csv"), "--as", world.user.username, stdout=io.StringIO())
     out = io.StringIO()
     call_command("import_staff", str(tmp_path / "personal.csv"), "--as", world.user.username, stdout=out)
-    assert "3 nya, 0 ändrade och 0 oförändrade" in out.getvalue()
+    assert "Rader: 3 nya, 0 ändrade, 0 oförändrade." in out.getvalue()
     event = AuditEvent.objects.get(action="import.staff")
     assert event.username == world.user.username and event.unit_name == "Regionkansliet"
 
@@ -342,7 +342,7 @@ def test_the_upload_page_previews_writes_nothing_and_then_imports_the_previewed_
     page = client.post(url, {"kind": "staff", "step": "preview", "staff-file": upload("personal.csv", STAFF)})
     html = page.content.decode()
     assert page.status_code == 200 and "Förhandsgranskning: personal.csv" in html
-    assert "3 nya, 0 ändrade och 0 oförändrade rader." in html and 'value="apply"' in html
+    assert "Rader: 3 nya, 0 ändrade, 0 oförändrade." in html and 'value="apply"' in html
     assert counts() == before
     token = page.context["token"]
     page = client.post(url, {"kind": "staff", "step": "apply", "token": token})
