@@ -188,7 +188,7 @@ def _check_admin_write(actor, instance):
     if not actor.is_admin:
         raise NotPermitted("Du har inte behörighet att ändra det här.")
     if isinstance(instance, (Organisation, Unit)):
-        if not actor.is_system_admin:
+        if not permissions.may_manage_registers(actor):
             raise NotPermitted("Bara systemadministratörer ändrar organisationer och enheter.")
         return
     stored = None

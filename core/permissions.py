@@ -4,6 +4,7 @@ The one place these rules live: the register actions (`core.actions`) call them 
 write, and the register pages use them only to offer what the action would accept. The rules are
 written down in docs/decisions.md ("Who may grant which role").
 
+- Organisations and units are created and changed by system administrators only.
 - A system administrator grants every role in every unit.
 - A unit administrator grants only the everyday roles (`UNIT_ADMIN_GRANTS`) and only in the unit
   they act for; never system administration, unit administration, protected identity or finance.
@@ -25,6 +26,11 @@ from core.models import Membership, Role
 
 # The roles a unit administrator may hand out in their own unit.
 UNIT_ADMIN_GRANTS = frozenset({Role.CLINICAL, Role.COORDINATOR, Role.FORUM_SECRETARY})
+
+
+def may_manage_registers(actor):
+    """Whether the actor may create or change organisations and units: system administrators only."""
+    return actor.is_system_admin
 
 
 def grantable_roles(actor):

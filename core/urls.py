@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.views import audit, auth, home, patients, portal, tokens
+from core.views import audit, auth, home, imports, patients, portal, tokens
 
 app_name = "core"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("administration/nodatkomst/", audit.emergency_report, name="emergency_report"),
     path("administration/api-nycklar/", tokens.token_list, name="tokens"),
     path("administration/api-nycklar/<int:token_id>/aterkalla/", tokens.token_revoke, name="token_revoke"),
+    path("administration/import/", imports.imports, name="imports"),
     path("mina-sidor/", portal.home, name="portal"),
     path("mina-sidor/logg/", portal.access_log, name="portal_access_log"),
 ]
