@@ -29,6 +29,7 @@ def written_actions():
                 if "record_write(" in line or "record_read" in line or "action=" in line:
                     names.update(ACTION_NAME.findall(line))
     names |= {f"discharge.{kind}" for kind in CaseEvent.Kind.values}  # discharge.actions._record
+    names |= {"import.units", "import.staff"}  # core.imports: f"import.{kind}"
     names |= {f"{model}.{verb}" for model in ("organisation", "unit", "user", "membership")
               for verb in ("create", "update")}  # core.actions.save_admin_object
     return names
