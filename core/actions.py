@@ -379,3 +379,74 @@ def bootstrap_system_admin(*, organisation, unit_name, unit_hsa_id, username, pa
         record_write(None, "membership.bootstrap", membership,
                      changes=diff({}, snapshot(membership, ["user", "unit", "roles"])))
     return membership
+
+
+# --- Login with e-ID (issue 15) -----------------------------------------------------------------
+# The e-ID broker has verified the person: these actions act as that resident themselves. They are
+# called by core.eid only, after the ID token's signature, issuer, audience and nonce were checked.
+
+RESIDENT_ACCOUNT_FIELDS = ["username", "first_name", "last_name", "patient"]
+
+
+def _new_resident_account(patient):
+    """An account for the resident `patient`: no password (they log in with e-ID), a username that
+    is not their personal number (usernames end up in the audit log's actor columns)."""
+    user = User(username=f"invanare-{secrets.token_hex(6)}", first_name=patient.first_name,
+                last_name=patient.last_name, patient=patient)
+    user.set_unusable_password()
+    user.save(force_insert=True)
+    return user
+
+
+def register_resident_from_eid(*, personal_number, given_name, family_name, issuer):
+    """A resident logged in with e-ID and has no patient record: create the record from the verified
+    number and names, and their resident account. Returns the account. The audit events say that
+    the e-ID broker at `issuer` verified the number; they are the resident's own."""
+    from core.actor import Actor
+
+    try:
+        number = parse_personal_number(personal_number, today=timezone.localdate())
+    except InvalidPersonalNumber as error:
+        raise ActionError(error.message, field="personal_number") from None
+    patient = Patient(personal_number=number.canonical, is_coordination_number=number.is_coordination_number,
+                      birth_date=number.birth_date, first_name=(given_name or "").strip(),
+                      last_name=(family_name or "").strip())
+    _full_clean(patient, exclude=["personal_number"])
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                patient.save(force_insert=True)
+        except IntegrityError:
+            raise ActionError("Det finns redan en patient med det personnumret.", field="personal_number") from None
+        user = _new_resident_account(patient)
+        actor = Actor.resident(user)
+        verified = {"verified_by": [None, f"e-legitimation via {issuer}"]}
+        record_write(actor, "patient.register_from_eid", patient, patient=patient,
+                     changes={**diff({}, snapshot(patient, PATIENT_FIELDS)), **verified})
+        record_write(actor, "user.create_resident", user, patient=patient,
+                     changes={**diff({}, snapshot(user, RESIDENT_ACCOUNT_FIELDS)), **verified})
+    return user
+
+
+def open_resident_account_from_eid(patient, *, issuer):
+    """A patient with a record but no resident account logged in with e-ID: make their account.
+    Returns the account (the existing one, if another login made it first)."""
+    from core.actor import Actor
+
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        existing = User.objects.filter(patient=patient).first()
+        if existing is not None:
+            return existing
+        user = _new_resident_account(patient)
+        record_write(Actor.resident(user), "user.create_resident", user, patient=patient,
+                     changes={**diff({}, snapshot(user, RESIDENT_ACCOUNT_FIELDS)),
+                              "verified_by": [None, f"e-legitimation via {issuer}"]})
+    return user
+
+
+def record_eid_login(actor, *, method, issuer):
+    """Audit a login with e-ID: who, how and through which provider; no patient data."""
+    with transaction.atomic():
+        return record_write(actor, "login.eid", actor.user,
+                            changes={"method": [None, method], "issuer": [None, issuer]})

@@ -247,3 +247,31 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # Follow-up of video visits: the goal for the share of held visits by video, in per cent (seed 001:
 # Jämtland Härjedalen's political goal, 10 %).
 VIDEO_SHARE_GOAL_PERCENT = int(env("VIDEO_SHARE_GOAL_PERCENT", "10"))
+
+# --- Login with e-ID through OpenID Connect (issue 15) ------------------------------------------
+# Two providers at most, each turned on by its issuer: staff log in through the region's identity
+# provider (SITHS card via the national IdP) and are matched by their HSA-id; residents log in
+# through an e-ID broker (BankID, Freja) and are matched by their personal identity number. Each
+# needs a client registered at the provider with the redirect URI
+# <site>/logga-in/e-id/personal/klar/ or <site>/logga-in/e-id/invanare/klar/. See docs/decisions.md.
+# Password login stays for the demo; a deployment that logs in with e-ID only sets it off.
+PASSWORD_LOGIN_ENABLED = env_bool("PASSWORD_LOGIN_ENABLED", True)
+OIDC_PROVIDERS = {}
+for _kind, _claim, _scopes in (
+    # The HSA-id claim's name differs between identity providers: set it to the one the region's IdP
+    # releases for the employee's HSA-id (its SAML attribute is employeeHsaId).
+    ("staff", env("OIDC_STAFF_HSA_CLAIM", "hsa_id"), env("OIDC_STAFF_SCOPES", "openid profile")),
+    # The Swedish OIDC profile's claim and scope for the personal identity number.
+    ("resident", env("OIDC_RESIDENT_PNR_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber"),
+     env("OIDC_RESIDENT_SCOPES", "openid profile https://id.oidc.se/scope/naturalPersonNumber")),
+):
+    _issuer = env(f"OIDC_{_kind.upper()}_ISSUER", "").rstrip("/")
+    if _issuer:
+        _client_id = env(f"OIDC_{_kind.upper()}_CLIENT_ID", "")
+        _client_secret = env(f"OIDC_{_kind.upper()}_CLIENT_SECRET", "")
+        if not _client_id or not _client_secret:
+            raise ImproperlyConfigured(f"OIDC_{_kind.upper()}_ISSUER needs OIDC_{_kind.upper()}_CLIENT_ID and _CLIENT_SECRET.")
+        if PRODUCTION and not _issuer.startswith("https://"):
+            raise ImproperlyConfigured(f"OIDC_{_kind.upper()}_ISSUER must be an https:// address in production.")
+        OIDC_PROVIDERS[_kind] = {"issuer": _issuer, "client_id": _client_id, "client_secret": _client_secret,
+                                 "claim": _claim, "scopes": _scopes}

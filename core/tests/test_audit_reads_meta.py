@@ -49,6 +49,7 @@ OTHER_PARAMS = {
     "organisation_id": ("an organisation", ["api:get_organisation"]),
     "unit_id": ("a care unit", ["api:get_unit"]),
     "rest": ("the API's catch-all 404", ["api:unknown_path"]),
+    "slug": ("which e-ID login: personal or invanare", ["core:eid_start", "core:eid_callback"]),
     # POST only (405 to GET); the invitation shows no patient until the unit accepts (meetings tests).
     "participant_id": ("a unit's invitation to a SIP (answered by POST)", ["meetings:sip_invitation"]),
     # The admin registers: organisations, units, staff users, memberships (checked below).

@@ -93,7 +93,7 @@ def path_values(today):
         "session_id": first(ConferenceSession) or 1, "kind_id": first(VisitKind) or 1,
         "pk": first(Agreement) or 1, "token_id": first(ApiToken) or 1, "year": today.year, "number": 1,
         "month": str(Month(today.year, today.month)), "code": case.municipality.code if case else "1280",
-        "fmt": "csv", "action": "dialog", "participant_id": first(SipParticipant) or 1,
+        "fmt": "csv", "action": "dialog", "participant_id": first(SipParticipant) or 1, "slug": "personal",
     }
 
 

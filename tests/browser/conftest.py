@@ -39,3 +39,20 @@ def page(browser, live_server):
     yield page
     context.close()
     assert not refusals, "\n".join(refusals)
+
+
+@pytest.fixture(scope="session")
+def browser_openid_provider(live_server):
+    """The real test OpenID provider (tests/oidc), returning the browser to the live server."""
+    from tests.oidc.provider import ACCOUNTS, redirect_uris, running_provider
+
+    with running_provider(redirect_uris(live_server.url), ACCOUNTS) as issuer:
+        yield issuer
+
+
+@pytest.fixture
+def eid_login_enabled(settings, browser_openid_provider):
+    from tests.oidc.provider import provider_settings
+
+    settings.OIDC_PROVIDERS = provider_settings(browser_openid_provider)
+    return browser_openid_provider

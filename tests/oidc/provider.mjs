@@ -1,0 +1,57 @@
+// A real OpenID provider for the tests: panva's certified oidc-provider on a loopback port.
+//
+// The test setup (tests/oidc/provider.py) starts it with one JSON argument:
+//   {"port": 0-65535, "clients": [{client_id, client_secret, redirect_uris}], "accounts": {login: claims}}
+// Logging in uses the package's own development login and consent pages ("devInteractions"): any
+// login name from `accounts` is accepted, with any password. The provider signs ID tokens with a
+// fresh RSA key each run and publishes it at its jwks_uri, so the client must really verify.
+// When it is ready it prints one line, "ready <issuer>", on standard output.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+
+import Provider from 'oidc-provider';
+
+const config = JSON.parse(process.argv[2]);
+const issuer = `http://127.0.0.1:${config.port}`;
+
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-signing-key', use: 'sig', alg: 'RS256' };
+
+const claimNames = new Set(Object.values(config.accounts).flatMap((claims) => Object.keys(claims)));
+const pnrClaim = config.personalNumberClaim;
+const profileClaims = [...claimNames].filter((name) => name !== pnrClaim);
+
+const provider = new Provider(issuer, {
+  clients: config.clients.map((client) => ({
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    ...client,
+  })),
+  jwks: { keys: [signingKey] },
+  cookies: { keys: [randomBytes(32).toString('hex')] },
+  // The "profile" scope carries the names and, in this test provider, the HSA-id; the Swedish
+  // OIDC profile's scope carries the personal identity number.
+  scopes: ['openid', 'profile', config.personalNumberScope],
+  claims: {
+    openid: ['sub'],
+    profile: profileClaims,
+    [config.personalNumberScope]: [pnrClaim],
+  },
+  // Put the scope's claims in the ID token itself, as the Swedish e-ID brokers do.
+  conformIdTokenClaims: false,
+  pkce: { required: () => true },
+  features: { devInteractions: { enabled: true } },
+  async findAccount(ctx, id) {
+    const claims = config.accounts[id];
+    if (!claims) return undefined;
+    return { accountId: id, async claims() { return { sub: id, ...claims }; } };
+  },
+});
+provider.proxy = false;
+
+const server = provider.listen(config.port, '127.0.0.1', () => {
+  process.stdout.write(`ready ${issuer}\n`);
+});
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => server.close(() => process.exit(0)));
+}

@@ -1,0 +1,126 @@
+"""Start and stop the test OpenID provider (provider.mjs, panva's oidc-provider under Node).
+
+Not a mock: the tests log in through its real authorization, token and JWKS endpoints. If Node or
+the package is missing, or the provider does not come up, starting it raises: the tests that need
+it fail, they never skip.
+"""
+
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+PERSONAL_NUMBER_CLAIM = "https://id.oidc.se/claim/personalIdentityNumber"
+PERSONAL_NUMBER_SCOPE = "https://id.oidc.se/scope/naturalPersonNumber"
+STAFF_CLIENT = {"client_id": "samverkan-personal", "client_secret": "staff-secret-for-tests-only-0123456789"}
+RESIDENT_CLIENT = {"client_id": "samverkan-invanare", "client_secret": "resident-secret-for-tests-only-0123456"}
+
+
+class ProviderFailed(RuntimeError):
+    pass
+
+
+def ensure_installed():
+    """`npm ci` from the committed lock file when node_modules is missing (a fresh machine)."""
+    if (HERE / "node_modules" / "oidc-provider" / "package.json").exists():
+        return
+    npm = shutil.which("npm")
+    if not npm:
+        raise ProviderFailed("npm not found: the e-ID login tests need Node 20 and npm (see README).")
+    result = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(HERE)],
+                            capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise ProviderFailed(f"npm ci in {HERE} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_provider(redirect_uris, accounts):
+    """Run the provider with a staff and a resident client that may return to `redirect_uris`
+    ({"staff": [...], "resident": [...]}) and the test `accounts` ({login: claims}); yields its
+    issuer URL."""
+    ensure_installed()
+    node = shutil.which("node")
+    if not node:
+        raise ProviderFailed("node not found: the e-ID login tests need Node 20 (see README).")
+    port = free_port()
+    config = {
+        "port": port,
+        "clients": [dict(STAFF_CLIENT, redirect_uris=redirect_uris["staff"]),
+                    dict(RESIDENT_CLIENT, redirect_uris=redirect_uris["resident"])],
+        "accounts": accounts,
+        "personalNumberClaim": PERSONAL_NUMBER_CLAIM,
+        "personalNumberScope": PERSONAL_NUMBER_SCOPE,
+    }
+    # Its output goes to a file, never a pipe nobody reads (a full pipe would stall it).
+    output = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen([node, str(HERE / "provider.mjs"), json.dumps(config)], cwd=HERE,
+                               stdout=output, stderr=subprocess.STDOUT, text=True,
+                               env={"PATH": "/usr/bin:/bin:/usr/local/bin", "NODE_ENV": "test"})
+    issuer = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                output.seek(0)
+                raise ProviderFailed(f"The test OpenID provider exited with {process.returncode}:\n{output.read()}")
+            try:
+                response = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
+                if response.ok and response.json().get("issuer") == issuer:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise ProviderFailed("The test OpenID provider did not publish its discovery document in 30 s.")
+            time.sleep(0.1)
+        yield issuer
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        output.close()
+
+
+# The people who can log in at the test provider (login name: claims). Numbers are valid (Luhn).
+STAFF_HSA_ID = "SE2321000016-A1B2"
+UNKNOWN_HSA_ID = "SE2321000016-ZZ99"
+NEW_RESIDENT_NUMBER = "194203142387"
+KNOWN_RESIDENT_NUMBER = "193811249808"
+ACCOUNTS = {
+    "anna": {"hsa_id": STAFF_HSA_ID, "given_name": "Anna", "family_name": "Lind"},
+    "okand": {"hsa_id": UNKNOWN_HSA_ID, "given_name": "Okänd", "family_name": "Person"},
+    "nils": {PERSONAL_NUMBER_CLAIM: NEW_RESIDENT_NUMBER, "given_name": "Nils", "family_name": "Nyberg"},
+    "karin": {PERSONAL_NUMBER_CLAIM: KNOWN_RESIDENT_NUMBER, "given_name": "Karin", "family_name": "Kvist"},
+}
+
+
+def redirect_uris(base_url):
+    base_url = base_url.rstrip("/")
+    return {"staff": [f"{base_url}/logga-in/e-id/personal/klar/"],
+            "resident": [f"{base_url}/logga-in/e-id/invanare/klar/"]}
+
+
+def provider_settings(issuer):
+    """settings.OIDC_PROVIDERS for both kinds at the running test provider (the defaults' claims)."""
+    return {
+        "staff": dict(issuer=issuer, client_id=STAFF_CLIENT["client_id"], client_secret=STAFF_CLIENT["client_secret"],
+                      claim="hsa_id", scopes="openid profile"),
+        "resident": dict(issuer=issuer, client_id=RESIDENT_CLIENT["client_id"],
+                         client_secret=RESIDENT_CLIENT["client_secret"], claim=PERSONAL_NUMBER_CLAIM,
+                         scopes=f"openid profile {PERSONAL_NUMBER_SCOPE}"),
+    }
