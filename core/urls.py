@@ -1,12 +1,13 @@
 from django.urls import path
 
-from core.views import audit, auth, home, patients, portal, tokens
+from core.views import audit, auth, health, home, patients, portal, tokens
 
 app_name = "core"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("healthz", home.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("logga-in/", auth.login_view, name="login"),
     path("logga-ut/", auth.logout_view, name="logout"),
     path("enhet/", auth.choose_unit, name="choose_unit"),
