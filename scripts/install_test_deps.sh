@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Install Debian's chromium and postgresql when they are missing. Idempotent.
+# Install Debian's chromium and postgresql (and openssl, curl, python3-venv for the production path)
+# when they are missing. Idempotent.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
