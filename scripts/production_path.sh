@@ -80,9 +80,9 @@ if not match:
 options = [o for o in shlex.split(match.group(1))[0].split() if not o.startswith("--bind")]
 options += ["--bind=127.0.0.1:$port", "--certfile=$work/cert.pem", "--keyfile=$work/key.pem"]
 block = block.replace(match.group(0), "export GUNICORN_CMD_ARGS=" + shlex.quote(" ".join(options)))
-for step in ["pip install -r requirements.txt", "manage.py migrate", "manage.py collectstatic", "manage.py load_registers",
-             "manage.py bootstrap", "gunicorn samverkan.wsgi"]:
-    if step not in block:
+for step in [r"pip install .*-r requirements\.txt", r"manage\.py migrate", r"manage\.py collectstatic",
+             r"manage\.py load_registers", r"manage\.py bootstrap", r"gunicorn samverkan\.wsgi"]:
+    if not re.search(step, block):
         sys.exit(f"the block has no step {step!r}")
 if not block.rstrip().endswith("gunicorn samverkan.wsgi"):
     sys.exit("the block must end by starting gunicorn")
