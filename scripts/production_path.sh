@@ -84,7 +84,7 @@ for step in [r"pip install .*-r requirements\.txt", r"manage\.py migrate", r"man
              r"manage\.py load_registers", r"manage\.py bootstrap", r"gunicorn samverkan\.wsgi"]:
     if not re.search(step, block):
         sys.exit(f"the block has no step {step!r}")
-if not block.rstrip().endswith("gunicorn samverkan.wsgi"):
+if "gunicorn samverkan.wsgi" not in block.rstrip().splitlines()[-1]:
     sys.exit("the block must end by starting gunicorn")
 header = 'set -euo pipefail\ntrap \'printf "%s\\\\n" "\$BASH_COMMAND" > "\$STEP_FILE"\' DEBUG\n'
 open(out, "w").write(header + block + "\n")
@@ -125,14 +125,19 @@ say "$current"
 
 current="checking the application log"
 "$app/.venv/bin/python" - "$work/app.log" "$password" <<'PY' || fail
-import json, sys
+import json, re, sys
 log, password = sys.argv[1], sys.argv[2]
 lines = open(log, encoding="utf-8").read().splitlines()
 records = [json.loads(line) for line in lines if line.startswith("{")]
 requests = [r for r in records if r.get("logger") == "samverkan.request"]
 if not requests or any("?" in (r.get("route") or "") for r in requests):
     sys.exit(f"expected JSON request lines without query strings; got {len(requests)}")
+if not any(r.get("logger") == "gunicorn.error" for r in records):
+    sys.exit("gunicorn's own log lines are not JSON (gunicorn.conf.py)")
+plain = [line for line in lines if re.match(r"\[\d{4}-\d\d-\d\d [^]]*\] \[\d+\] \[[A-Z]+\]", line)]
+if plain:
+    sys.exit(f"log lines that are not JSON: {plain[:3]}")
 if any(password in line for line in lines):
     sys.exit("a password reached the log")
-print(f"    {len(records)} JSON log lines, {len(requests)} request lines, no password")
+print(f"    {len(records)} JSON log lines ({len(requests)} request lines), no plain log lines, no password")
 PY
