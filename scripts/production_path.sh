@@ -88,6 +88,20 @@ if "gunicorn samverkan.wsgi" not in block.rstrip().splitlines()[-1]:
     sys.exit("the block must end by starting gunicorn")
 header = 'set -euo pipefail\ntrap \'printf "%s\\\\n" "\$BASH_COMMAND" > "\$STEP_FILE"\' DEBUG\n'
 open(out, "w").write(header + block + "\n")
+# The restore drill runs with the block's settings (its export lines) and its own two replaced.
+found = re.search(r"<!-- production-drill:start -->\n(.*?)<!-- production-drill:end -->", text, re.S)
+if not found:
+    sys.exit("README.md has no block between <!-- production-drill:start --> and <!-- production-drill:end -->")
+drill = "\n".join(line for line in found.group(1).splitlines() if not line.startswith("\`\`\`"))
+for name, value in {"BACKUP_DIR": "$work/backups", "DRILL_DATABASE_URL": "${database_url%/*}/samverkan_drill"}.items():
+    drill, count = re.subn(rf"^export {name}=.*$", lambda m: f"export {name}={shlex.quote(value)}", drill, flags=re.M)
+    if count != 1:
+        sys.exit(f"the drill must set {name} exactly once with an export line (found {count})")
+for step in [r"manage\.py backup", r"manage\.py restore", r"manage\.py migrate --check"]:
+    if not re.search(step, drill):
+        sys.exit(f"the drill has no step {step!r}")
+exports = "\n".join(line for line in block.splitlines() if line.startswith("export "))
+open(out.replace(".sh", "-drill.sh"), "w").write(header + exports + "\n" + drill + "\n")
 PY
 username=$(grep -oP -- '--username[= ]\K\S+' "$work/readme-production.sh") || fail "bootstrap has no --username"
 first_name=$(grep -oP -- '--first-name[= ]\K\S+' "$work/readme-production.sh" || true)
@@ -122,6 +136,20 @@ current="using the app over HTTPS (scripts/production_client.py)"
 say "$current"
 "$app/.venv/bin/python" "$app/scripts/production_client.py" --base "$origin" --cafile "$work/cert.pem" \
   --username "$username" --password "$password" --first-name "$first_name" || fail "$(tail -n 40 "$work/app.log")"
+
+current="the restore drill (README.md's production-drill block)"
+say "$current"
+mkdir -p "$work/backups"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pgport=${database_url##*:}; pgport=${pgport%%/*}
+"$pgbin/createdb" --host=127.0.0.1 --port="$pgport" --username=postgres samverkan_drill || fail "createdb failed"
+(cd "$app" && env -i PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 STEP_FILE="$work/drill-step" \
+  bash "$work/readme-production-drill.sh" >"$work/drill.log" 2>&1 </dev/null) \
+  || { current="drill step: $(cat "$work/drill-step")"; fail "$(tail -n 30 "$work/drill.log")"; }
+# A fresh install after the client: the bootstrapped administrator and the user the client made.
+grep -qE '^2 users, [1-9][0-9]* audit events$' "$work/drill.log" \
+  || fail "the restored database should hold 2 users and the audit events: $(tail -n 5 "$work/drill.log")"
+say "restored into samverkan_drill: $(tail -n 1 "$work/drill.log")"
 
 current="checking the application log"
 "$app/.venv/bin/python" - "$work/app.log" "$password" <<'PY' || fail
