@@ -26,10 +26,12 @@ fail() {
 cleanup() {
   local rc=$?
   if [ -n "$app_pid" ] && kill -0 "$app_pid" 2>/dev/null; then
+    say "stopping gunicorn"
     kill -TERM -- "-$app_pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL -- "-$app_pid" 2>/dev/null || true
   fi
+  say "stopping PostgreSQL, removing the temporary files"
   "$repo/scripts/pg_cluster.sh" stop "$pgdir" || true
   if [ "${KEEP:-}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
   if [ $rc -eq 0 ]; then say "passed"; fi
@@ -152,6 +154,7 @@ grep -qE '^2 users, [1-9][0-9]* audit events$' "$work/drill.log" \
 say "restored into samverkan_drill: $(tail -n 1 "$work/drill.log")"
 
 current="checking the application log"
+say "$current"
 "$app/.venv/bin/python" - "$work/app.log" "$password" <<'PY' || fail
 import json, re, sys
 log, password = sys.argv[1], sys.argv[2]
