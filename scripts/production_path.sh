@@ -113,7 +113,7 @@ current="running README.md's production block"
 say "$current"
 # A clean environment: only what the README exports (plus the bootstrap password, which the README
 # says the command reads from SAMVERKAN_BOOTSTRAP_PASSWORD, and where to note the current step).
-(cd "$app" && exec env -i PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 SAMVERKAN_BOOTSTRAP_PASSWORD="$password" \
+(cd "$app" && exec env -i PATH="$PATH" HOME="${HOME:-$work}" LANG=C.UTF-8 SAMVERKAN_BOOTSTRAP_PASSWORD="$password" \
   STEP_FILE="$work/step" setsid bash "$work/readme-production.sh" >"$work/app.log" 2>&1 </dev/null) &
 app_pid=$!
 last=""
@@ -145,7 +145,7 @@ mkdir -p "$work/backups"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 pgport=${database_url##*:}; pgport=${pgport%%/*}
 "$pgbin/createdb" --host=127.0.0.1 --port="$pgport" --username=postgres samverkan_drill || fail "createdb failed"
-(cd "$app" && env -i PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 STEP_FILE="$work/drill-step" \
+(cd "$app" && env -i PATH="$PATH" HOME="${HOME:-$work}" LANG=C.UTF-8 STEP_FILE="$work/drill-step" \
   bash "$work/readme-production-drill.sh" >"$work/drill.log" 2>&1 </dev/null) \
   || { current="drill step: $(cat "$work/drill-step")"; fail "$(tail -n 30 "$work/drill.log")"; }
 # A fresh install after the client: the bootstrapped administrator and the user the client made.

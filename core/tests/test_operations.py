@@ -90,3 +90,12 @@ def test_request_logs_are_json_lines_without_personnummer_or_patient_ids(client,
     text = "\n".join(json.dumps(line) for line in lines)
     for secret in (number, short, number[2:], str(patient.pk), patient.last_name):
         assert secret not in text
+
+
+@pytest.mark.django_db
+def test_probes_are_answered_over_plain_http_while_pages_are_redirected_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    redirected = client.get("/logga-in/")
+    assert redirected.status_code == 301 and redirected["Location"].startswith("https://")
