@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint test-sqlite test-postgres venv venv-dev system-test-deps migrate demo clean bench
+.PHONY: run test lint test-sqlite test-postgres test-production venv venv-dev system-test-deps migrate demo clean bench
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,7 @@ system-test-deps:
 
 test: venv-dev system-test-deps
 	scripts/run_tests.sh
+	scripts/production_path.sh
 
 lint: venv-dev
 	scripts/run_tests.sh lint
@@ -48,6 +49,10 @@ test-sqlite: venv-dev
 
 test-postgres: venv-dev system-test-deps
 	scripts/run_tests.sh postgres
+
+# README.md's production section, run literally on a fresh clone of HEAD (scripts/production_path.sh).
+test-production: system-test-deps
+	scripts/production_path.sh
 
 bench: venv-dev system-test-deps
 	scripts/run_bench.sh

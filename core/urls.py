@@ -1,12 +1,13 @@
 from django.urls import path
 
-from core.views import audit, auth, home, imports, patients, portal, tokens
+from core.views import audit, auth, health, home, imports, patients, portal, tokens
 
 app_name = "core"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("healthz", home.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("logga-in/", auth.login_view, name="login"),
     path("logga-in/e-id/<slug:slug>/", auth.eid_start, name="eid_start"),
     path("logga-in/e-id/<slug:slug>/klar/", auth.eid_callback, name="eid_callback"),

@@ -224,15 +224,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Samverkan <noreply@samverkan.invalid>")
 
-# --- Logging: request lines carry no patient data because URLs carry none ---------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# --- Logging and health checks (samverkan/logs.py, core/views/health.py; README "Running in production") ----
+# LOG_FORMAT=json: one JSON object per line. LOG_REQUESTS (on in production): one line per request
+# with the URL pattern, never the path's ids or the query string; run gunicorn without its access log.
+from samverkan.logs import logging_config  # noqa: E402 (kept inside this block)
+
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", PRODUCTION)
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", "INFO"))
+MIDDLEWARE.insert(0, "samverkan.logs.RequestLogMiddleware")
+# Probes reach the application over plain HTTP behind the proxy; everything else is redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# --- end of logging and health checks -------------------------------------------------------
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install Debian's chromium and postgresql when they are missing, Node for the test OpenID provider,
-# and that provider's npm packages from the committed lock file (tests/oidc). Idempotent.
+# Install what the tests need when it is missing: Debian's chromium and postgresql, fonts, Node for
+# the test OpenID provider, openssl, curl and python3-venv for the production path; then that
+# provider's npm packages from the committed lock file (tests/oidc). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} from Debian's packages"
   SUDO=""

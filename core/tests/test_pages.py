@@ -308,8 +308,8 @@ def test_unit_admin_manages_only_their_own_units_memberships(client):
     assert Membership.objects.get(pk=foreign.pk).roles == foreign.roles
 
 
-def test_health_endpoint_checks_the_database(client):
-    response = client.get("/healthz")
+def test_readiness_endpoint_checks_the_database(client):
+    response = client.get("/readyz")
     assert response.status_code == 200 and response.json()["database"] == "ok"
 
 

@@ -1,7 +1,4 @@
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from core.access import visible_patients
 from core.forms import PatientSearchForm
@@ -24,17 +21,6 @@ def staff_home(request):
     patients_in_care = visible_patients(request.actor, Patient.objects.all()).count()
     return render(request, "core/home.html", {
         "form": PatientSearchForm(), "patients_in_care": patients_in_care, "panels": home_panels(request.actor)})
-
-
-def healthz(request):
-    """For load balancers: 200 when the database answers, 503 otherwise."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # any database failure means "not healthy"
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", "time": timezone.now().isoformat()})
 
 
 @admin_required
