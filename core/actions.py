@@ -207,6 +207,9 @@ def _check_admin_write(actor, instance):
         if not actor.is_system_admin:
             if stored is None:
                 instance.home_unit_id = actor.unit_id  # a unit admin's new account is their unit's
+            elif stored.hsa_id.upper() != (instance.hsa_id or "").upper():
+                # e-ID logins find the account by it: moving it would move someone's login.
+                raise NotPermitted("Bara systemadministratörer ändrar HSA-id på ett befintligt konto.")
             before = stored or User(home_unit_id=actor.unit_id)
             if any(getattr(before, f) != getattr(instance, f) for f in _SYSTEM_ADMIN_ONLY_USER_FIELDS):
                 raise NotPermitted("Bara systemadministratörer ändrar de här kontouppgifterna.")
@@ -339,7 +342,7 @@ class BootstrapRefused(ActionError):
 
 
 def bootstrap_system_admin(*, organisation, unit_name, unit_hsa_id, username, password, email="", first_name="",
-                           last_name="", allow_another=False):
+                           last_name="", hsa_id="", allow_another=False):
     """A fresh install's first administration unit and system administrator.
 
     Nobody can act before this: the registers need an administrator. So this one write has no
@@ -353,7 +356,7 @@ def bootstrap_system_admin(*, organisation, unit_name, unit_hsa_id, username, pa
         raise BootstrapRefused("Det finns redan en systemadministratör. Skapa fler i appen, eller ange "
                                "--another om du verkligen behöver en till härifrån.")
     user = User(username=(username or "").strip(), email=(email or "").strip(), first_name=(first_name or "").strip(),
-                last_name=(last_name or "").strip())
+                last_name=(last_name or "").strip(), hsa_id=(hsa_id or "").strip().upper())
     try:
         validate_password(password, user)
     except ValidationError as error:
@@ -372,7 +375,7 @@ def bootstrap_system_admin(*, organisation, unit_name, unit_hsa_id, username, pa
         _full_clean(user, exclude=["password"])
         user.set_password(password)
         user.save()
-        record_write(None, "user.bootstrap", user, changes=diff({}, snapshot(user, ["username", "email"])))
+        record_write(None, "user.bootstrap", user, changes=diff({}, snapshot(user, ["username", "email", "hsa_id"])))
         membership = Membership(user=user, unit=unit, profession="koordinator",
                                 roles=[Role.SYSTEM_ADMIN, Role.UNIT_ADMIN])
         membership.save()

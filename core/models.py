@@ -8,6 +8,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -131,7 +132,8 @@ class User(AbstractUser):
     without one; such users simply have an unusable password.
     """
 
-    hsa_id = models.CharField(_("HSA-id (person)"), max_length=40, blank=True)
+    # The person's HSA-id: staff log in with e-ID by it, so it names one account only.
+    hsa_id = models.CharField(_("HSA-id (person)"), max_length=40, blank=True, validators=[validate_hsa_id])
     # The unit whose administrator looks after this account (name, e-mail, password). Set when the
     # account is made; only a system administrator moves it. A membership elsewhere does not.
     home_unit = models.ForeignKey(
@@ -144,6 +146,9 @@ class User(AbstractUser):
     )
 
     class Meta:
+        constraints = [models.UniqueConstraint(Upper("hsa_id"), condition=~models.Q(hsa_id=""),
+                                               name="one_account_per_hsa_id",
+                                               violation_error_message=_("Ett annat konto har redan det HSA-id:t."))]
         verbose_name = _("användare")
         verbose_name_plural = _("användare")
 

@@ -32,6 +32,13 @@ class MaskPersonalNumbers(logging.Filter):
         masked = PERSONAL_NUMBER.sub(MASK, message)
         if masked != original:
             record.msg, record.args = masked, None
+        # A traceback carries values too (PostgreSQL's "Key (personal_number)=(…) already exists"):
+        # format it here, masked, so no handler formats the raw one.
+        if record.exc_info:
+            record.exc_text = PERSONAL_NUMBER.sub(MASK, logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = PERSONAL_NUMBER.sub(MASK, record.stack_info)
         return True
 
 

@@ -435,3 +435,25 @@ def test_the_system_admin_governs_through_their_acting_membership_only(world):
     person = make_user()
     membership = Membership(user=person, unit=world.unit_b, profession="sjukskoterska", roles=["clinical"])
     assert outcome(lambda: actions.save_admin_object(actor, membership)) == NO
+
+
+def test_a_unit_admin_sets_an_hsa_id_on_a_new_account_but_does_not_move_one(world):
+    """Moving an HSA-id would move a person's e-ID login to another account (found in review)."""
+    unit_admin = world.actors["unit_admin"]
+    new = actions.save_admin_object(unit_admin, User(username="ny.sjukskoterska", hsa_id="SE2321000032-P777"))
+    assert fresh(User, new.pk).hsa_id == "SE2321000032-P777"
+    user = fresh(User, world.users["own"].pk)
+    user.hsa_id = "SE2321000032-P888"
+    assert outcome(lambda: actions.save_admin_object(unit_admin, user)) == NO
+    assert outcome(lambda: actions.save_admin_object(world.actors["system_admin"], user)) == OK
+
+
+def test_an_hsa_id_already_on_another_account_is_refused_with_a_message(world):
+    from core.errors import ActionError
+
+    system_admin = world.actors["system_admin"]
+    User.objects.filter(pk=world.users["foreign"].pk).update(hsa_id="SE2321000032-P999")
+    user = fresh(User, world.users["own"].pk)
+    user.hsa_id = "SE2321000032-p999"  # the same id, whatever the case
+    with pytest.raises(ActionError, match="redan det HSA-id"):
+        actions.save_admin_object(system_admin, user)

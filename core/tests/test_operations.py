@@ -99,3 +99,15 @@ def test_probes_are_answered_over_plain_http_while_pages_are_redirected_to_https
     assert client.get("/readyz").status_code == 200
     redirected = client.get("/logga-in/")
     assert redirected.status_code == 301 and redirected["Location"].startswith("https://")
+
+
+@pytest.mark.django_db
+def test_a_traceback_in_the_log_has_its_personnummer_masked(json_logs):
+    number = make_patient().personal_number
+    try:
+        raise ValueError(f'Key (personal_number)=({number}) already exists.')
+    except ValueError:
+        logging.getLogger("core.actions").exception("Registreringen misslyckades")
+    text = "\n".join(json.dumps(line) for line in json_logs())
+    assert "Registreringen misslyckades" in text and "already exists" in text
+    assert number not in text and "[nummer]" in text

@@ -119,3 +119,10 @@ def test_bootstrap_needs_the_registers_and_a_strong_password(monkeypatch):
     with pytest.raises(CommandError):
         run("bootstrap", *BOOTSTRAP)
     assert not User.objects.exists()
+
+
+def test_bootstrap_can_give_the_first_administrator_an_hsa_id_for_e_id_login(monkeypatch):
+    monkeypatch.setenv("SAMVERKAN_BOOTSTRAP_PASSWORD", "Forsta-admin-losen-2026")
+    run("load_registers")
+    run("bootstrap", *BOOTSTRAP, "--hsa-id", "SE2321000065-A001")
+    assert User.objects.get(username="driftadmin").hsa_id == "SE2321000065-A001"

@@ -24,11 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
+        parser.add_argument("--hsa-id", default="",
+                            help="The person's HSA-id, for e-ID login (needed when password login is off).")
         parser.add_argument("--another", action="store_true",
                             help="Create one more system administrator although one exists.")
 
-    def handle(self, *args, organisation, unit_name, unit_hsa_id, username, email, first_name, last_name, another,
-               **options):
+    def handle(self, *args, organisation, unit_name, unit_hsa_id, username, email, first_name, last_name, hsa_id,
+               another, **options):
         owner = Organisation.objects.filter(code=organisation).first()
         if owner is None:
             raise CommandError(f"Ingen organisation med koden {organisation!r}. Kör först "
@@ -44,7 +46,8 @@ class Command(BaseCommand):
         try:
             membership = bootstrap_system_admin(
                 organisation=owner, unit_name=unit_name, unit_hsa_id=unit_hsa_id, username=username,
-                password=password, email=email, first_name=first_name, last_name=last_name, allow_another=another)
+                password=password, email=email, first_name=first_name, last_name=last_name, hsa_id=hsa_id,
+                allow_another=another)
         except ActionError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(
