@@ -75,7 +75,7 @@ def client(kind):
             name=f"samverkan_{kind}",
             client_id=conf["client_id"],
             client_secret=conf["client_secret"],
-            server_metadata_url=f"{conf['issuer']}/.well-known/openid-configuration",
+            server_metadata_url=f"{conf['issuer'].rstrip('/')}/.well-known/openid-configuration",
             client_kwargs={"scope": conf["scopes"], "code_challenge_method": "S256", "default_timeout": 10},
         )
     return _clients[key]
@@ -84,7 +84,7 @@ def client(kind):
 def check_metadata(kind):
     """OpenID Connect Discovery: the document's issuer must be exactly the configured one."""
     metadata = client(kind).load_server_metadata()
-    if metadata.get("issuer", "").rstrip("/") != config(kind)["issuer"]:
+    if metadata.get("issuer", "") != config(kind)["issuer"]:
         raise Refused("Inloggningstjänsten svarade med fel utfärdare. Kontakta supporten.")
     return metadata
 

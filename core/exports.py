@@ -22,6 +22,7 @@ GROUNDS = {
     AuditEvent.Basis.SEARCH: "Sökning på personnummer",
     AuditEvent.Basis.ADMIN: "Granskning av administratör",
     AuditEvent.Basis.INVOICE: "Underlag för betalningsansvar",
+    AuditEvent.Basis.CONSENT: "Ditt samtycke till en klinisk konferens",
 }
 
 

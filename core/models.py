@@ -317,6 +317,8 @@ class AuditEvent(models.Model):
         SEARCH = "search", _("Sökning")
         ADMIN = "admin", _("Administration")
         INVOICE = "invoice", _("Fakturering")
+        # The patient consented to sharing (a case at a clinical conference), without a care relation.
+        CONSENT = "consent", _("Patientens samtycke")
         NONE = "", _("–")
 
     id = models.BigAutoField(primary_key=True)

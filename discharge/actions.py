@@ -172,7 +172,8 @@ def _law_names(case, unit, role):
     if role == Party.MUNICIPALITY:
         return unit.organisation_id == case.municipality_id
     if role == Party.PRIMARY_CARE:
-        return unit.kind == Unit.Kind.PRIMARY_CARE
+        # The patient's centre: at least one in the county the patient lives in.
+        return unit.kind == Unit.Kind.PRIMARY_CARE and unit.organisation.county_code == case.municipality.county_code
     return unit.kind in (Unit.Kind.WARD, Unit.Kind.PSYCHIATRY) and unit.organisation_id == case.ward.organisation_id
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.access import require_access
@@ -276,8 +276,13 @@ def taking_part(plan):
 
 def _consent(actor, plan, organisation, note):
     """Record that the person consented to share the plan with the organisation (audited)."""
-    consent = SipConsent.objects.create(plan=plan, organisation=organisation, note=(note or "").strip()[:500],
-                                        recorded_by=actor.user, recorded_by_unit=actor.unit)
+    try:
+        with transaction.atomic():
+            consent = SipConsent.objects.create(plan=plan, organisation=organisation, note=(note or "").strip()[:500],
+                                                recorded_by=actor.user, recorded_by_unit=actor.unit)
+    except IntegrityError:
+        # Recorded a moment ago by someone else (two staff at once): the same fact, kept once.
+        return SipConsent.objects.get(plan=plan, organisation=organisation)
     record_write(actor, "meetings.sip.consent", plan, patient=plan.patient, changes={
         "consent_organisation": [None, organisation.code], "note": [None, consent.note]})
     return consent

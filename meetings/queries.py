@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.audit import record_read, record_reads
+from core.models import AuditEvent
 from core.queries import patient_card
 from meetings.actions import calendar_of
 from meetings.models import (
@@ -211,9 +212,25 @@ def conference_session(actor, session_id):
     except (ConferenceSession.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     cases = list(session.cases.select_related("patient", "referring_unit", "registered_by", "answered_by"))
-    record_reads(actor, cases, action="meetings.conference.read", reason="Klinisk distanskonferens",
-                 endpoint="meetings:conference_session")
+    _log_conference_reads(actor, session, cases)
     return session, [(case, conference_card(case, actor)) for case in cases]
+
+
+def _log_conference_reads(actor, session, cases):
+    """A read for each case shown with the patient's identity, on its real grounds: the referring
+    unit's and the owner unit's relation, or for the other units the patient's consent. A case shown
+    de-identified reveals nobody and is not logged as a read of the patient."""
+    by_relation, by_consent = [], []
+    for case in cases:
+        if case.referring_unit_id == actor.unit_id or (
+                session.series.owner_unit_id == actor.unit_id and case.legal_basis == ConferenceCase.LegalBasis.CONSENT):
+            by_relation.append(case)
+        elif case.legal_basis == ConferenceCase.LegalBasis.CONSENT:
+            by_consent.append(case)
+    record_reads(actor, by_relation, action="meetings.conference.read", reason="Klinisk distanskonferens",
+                 endpoint="meetings:conference_session")
+    record_reads(actor, by_consent, action="meetings.conference.read", reason="Klinisk distanskonferens",
+                 endpoint="meetings:conference_session", basis=AuditEvent.Basis.CONSENT)
 
 
 def conference_card(case, actor):

@@ -268,7 +268,8 @@ for _kind, _claim, _scopes in (
     ("resident", env("OIDC_RESIDENT_PNR_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber"),
      env("OIDC_RESIDENT_SCOPES", "openid profile https://id.oidc.se/scope/naturalPersonNumber")),
 ):
-    _issuer = env(f"OIDC_{_kind.upper()}_ISSUER", "").rstrip("/")
+    # Kept exactly as configured: the ID token's "iss" must equal it, trailing slash and all.
+    _issuer = env(f"OIDC_{_kind.upper()}_ISSUER", "")
     if _issuer:
         _client_id = env(f"OIDC_{_kind.upper()}_CLIENT_ID", "")
         _client_secret = env(f"OIDC_{_kind.upper()}_CLIENT_SECRET", "")

@@ -225,7 +225,7 @@ def session_visit(endpoint):
         raise unknown(endpoint)
     conference = make_conference()
     actions.register_case(conference["referrer"], conference["session"], conference["patient"],
-                          question="Operabel?", legal_basis="consultation")
+                          question="Operabel?", legal_basis="consent")  # shown with identity: a read
     return Visit(conference["chair"], {"session_id": conference["session"].pk}, conference["patient"])
 
 

@@ -151,11 +151,12 @@ def eid_callback(request, slug):
         logger.warning("e-ID login (%s): the identity provider did not answer: %s", kind, type(error).__name__)
         return _eid_refused(request, "Inloggningstjänsten svarar inte just nu. Försök igen om en stund.", 503)
     next_url = request.session.pop(EID_NEXT_KEY, "")
+    # The log row first: a login that could not be logged does not happen.
+    actions.record_eid_login(match.actor, method=eid.METHODS[kind], issuer=conf["issuer"])
     login(request, match.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[eid.LOGIN_METHOD_KEY] = eid.METHODS[kind]
     if match.actor.membership is not None:
         request.session[ACTING_MEMBERSHIP_KEY] = match.actor.membership.pk
-    actions.record_eid_login(match.actor, method=eid.METHODS[kind], issuer=conf["issuer"])
     if match.created_record:
         messages.success(request, "Välkommen! Vi har skapat din journal i Samverkan från din e-legitimation.")
     if kind == "resident":

@@ -6,7 +6,7 @@ from django.utils import timezone
 from core.access import access_basis
 from core.errors import ActionError, NotPermitted
 from core.models import AuditEvent, CareRelation, Unit
-from core.tests.factories import make_actor, make_municipality, make_patient, make_unit
+from core.tests.factories import make_actor, make_municipality, make_patient, make_region, make_unit
 from discharge import actions, queries
 from discharge.models import CaseEvent, DischargeCase
 from discharge.tests.factories import make_case, make_parties
@@ -186,3 +186,12 @@ def test_a_ward_opens_a_case_only_for_a_patient_it_may_open():
     with pytest.raises(NotPermitted, match="vårdrelation"):
         actions.open_case(parties["ward"], stranger, municipality=parties["municipality"], admitted_at=ago(2))
     assert not DischargeCase.objects.filter(patient=stranger).exists()
+
+
+def test_a_primary_care_centre_in_another_county_is_not_made_a_party():
+    parties, case = make_case()
+    far_away = make_unit(make_region(code="25", name="Region Norrbotten"), name="Vårdcentralen Kiruna",
+                         kind=Unit.Kind.PRIMARY_CARE)
+    with pytest.raises(ActionError, match="kan inte vara part"):
+        actions.add_party(parties["ward"], case, unit=far_away, role="primary_care")
+    assert access_basis(make_actor(unit=far_away), case.patient) is None

@@ -86,3 +86,21 @@ def test_a_consultation_case_is_shown_without_identity_to_the_other_units(client
     assert name not in page and mdk["patient"].personal_number[-4:] not in page
     login(client, mdk["referrer"])
     assert name in client.get(url).content.decode()
+
+
+def test_conference_reads_are_logged_on_their_real_grounds(client, mdk):
+    """The referring unit reads by its relation, another unit by the patient's consent to the
+    conference; a de-identified consultation case is no read of the patient."""
+    from core.models import AuditEvent
+    from meetings import actions
+
+    actions.register_case(mdk["referrer"], mdk["session"], mdk["patient"], question="Strålning?",
+                          legal_basis="consultation")
+    url = reverse("meetings:conference_session", kwargs={"session_id": mdk["session"].pk})
+    reads = AuditEvent.objects.filter(action="meetings.conference.read", patient=mdk["patient"])
+    login(client, mdk["chair"])
+    client.get(url)
+    assert not reads.exists()
+    login(client, mdk["referrer"])
+    client.get(url)
+    assert list(reads.values_list("basis", flat=True)) == ["relation"]
