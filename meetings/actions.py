@@ -1,6 +1,7 @@
 """Every write in the unit calendars: booking, rebooking, cancelling and registering the outcome of
 a visit. Each action checks who may do it and what the calendar allows, runs in one transaction with
-its audit event, and mails the participants (with iCalendar) once the transaction has committed."""
+its audit event, and once the transaction has committed queues the task that mails the participants
+(with iCalendar; meetings/tasks.py)."""
 
 import re
 from datetime import datetime, timedelta
