@@ -1,4 +1,4 @@
-# Samverkan: `make run` serves the demo, `make test` runs the whole suite. Both are idempotent.
+# Samverkan: `make run` serves the demo (with its task worker), `make test` runs the whole suite. Both are idempotent.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -29,9 +29,9 @@ demo: migrate
 	$(PY) manage.py seed_discharge_demo
 	$(PY) manage.py seed_meetings_demo
 
+# The web server and the background task worker (mail), stopped together: scripts/run_demo.sh.
 run: demo
-	$(PY) manage.py print_demo_logins
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) scripts/run_demo.sh
 
 # Debian's Chromium for the browser tests and PostgreSQL for the second run, when missing.
 system-test-deps:

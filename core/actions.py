@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import diff, record_write, snapshot
-from core import permissions
+from core import permissions, tasks
 from core.errors import ActionError, NotPermitted
 from core.models import ApiToken, CareRelation, EmergencyAccess, Membership, Organisation, Patient, Role, Unit, User
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
@@ -148,31 +148,9 @@ def start_emergency_access(actor, patient, *, reason):
         )
         record_write(actor, "emergency_access.start", access, patient=patient,
                      changes={"reason": [None, reason]})
-        transaction.on_commit(lambda: notify_unit_admins_of_emergency_access(access))
+        # The admins are mailed by a task once the access is committed (core/tasks.py).
+        transaction.on_commit(lambda: tasks.notify_unit_admins_of_emergency_access.enqueue(str(access.pk)))
     return access
-
-
-def notify_unit_admins_of_emergency_access(access):
-    """Tell the unit's admins that an emergency access needs review. The mail names the person
-    and the time but no patient: mail leaves the system, patient data must not."""
-    admins = Membership.objects.filter(unit=access.unit, active=True, user__is_active=True).exclude(user__email="")
-    recipients = sorted({m.user.email for m in admins.select_related("user") if Role.UNIT_ADMIN in (m.roles or [])})
-    if not recipients:
-        return
-    from django.core.mail import send_mail
-    from django.urls import reverse
-
-    started = timezone.localtime(access.started_at)
-    send_mail(
-        subject=f"Nödåtkomst på {access.unit.name}",
-        message=(
-            f"{access.user.display_name()} använde nödåtkomst på {access.unit.name} {started:%Y-%m-%d %H:%M}.\n\n"
-            f"Granska skälet i Samverkan under Administration → Nödåtkomster ({reverse('core:emergency_report')}).\n"
-        ),
-        from_email=None,
-        recipient_list=recipients,
-        fail_silently=True,
-    )
 
 
 # --- Administration ---------------------------------------------------------------------------

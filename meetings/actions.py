@@ -1,6 +1,7 @@
 """Every write in the unit calendars: booking, rebooking, cancelling and registering the outcome of
 a visit. Each action checks who may do it and what the calendar allows, runs in one transaction with
-its audit event, and mails the participants (with iCalendar) once the transaction has committed."""
+its audit event, and once the transaction has committed queues the task that mails the participants
+(with iCalendar; meetings/tasks.py)."""
 
 import re
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Membership, Organisation, Role
-from meetings import fees, invitations
+from meetings import fees, tasks
 from meetings.models import (
     Booking, ConferenceAttendance, ConferenceCase, ConferenceSeries, ConferenceSession, FeeSchedule, FeeScheduleRow,
     Prisbasbelopp, SipConsent, SipEffort, SipMeeting, SipParticipant, SipPlan, SipPlanVersion, Slot, UnitCalendar,
@@ -91,7 +92,8 @@ def _take(slot, booked):
 
 
 def _mail_after_commit(booking, kind):
-    transaction.on_commit(lambda: invitations.send(booking, kind))
+    # A task mails the participants once the booking is committed (meetings/tasks.py); it gets the id only.
+    transaction.on_commit(lambda: tasks.mail_visit.enqueue(str(booking.pk), kind))
 
 
 @transaction.atomic

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "core",
     "discharge",
     "meetings",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +225,19 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Samverkan <noreply@samverkan.invalid>")
+
+# --- Background tasks (core/tasks.py, meetings/tasks.py; docs/decisions.md "Background tasks") --------
+# Mail leaves through tasks, enqueued when the action's transaction commits. The database backend
+# (django-tasks-db on the django-tasks backport of Django 6's Tasks API) keeps the queue in this
+# database: no extra service, and `manage.py db_worker` runs the tasks. /readyz reports 503 when a
+# task has waited longer than TASK_MAX_WAIT_SECONDS (no worker, or a worker that cannot keep up).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+}
+TASK_MAX_WAIT_SECONDS = int(env("TASK_MAX_WAIT_SECONDS", "300"))
+# --- end of background tasks ---------------------------------------------------------------
 
 # --- Logging and health checks (samverkan/logs.py, core/views/health.py; README "Running in production") ----
 # LOG_FORMAT=json: one JSON object per line. LOG_REQUESTS (on in production): one line per request

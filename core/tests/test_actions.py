@@ -135,6 +135,7 @@ def test_record_write_outside_a_transaction_is_a_programming_error():
 
 def test_unit_admins_get_a_mail_without_patient_data_about_an_emergency_access(django_capture_on_commit_callbacks, mailoutbox):
     from core.tests.factories import make_staff, make_user
+    from core.tests.worker import run_queued_tasks
 
     actor = make_actor(roles=["clinical"])
     make_staff(user=make_user(email="chef@example.org"), unit=actor.unit, roles=["unit_admin"])
@@ -142,6 +143,7 @@ def test_unit_admins_get_a_mail_without_patient_data_about_an_emergency_access(d
     patient = make_patient(first_name="Hemliga", last_name="Patienten")
     with django_capture_on_commit_callbacks(execute=True):
         actions.start_emergency_access(actor, patient, reason="Medvetslös, behöver läkemedelslistan")
+    run_queued_tasks()
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == ["chef@example.org"]

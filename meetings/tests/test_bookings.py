@@ -13,6 +13,7 @@ from core.access import access_basis
 from core.errors import ActionError, NotPermitted
 from core.models import AuditEvent, CareRelation
 from core.tests.factories import make_actor, make_patient, make_resident
+from core.tests.worker import run_queued_tasks
 from meetings import actions
 from meetings.models import Booking, UnitCalendar
 from meetings.tests.factories import in_care, later, make_clinic
@@ -92,6 +93,7 @@ def test_the_invitation_is_mailed_with_an_icalendar_request_and_no_patient_name(
     clinic["physician"].user.save()
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(clinic, resident.patient)
+    run_queued_tasks()
     assert sorted(m.to[0] for m in mail.outbox) == ["doktor@example.se", "greta@example.se"]
     message = next(m for m in mail.outbox if m.to == ["greta@example.se"])
     assert "Greta" not in message.subject + message.body and f"/mina-sidor/besok/{booking.pk}/anslut/" in message.body
@@ -109,6 +111,7 @@ def test_rebooking_moves_the_visit_and_sends_an_update_with_a_higher_sequence(cl
     booking = book(clinic)
     with django_capture_on_commit_callbacks(execute=True):
         moved = actions.rebook(clinic["nurse"], booking, starts_at=later(96))
+    run_queued_tasks()
     assert moved.sequence == 1 and moved.starts_at == later(96)
     event = Calendar.from_ical(mail.outbox[-1].attachments[0][1]).walk("VEVENT")[0]
     assert int(event["sequence"]) == 1 and mail.outbox[-1].subject.startswith("Ändrad tid")
@@ -125,6 +128,7 @@ def test_a_patient_cancelling_late_is_a_late_cancellation_and_the_unit_sets_the_
     clinic["physician"].user.save()
     with django_capture_on_commit_callbacks(execute=True):
         assert actions.cancel(clinic["nurse"], far, reason="Mår bättre", by_patient=True).status == "cancelled"
+    run_queued_tasks()
     name, content, mimetype = mail.outbox[-1].attachments[0]
     assert "method=CANCEL" in mimetype and Calendar.from_ical(content).walk("VEVENT")[0]["status"] == "CANCELLED"
     with pytest.raises(ActionError, match="redan avslutat eller avbokat"):
@@ -161,10 +165,12 @@ def test_reminders_go_out_once_for_visits_within_the_next_day(clinic, django_cap
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_reminders", stdout=io.StringIO())
+    run_queued_tasks()
     assert [m.subject.startswith("Påminnelse") for m in mail.outbox] == [True]
     assert f"/besok/{soon.pk}/anslut/" in mail.outbox[0].body
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_reminders", stdout=io.StringIO())
+    run_queued_tasks()
     assert len(mail.outbox) == 1
 
 

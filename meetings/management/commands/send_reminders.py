@@ -1,5 +1,6 @@
 """Remind the participants of visits that start within the coming hours (default 24), once per
-visit. Run it from cron or a systemd timer, e.g. every 15 minutes:
+visit. Run it from cron or a systemd timer, e.g. every 15 minutes; the mails are tasks that
+the worker (`manage.py db_worker`) sends:
 
     python manage.py send_reminders [--hours 24]
 """
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from meetings import invitations
+from meetings import tasks
 from meetings.models import Booking
 
 
@@ -30,6 +31,6 @@ class Command(BaseCommand):
                 # Claim the reminder first: two overlapping runs must not both send it.
                 if not Booking.objects.filter(pk=booking.pk, reminded_at__isnull=True).update(reminded_at=now):
                     continue
-                transaction.on_commit(lambda b=booking: invitations.send(b, "reminder"))
+                transaction.on_commit(lambda b=booking: tasks.mail_visit.enqueue(str(b.pk), "reminder"))
             sent += 1
         self.stdout.write(f"Påminnelser: {sent} besök.")
