@@ -25,10 +25,12 @@ class MaskPersonalNumbers(logging.Filter):
     def filter(self, record):
         original = message = record.getMessage()
         request = getattr(record, "request", None)
-        if request is not None and getattr(request, "path", "") in message:
+        # runserver's own records carry its socket as "request": only a real request has a path.
+        path = getattr(request, "path", None)
+        if path and path in message:
             # Django's "Not Found: /patienter/<id>/": the URL pattern instead of the path with its ids.
             match = getattr(request, "resolver_match", None)
-            message = message.replace(request.path, "/" + match.route if match is not None else "[sökväg]")
+            message = message.replace(path, "/" + match.route if match is not None else "[sökväg]")
         masked = PERSONAL_NUMBER.sub(MASK, message)
         if masked != original:
             record.msg, record.args = masked, None

@@ -111,3 +111,12 @@ def test_a_traceback_in_the_log_has_its_personnummer_masked(json_logs):
     text = "\n".join(json.dumps(line) for line in json_logs())
     assert "Registreringen misslyckades" in text and "already exists" in text
     assert number not in text and "[nummer]" in text
+
+
+def test_a_record_whose_request_is_no_request_is_logged_as_it_is():
+    """runserver logs its lines with the socket as `request`."""
+    from samverkan.logs import MaskPersonalNumbers
+
+    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, '"GET / HTTP/1.1" 200', None, None)
+    record.request = object()
+    assert MaskPersonalNumbers().filter(record) and record.getMessage() == '"GET / HTTP/1.1" 200'
