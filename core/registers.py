@@ -29,6 +29,15 @@ def municipality_name(short_name):
     return f"{short_name}{genitive} kommun"
 
 
+def town_name(municipality_name_):
+    """'Lunds kommun' -> 'Lund', 'Höganäs kommun' -> 'Höganäs': the place, without the genitive s
+    that `municipality_name` added (and only that one)."""
+    base = municipality_name_.removesuffix(" kommun")
+    if base.endswith("s") and municipality_name(base[:-1]) == municipality_name_:
+        return base[:-1]
+    return base
+
+
 @dataclass
 class RegisterRow:
     code: str

@@ -31,6 +31,15 @@ def test_a_municipality_is_named_as_it_names_itself(short, full):
     assert municipality_name(short) == full
 
 
+@pytest.mark.parametrize(("full", "town"), [
+    ("Lunds kommun", "Lund"), ("Höganäs kommun", "Höganäs"), ("Hörby kommun", "Hörby"), ("Bjuvs kommun", "Bjuv"),
+])
+def test_the_town_of_a_municipality_is_its_name_without_the_genitive(full, town):
+    from core.registers import town_name
+
+    assert town_name(full) == town
+
+
 def test_the_registers_hold_21_regions_and_290_municipalities_each_in_its_county():
     rows = read_registers()
     regions = [r for r in rows if r.kind == Organisation.Kind.REGION]

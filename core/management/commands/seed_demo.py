@@ -26,7 +26,7 @@ from core.models import (
     Unit,
     User,
 )
-from core.registers import load_registers
+from core.registers import load_registers, town_name
 from core.rules.identity import make_personal_number
 
 DEMO_PASSWORD = "Samverkan-demo-2026"
@@ -143,7 +143,7 @@ class Command(BaseCommand):
         for name, hsa_id in provider_units:
             units[hsa_id] = self.unit(provider, hsa_id, name, Unit.Kind.PRIMARY_CARE)
         for code, municipality in municipalities.items():
-            town = municipality.name.replace(" kommun", "").removesuffix("s")
+            town = town_name(municipality.name)
             home = self.unit(municipality, f"SE212000{code}-0001", f"Hemsjukvård och hemtjänst {town}", Unit.Kind.HOME_CARE)
             needs = self.unit(municipality, f"SE212000{code}-0002", f"Biståndshandläggning {town}", Unit.Kind.NEEDS_ASSESSMENT)
             units[home.hsa_id], units[needs.hsa_id] = home, needs
@@ -190,7 +190,7 @@ class Command(BaseCommand):
                 last_name=rng.choice(LAST_NAMES),
                 street_address=f"{rng.choice(STREETS)} {rng.randint(1, 80)}",
                 postal_code=f"2{rng.randint(1000, 9999)}",
-                city=municipality.name.replace(" kommun", "").removesuffix("s"),
+                city=town_name(municipality.name),
                 home_municipality=municipality,
                 protected_identity=index % 20 == 3,
                 is_demo=True,
