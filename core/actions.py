@@ -51,38 +51,42 @@ def register_patient(actor, *, personal_number, first_name, last_name, street_ad
     _require_unit(actor)
     if not actor.has_role(Role.CLINICAL, Role.COORDINATOR, Role.SYSTEM_ADMIN):
         raise NotPermitted("Din roll får inte registrera patienter.")
-    try:
-        number = parse_personal_number(personal_number, today=timezone.localdate())
-    except InvalidPersonalNumber as error:
-        raise ActionError(error.message, field="personal_number") from None
     if home_municipality is not None and home_municipality.kind != Organisation.Kind.MUNICIPALITY:
         raise ActionError("Hemkommunen måste vara en kommun.", field="home_municipality")
-    patient = Patient(
-        personal_number=number.canonical,
-        is_coordination_number=number.is_coordination_number,
-        birth_date=number.birth_date,
-        first_name=(first_name or "").strip(),
-        last_name=(last_name or "").strip(),
-        street_address=(street_address or "").strip(),
-        postal_code=(postal_code or "").replace(" ", ""),
-        city=(city or "").strip(),
-        home_municipality=home_municipality,
-        protected_identity=protected_identity,
+    patient = _new_patient(
+        personal_number, first_name=first_name, last_name=last_name,
+        street_address=(street_address or "").strip(), postal_code=(postal_code or "").replace(" ", ""),
+        city=(city or "").strip(), home_municipality=home_municipality, protected_identity=protected_identity,
         is_demo=is_demo,
     )
-    _full_clean(patient, exclude=["personal_number"])
     with transaction.atomic():
-        if Patient.objects.filter(personal_number=number.canonical).exists():
-            raise ActionError("Det finns redan en patient med det personnumret.", field="personal_number")
-        try:
-            with transaction.atomic():
-                patient.save(force_insert=True)
-        except IntegrityError:
-            raise ActionError("Det finns redan en patient med det personnumret.", field="personal_number") from None
+        _insert_patient(patient)
         record_write(actor, "patient.register", patient, patient=patient, endpoint=endpoint,
                      changes=diff({}, snapshot(patient, PATIENT_FIELDS)))
         _create_care_relation(actor, patient, reason=relation_reason)
     return patient
+
+
+def _new_patient(personal_number, *, first_name, last_name, **fields):
+    """A validated, unsaved patient: the number checked and kept in its twelve-digit form."""
+    try:
+        number = parse_personal_number(personal_number, today=timezone.localdate())
+    except InvalidPersonalNumber as error:
+        raise ActionError(error.message, field="personal_number") from None
+    patient = Patient(personal_number=number.canonical, is_coordination_number=number.is_coordination_number,
+                      birth_date=number.birth_date, first_name=(first_name or "").strip(),
+                      last_name=(last_name or "").strip(), **fields)
+    _full_clean(patient, exclude=["personal_number"])
+    return patient
+
+
+def _insert_patient(patient):
+    """Save a new patient inside the caller's transaction; the same person cannot be there twice."""
+    try:
+        with transaction.atomic():
+            patient.save(force_insert=True)
+    except IntegrityError:
+        raise ActionError("Det finns redan en patient med det personnumret.", field="personal_number") from None
 
 
 def _create_care_relation(actor, patient, *, reason, valid_until=None):
@@ -385,20 +389,9 @@ def register_resident_from_eid(*, personal_number, given_name, family_name, issu
     the e-ID broker at `issuer` verified the number; they are the resident's own."""
     from core.actor import Actor
 
-    try:
-        number = parse_personal_number(personal_number, today=timezone.localdate())
-    except InvalidPersonalNumber as error:
-        raise ActionError(error.message, field="personal_number") from None
-    patient = Patient(personal_number=number.canonical, is_coordination_number=number.is_coordination_number,
-                      birth_date=number.birth_date, first_name=(given_name or "").strip(),
-                      last_name=(family_name or "").strip())
-    _full_clean(patient, exclude=["personal_number"])
+    patient = _new_patient(personal_number, first_name=given_name, last_name=family_name)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                patient.save(force_insert=True)
-        except IntegrityError:
-            raise ActionError("Det finns redan en patient med det personnumret.", field="personal_number") from None
+        _insert_patient(patient)
         user = _new_resident_account(patient)
         actor = Actor.resident(user)
         verified = {"verified_by": [None, f"e-legitimation via {issuer}"]}
