@@ -60,6 +60,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
   -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null \
   || fail "openssl req failed"
 origin="https://localhost:$port"
+# What the app's OpenID client trusts: the system's certificate authorities (pip needs them too) and
+# the stand-in provider's self-signed certificate (a region's real IdP has a publicly trusted one).
+system_cas=$(python3 -c 'import ssl; print(ssl.get_default_verify_paths().openssl_cafile)')
+cat "$system_cas" "$work/cert.pem" >"$work/ca-bundle.pem" 2>/dev/null || cp "$work/cert.pem" "$work/ca-bundle.pem"
 
 current="taking the example import files from docs/imports.md"
 # The docs' own examples are the files imported below, so a wrong example fails here. The person with
@@ -173,10 +177,8 @@ current="running README.md's production block"
 say "$current"
 # A clean environment: only what the README exports (plus the bootstrap password, which the README
 # says the command reads from SAMVERKAN_BOOTSTRAP_PASSWORD, and where to note the current step).
-# REQUESTS_CA_BUNDLE: the app's OpenID client trusts the stand-in provider's self-signed certificate
-# (a region's real IdP has a publicly trusted one).
 (cd "$app" && exec env -i PATH="$PATH" HOME="${HOME:-$work}" LANG=C.UTF-8 SAMVERKAN_BOOTSTRAP_PASSWORD="$password" \
-  REQUESTS_CA_BUNDLE="$work/cert.pem" STEP_FILE="$work/step" setsid bash "$work/readme-production.sh" \
+  REQUESTS_CA_BUNDLE="$work/ca-bundle.pem" STEP_FILE="$work/step" setsid bash "$work/readme-production.sh" \
   >"$work/app.log" 2>&1 </dev/null) &
 app_pid=$!
 last=""
