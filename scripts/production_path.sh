@@ -234,9 +234,10 @@ say "restored into samverkan_drill: $(tail -n 1 "$work/drill.log")"
 
 current="checking the application log"
 say "$current"
-"$app/.venv/bin/python" - "$work/app.log" "$password" <<'PY' || fail
+resident_number=$(cd "$repo" && .venv/bin/python -c 'from tests.oidc.provider import NEW_RESIDENT_NUMBER as n; print(n)')
+"$app/.venv/bin/python" - "$work/app.log" "$password" "$resident_number" <<'PY' || fail
 import json, re, sys
-log, password = sys.argv[1], sys.argv[2]
+log, password, resident_number = sys.argv[1], sys.argv[2], sys.argv[3]
 lines = open(log, encoding="utf-8").read().splitlines()
 records = [json.loads(line) for line in lines if line.startswith("{")]
 requests = [r for r in records if r.get("logger") == "samverkan.request"]
@@ -249,5 +250,8 @@ if plain:
     sys.exit(f"log lines that are not JSON: {plain[:3]}")
 if any(password in line for line in lines):
     sys.exit("a password reached the log")
-print(f"    {len(records)} JSON log lines ({len(requests)} request lines), no plain log lines, no password")
+if any(resident_number in line or resident_number[2:] in line for line in lines):
+    sys.exit("the e-ID resident's personnummer reached the log")
+print(f"    {len(records)} JSON log lines ({len(requests)} request lines), no plain log lines, no password, "
+      "no personnummer")
 PY
