@@ -278,7 +278,7 @@ OIDC_PROVIDERS = {}
 for _kind, _claim, _scopes in (
     # The HSA-id claim's name differs between identity providers: set it to the one the region's IdP
     # releases for the employee's HSA-id (its SAML attribute is employeeHsaId).
-    ("staff", env("OIDC_STAFF_HSA_CLAIM", "hsa_id"), env("OIDC_STAFF_SCOPES", "openid profile")),
+    ("staff", env("OIDC_STAFF_HSA_CLAIM", "employeeHsaId"), env("OIDC_STAFF_SCOPES", "openid profile")),
     # The Swedish OIDC profile's claim and scope for the personal identity number.
     ("resident", env("OIDC_RESIDENT_PNR_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber"),
      env("OIDC_RESIDENT_SCOPES", "openid profile https://id.oidc.se/scope/naturalPersonNumber")),

@@ -105,8 +105,8 @@ UNKNOWN_HSA_ID = "SE2321000016-ZZ99"
 NEW_RESIDENT_NUMBER = "194203142387"
 KNOWN_RESIDENT_NUMBER = "193811249808"
 ACCOUNTS = {
-    "anna": {"hsa_id": STAFF_HSA_ID, "given_name": "Anna", "family_name": "Lind"},
-    "okand": {"hsa_id": UNKNOWN_HSA_ID, "given_name": "Okänd", "family_name": "Person"},
+    "anna": {"employeeHsaId": STAFF_HSA_ID, "given_name": "Anna", "family_name": "Lind"},
+    "okand": {"employeeHsaId": UNKNOWN_HSA_ID, "given_name": "Okänd", "family_name": "Person"},
     "nils": {PERSONAL_NUMBER_CLAIM: NEW_RESIDENT_NUMBER, "given_name": "Nils", "family_name": "Nyberg"},
     "karin": {PERSONAL_NUMBER_CLAIM: KNOWN_RESIDENT_NUMBER, "given_name": "Karin", "family_name": "Kvist"},
 }
@@ -122,7 +122,7 @@ def provider_settings(issuer):
     """settings.OIDC_PROVIDERS for both kinds at the running test provider (the defaults' claims)."""
     return {
         "staff": dict(issuer=issuer, client_id=STAFF_CLIENT["client_id"], client_secret=STAFF_CLIENT["client_secret"],
-                      claim="hsa_id", scopes="openid profile"),
+                      claim="employeeHsaId", scopes="openid profile"),
         "resident": dict(issuer=issuer, client_id=RESIDENT_CLIENT["client_id"],
                          client_secret=RESIDENT_CLIENT["client_secret"], claim=PERSONAL_NUMBER_CLAIM,
                          scopes=f"openid profile {PERSONAL_NUMBER_SCOPE}"),
@@ -142,7 +142,7 @@ def serve():
         parser.add_argument(name, required=True)
     args = parser.parse_args()
     accounts = {
-        "personal": {"hsa_id": args.staff_hsa_id, "given_name": "Anna", "family_name": "Svensson"},
+        "personal": {"employeeHsaId": args.staff_hsa_id, "given_name": "Anna", "family_name": "Svensson"},
         "invanare": {PERSONAL_NUMBER_CLAIM: NEW_RESIDENT_NUMBER, "given_name": "Nils", "family_name": "Nyberg"},
     }
     def stop(*_):
