@@ -8,7 +8,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from core.api import _actor
+from core.api import actor_of
 from core.errors import ActionError, NotPermitted
 from core.files import FileErrors, as_action_error, upload_text
 from core.models import Organisation, Role
@@ -87,7 +87,7 @@ def _month(text):
 @router.get("/liability", response=BasisOut, summary="Månadens fakturaunderlag för ärendena i Samverkan")
 def liability_basis(request, filters: Query[BasisFilter]):
     month = _month(filters.month)
-    scope = basis_scope(_actor(request))
+    scope = basis_scope(actor_of(request))
     municipality = None
     if filters.municipality:
         if scope.municipality is not None and scope.municipality.code != filters.municipality:
@@ -111,7 +111,7 @@ def liability_basis(request, filters: Query[BasisFilter]):
 @router.post("/liability/calculate", response=CalculationOut,
              summary="Beräkna en månad från en händelsefil och en avtalsfil (format enligt svu.md)")
 def calculate(request, month: Form[MonthText], events: File[UploadedFile], agreement: File[UploadedFile]):
-    actor = _actor(request)
+    actor = actor_of(request)
     if not actor.has_role(Role.FINANCE):
         raise NotPermitted("Beräkningen kräver ekonomibehörighet.")
     month = _month(month)
