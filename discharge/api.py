@@ -11,7 +11,8 @@ from pydantic import Field
 from core.api import actor_of
 from core.errors import ActionError, NotPermitted
 from core.files import FileErrors, as_action_error, upload_text
-from core.models import Organisation, Role
+from core.models import Organisation
+from discharge import permissions
 from discharge.invoicing import basis_scope, month_basis
 from discharge.liability_files import case_row, read_agreement, read_events, summary_row
 from discharge.rules.liability import LiabilityError, Month, calculate_month
@@ -112,7 +113,7 @@ def liability_basis(request, filters: Query[BasisFilter]):
              summary="Beräkna en månad från en händelsefil och en avtalsfil (format enligt svu.md)")
 def calculate(request, month: Form[MonthText], events: File[UploadedFile], agreement: File[UploadedFile]):
     actor = actor_of(request)
-    if not actor.has_role(Role.FINANCE):
+    if not permissions.may_calculate_liability(actor):
         raise NotPermitted("Beräkningen kräver ekonomibehörighet.")
     month = _month(month)
     events_text = upload_text(events, "events", (".csv",))

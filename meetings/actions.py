@@ -13,8 +13,12 @@ from django.utils import timezone
 from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
-from core.models import Membership, Organisation, Role
+from core.models import Membership, Organisation
 from meetings import fees, tasks
+# The checks live in meetings.permissions; imported here too for callers of meetings.actions.may_*.
+from meetings.permissions import (  # noqa: F401
+    may_answer_invitation, may_answer_invitations, may_book_visits, may_manage_calendar, may_manage_fees,
+)
 from meetings.models import (
     Booking, ConferenceAttendance, ConferenceCase, ConferenceSeries, ConferenceSession, FeeSchedule, FeeScheduleRow,
     Prisbasbelopp, SipConsent, SipEffort, SipMeeting, SipParticipant, SipPlan, SipPlanVersion, Slot, UnitCalendar,
@@ -34,7 +38,7 @@ def calendar_of(unit):
 def _require_calendar_staff(actor):
     if actor.unit_id is None:
         raise NotPermitted("Välj först vilken enhet du arbetar för.")
-    if not actor.has_role(Role.CLINICAL, Role.COORDINATOR):
+    if not may_book_visits(actor):
         raise NotPermitted("Din roll får inte boka besök.")
 
 
@@ -382,16 +386,6 @@ def add_sip_participant(actor, plan, *, name, role, unit=None, is_relative=False
     return participant
 
 
-def may_answer_invitations(actor):
-    """Who answers the acting unit's invitations: its clinicians and coordinators (who would take
-    part) and its unit administrator (who answers for the unit's relations)."""
-    return actor.unit_id is not None and actor.has_role(Role.CLINICAL, Role.COORDINATOR, Role.UNIT_ADMIN)
-
-
-def may_answer_invitation(actor, participant):
-    return participant.unit_id is not None and actor.unit_id == participant.unit_id and may_answer_invitations(actor)
-
-
 @transaction.atomic
 def answer_sip_invitation(actor, participant, *, accept):
     """The invited unit accepts or declines taking part in a plan: only its own staff answer (the
@@ -595,17 +589,6 @@ VISIT_KIND_FIELDS = ["key", "name", "minutes", "is_sip", "suits_video"]
 FEE_SCHEDULE_FIELDS = ["year", "child_free_until_age", "free_from_age", "no_show_fee_sek", "ceiling_share"]
 SERIES_FIELDS = ["name", "specialty", "owner_unit", "chair", "schedule", "required_professions",
                  "registration_deadline_hours"]
-
-
-def may_manage_calendar(actor, unit):
-    return actor.is_system_admin or (actor.unit_id == unit.pk and actor.has_role(Role.UNIT_ADMIN, Role.COORDINATOR))
-
-
-def may_manage_fees(actor, region):
-    """A region's visit kinds and fee schedules belong to its finance staff (its avgiftshandbok)."""
-    return actor.is_system_admin or (
-        region is not None and actor.has_role(Role.FINANCE) and actor.unit is not None
-        and actor.unit.organisation_id == region.pk)
 
 
 @transaction.atomic

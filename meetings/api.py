@@ -13,8 +13,7 @@ from core import queries as core_queries
 from core.api import Id, Text, actor_of, get_or_404
 from core.errors import ActionError, NotPermitted
 from core.files import FileErrors, as_action_error, upload_text
-from core.models import Role
-from meetings import fees, queries
+from meetings import fees, permissions, queries
 from meetings.actions import region_of
 from meetings.fee_files import charges_csv_pieces, charges_json_pieces, read_schedule, read_visits
 from meetings.models import VisitForm, VisitKind
@@ -120,7 +119,7 @@ class FeeCalculationOut(Schema):
 def calculate(request, visits: File[UploadedFile], schedule: File[UploadedFile],
               format: Literal["json", "csv"] = "json"):  # noqa: A002 - the query parameter's name
     actor = actor_of(request)
-    if not actor.has_role(Role.FINANCE, Role.COORDINATOR):
+    if not permissions.may_calculate_fees(actor):
         raise NotPermitted("Beräkningen kräver ekonomi- eller samordnarbehörighet.")
     schedule_text = upload_text(schedule, "schedule", (".toml",))
     visits_text = upload_text(visits, "visits", (".csv",))

@@ -44,9 +44,10 @@ def join_state(booking, now=None, *, calendar=None):
     return JoinState("open", opens_at=opens_at)
 
 
-def _booking(pk, **where):
+def _booking(actor, pk, **where):
     try:
-        return Booking.objects.select_related("unit", "visit_kind", "staff", "patient").get(pk=pk, **where)
+        return (Booking.objects.visible_to(actor).select_related("unit", "visit_kind", "staff", "patient")
+                .get(pk=pk, **where))
     except (Booking.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -56,15 +57,17 @@ def staff_booking(actor, booking_id, *, endpoint, booked_staff_only=False):
     it is booked with. The read of the patient is logged."""
     if actor.unit_id is None:
         raise Http404
-    where = {"unit_id": actor.unit_id} | ({"staff": actor.user} if booked_staff_only else {})
-    booking = _booking(booking_id, **where)
+    where = {"staff": actor.user} if booked_staff_only else {}
+    booking = _booking(actor, booking_id, **where)
     record_read(actor, booking.patient, endpoint=endpoint, basis="relation", reason="Bokat besök")
     return booking
 
 
 def own_booking(actor, booking_id, *, endpoint):
     """The resident's own booking (404 otherwise); the read is logged (basis: own)."""
-    booking = _booking(booking_id, patient_id=actor.user.patient_id)
+    if not actor.is_resident:
+        raise Http404
+    booking = _booking(actor, booking_id)
     record_read(actor, booking.patient, endpoint=endpoint, basis="own", reason="Eget besök")
     return booking
 
@@ -117,14 +120,9 @@ def slot_days(unit_id, days=14):
 
 # --- SIP ---------------------------------------------------------------------------------------------
 
-def _plans_taking_part(unit_id):
-    return SipPlan.objects.filter(pk__in=SipParticipant.objects.units_taking_part().filter(unit_id=unit_id)
-                                  .values("plan_id"))
-
-
 def unit_sip_plans(actor):
     """The active plans the acting unit takes part in, with the people shown logged as reads."""
-    plans = list(_plans_taking_part(actor.unit_id).filter(status=SipPlan.Status.ACTIVE)
+    plans = list(SipPlan.objects.visible_to(actor).filter(status=SipPlan.Status.ACTIVE)
                  .select_related("patient", "overall_responsible").order_by("follow_up_on"))
     record_reads(actor, plans, action="meetings.sip.read", reason="Samordnad individuell plan (SIP)",
                  endpoint="meetings:sip_list")
@@ -161,7 +159,7 @@ def staff_sip(actor, plan_id, *, endpoint):
     if actor.unit_id is None:
         raise Http404
     try:
-        plan = _plans_taking_part(actor.unit_id).select_related("patient", "overall_responsible").get(pk=plan_id)
+        plan = SipPlan.objects.visible_to(actor).select_related("patient", "overall_responsible").get(pk=plan_id)
     except (SipPlan.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     record_read(actor, plan.patient, endpoint=endpoint, basis="relation", reason="Samordnad individuell plan (SIP)")
@@ -180,7 +178,9 @@ def own_sip_version(actor, plan_id, number, *, endpoint):
 
 
 def own_sip_plans(actor):
-    return list(SipPlan.objects.filter(patient_id=actor.user.patient_id).prefetch_related("versions")
+    if not actor.is_resident:
+        return []
+    return list(SipPlan.objects.visible_to(actor).prefetch_related("versions")
                 .order_by("-created_at"))
 
 
