@@ -16,17 +16,14 @@ from core.forms import apply_action_error
 from core.models import AuditEvent, Organisation
 from core.queries import patient_card
 from core.views.decorators import staff_required
-from discharge import actions, exports
+from discharge import actions, exports, permissions
 from discharge.invoicing import PRESETS, basis_scope, month_basis, previous_month
 from discharge.models import Agreement, CareType, DischargeCase, InvoiceDispute
 from discharge.rules.liability import REASON_TEXTS, RULE_TEXTS, Month, stay_liable_days
 
 
 def _scope(request):
-    try:
-        return basis_scope(request.actor)
-    except NotPermitted as error:
-        raise PermissionDenied(str(error)) from None
+    return basis_scope(request.actor)
 
 
 def _month(text):
@@ -65,7 +62,7 @@ def basis_overview(request):
         "scope": scope, "month": month, "bases": bases, "may_edit": _may_edit(request.actor, scope.region),
         "totals": {key: sum(getattr(b, key) for b in bases)
                    for key in ("liable_days", "invoiced_sek", "disputed_sek", "credited_sek", "final_sek")},
-        "previous": Month(month.year - (month.month == 1), 12 if month.month == 1 else month.month - 1),
+        "previous": month.previous(),
         "next": month.next(),
     })
 
@@ -161,8 +158,8 @@ def _handle_dispute_post(request, scope, month, basis, case, dispute):
                 messages.success(request, "Bestridan är godtagen och beloppet krediteras." if accept
                                  else "Bestridan är avslagen.")
                 return None, None
-    except NotPermitted as error:
-        raise PermissionDenied(str(error)) from None
+    except NotPermitted:
+        raise
     except ActionError as error:
         apply_action_error(dispute_form if request.POST.get("action") == "dispute" else answer_form, error)
     return dispute_form, answer_form
@@ -179,7 +176,7 @@ def _region_of(request):
 
 
 def _may_edit(actor, region):
-    return actor.is_system_admin or (actor.has_role("finance") and actor.unit.organisation_id == region.pk)
+    return permissions.may_edit_agreements(actor, region)
 
 
 @staff_required

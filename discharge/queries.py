@@ -4,7 +4,7 @@ answers 404. Patient data shown in a case or a worklist is logged as a read."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -13,17 +13,13 @@ from core.audit import record_reads
 from core.db import serial_plans
 from core.queries import patient_card
 from discharge.models import CaseParty, DischargeCase
+from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS, DEFAULT_PLANNING_DAYS
 
-ADMISSION_NOTICE_HOURS = 24
-DEFAULT_PLANNING_DAYS = 3
-DEFAULT_LONG_STAY_DAYS = 30
 PAGE_SIZE = 50
 
 
 def cases_for(actor):
-    if actor.unit_id is None:
-        return DischargeCase.objects.none()
-    return DischargeCase.objects.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), unit_id=actor.unit_id)))
+    return DischargeCase.objects.visible_to(actor)
 
 
 def party_role(actor, case):
