@@ -12,6 +12,7 @@ from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Organisation, Unit
 from discharge import permissions
+from discharge.invoicing import month_basis
 from discharge.models import (
     Agreement, AgreementCareTypeRule, AgreementDailyAmount, CaseEvent, CaseParty, DischargeCase, InvoiceDispute,
     ReadReceipt,
@@ -462,13 +463,16 @@ def _require_finance_of(actor, organisation, message):
 
 
 @transaction.atomic
-def dispute_line(actor, case, *, month, reason, line_amount):
-    """A municipality disputes what one case adds to a month's invoice. `line_amount` is that
-    amount as the basis shows it now (see invoicing.MunicipalityBasis.line_amount)."""
+def dispute_line(actor, case, *, month, reason, line_amount=None):
+    """A municipality disputes what one case adds to a month's invoice: the amount the basis shows
+    for the case now (`invoicing.MunicipalityBasis.line_amount`), computed here from the database.
+    `line_amount` from the caller is not used (it was once passed in; no caller decides the sum)."""
     _require_finance_of(actor, case.municipality, "Bara kommunens ekonomiansvariga kan bestrida en rad.")
     reason = (reason or "").strip()
     if not reason:
         raise ActionError("Skriv varför raden bestrids.", field="reason")
+    bases = month_basis(case.ward.organisation, month, municipality=case.municipality)
+    line_amount = bases[0].line_amount(str(case.pk)) if bases else 0
     if line_amount <= 0:
         raise ActionError("Raden ger inget belopp att bestrida.")
     if InvoiceDispute.objects.filter(case=case, month=month.first_day).exists():
