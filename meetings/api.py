@@ -14,7 +14,7 @@ from core.api import Id, Text, actor_of, get_or_404
 from core.errors import ActionError, NotPermitted
 from core.files import FileErrors, as_action_error, upload_text
 from meetings import fees, permissions, queries
-from meetings.actions import region_of
+from meetings.queries import region_of
 from meetings.fee_files import charges_csv_pieces, charges_json_pieces, read_schedule, read_visits
 from meetings.models import VisitForm, VisitKind
 from meetings.rules.fees import FeeError, calculate_charges

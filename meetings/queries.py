@@ -1,5 +1,7 @@
-"""Reads of bookings: who may see a booking, when its video room is open, and the patient's own
-upcoming visits. A booking the actor may not see answers 404."""
+"""Every read of the care meetings that needs access rules or is shared with the actions: bookings
+(who may see one, when its video room is open, a patient's upcoming visits), a unit's calendar and
+region, SIP plans and conferences. What the actor may not see answers 404; reads of patient data
+are logged here."""
 
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -10,17 +12,51 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.audit import record_read, record_reads
-from core.models import AuditEvent
+from core.models import AuditEvent, Organisation
 from core.queries import patient_card
-from meetings.actions import calendar_of
 from meetings.models import (
     Booking, ConferenceCase, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, SipPlanVersion, Slot,
-    VisitForm,
+    UnitCalendar, VisitForm,
 )
 from meetings.video import provider
 
 # A visit nobody closed (no outcome registered) stops admitting people this long after its end.
 JOIN_GRACE = timedelta(hours=2)
+
+
+# --- Settings and plans, read by the actions too -------------------------------------------------
+
+def calendar_of(unit):
+    """The unit's booking rules; the defaults (unsaved) when it has set none. Reading never writes."""
+    return UnitCalendar.objects.filter(unit=unit).first() or UnitCalendar(unit=unit)
+
+
+def region_of(unit):
+    organisation = unit.organisation
+    if organisation.kind == Organisation.Kind.REGION:
+        return organisation
+    return Organisation.objects.filter(kind=Organisation.Kind.REGION, county_code=organisation.county_code).first()
+
+
+def taking_part(plan):
+    """The plan's unit participants that take part: accepted, with the consent naming their organisation."""
+    return SipParticipant.objects.units_taking_part().filter(plan=plan)
+
+
+def sip_content(plan):
+    """The plan as the person and the participants agreed it, for a version: the units that take
+    part (not those still invited) and the relatives and others."""
+    units = set(taking_part(plan).values_list("unit_id", flat=True))
+    return {
+        "person_goals": plan.person_goals,
+        "overall_responsible": plan.overall_responsible.name,
+        "follow_up_on": plan.follow_up_on.isoformat(),
+        "participants": [{"name": p.name, "role": p.role, "unit": p.unit.name if p.unit else "",
+                          "is_relative": p.is_relative} for p in plan.participants.select_related("unit")
+                         if p.unit_id is None or p.unit_id in units],
+        "efforts": [{"unit": e.unit.name, "description": e.description, "goal": e.goal}
+                    for e in plan.efforts.select_related("unit")],
+    }
 
 
 @dataclass(frozen=True)

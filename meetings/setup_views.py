@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from core.forms import run_action
 from core.views.decorators import staff_required
 from meetings import actions, forms, permissions
-from meetings.actions import calendar_of, region_of
+from meetings.queries import calendar_of, region_of
 from meetings.models import FeeSchedule, Prisbasbelopp, VisitForm, VisitKind
 from meetings.rules.fees import ceiling_amount
 

@@ -40,7 +40,7 @@ def sip_invitation_answer(request, participant_id):
     if not accept:
         messages.success(request, f"Din enhet har tackat nej till {participant.reference}.")
         return redirect("meetings:sip_list")
-    if actions.taking_part(participant.plan).filter(unit_id=request.actor.unit_id).exists():
+    if queries.taking_part(participant.plan).filter(unit_id=request.actor.unit_id).exists():
         messages.success(request, f"Din enhet deltar nu i {participant.reference}.")
         return redirect("meetings:sip", plan_id=participant.plan_id)
     messages.success(request, f"Din enhet har tackat ja till {participant.reference}. Planen öppnas när personens "
