@@ -7,8 +7,10 @@
     {% endlisttable %}
 
 The body (thead and tbody) is rendered only when `rows` has items; otherwise the text after
-`{% empty %}` is shown. The wrapper that lets a wide table scroll on a phone, the table's class and the empty
-state's look live in the one include, so a change to them is made once.
+`{% empty %}` is shown. `classes` adds classes to the table's own `list` (for example a layout
+that stacks the rows as cards on a phone). The wrapper that lets a wide table scroll on a phone,
+the table's class and the empty state's look live in the one include, so a change to them is
+made once.
 """
 
 from django import template
@@ -16,7 +18,7 @@ from django.template.loader import render_to_string
 
 register = template.Library()
 
-_OPTIONS = {"testid", "empty_testid"}
+_OPTIONS = {"testid", "empty_testid", "classes"}
 
 
 class ListTableNode(template.Node):

@@ -21,3 +21,9 @@ def test_an_empty_list_shows_only_the_empty_text():
     html = TEMPLATE.render(Context({"rows": [], "who": "<dig>"}))
     assert '<div class="empty" data-testid="no-things">Inga saker för &lt;dig&gt;.</div>' in html
     assert "<table" not in html
+
+
+def test_a_table_can_carry_classes_of_its_own():
+    html = Template("{% load listing %}{% listtable rows classes='cards' %}<tbody></tbody>{% endlisttable %}").render(
+        Context({"rows": [1]}))
+    assert '<table class="list cards">' in html
