@@ -37,3 +37,25 @@ def test_a_page_sees_the_same_answer_as_the_permissions_module():
 def test_a_page_cannot_ask_an_app_that_is_not_installed():
     with pytest.raises(TemplateSyntaxError):
         Template('{% load may %}{{ actor|may:"nosuchapp.read" }}').render(Context({"actor": make_actor()}))
+
+
+def test_no_view_or_template_decides_by_role_names():
+    # Role checks live in each app's permissions.py (pages ask them with actor|may:"app.check"), so
+    # that a page offers exactly what the action accepts. Role *labels* for display are fine.
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR)
+    offenders = []
+    for path in [*root.glob("templates/**/*.html"), *root.glob("*/templates/**/*.html")]:
+        text = path.read_text(encoding="utf-8")
+        if "actor.roles" in text or "has_role" in text:
+            offenders.append(str(path.relative_to(root)))
+    views = [*root.glob("*/views.py"), *root.glob("*/*_views.py"), *root.glob("*/views/*.py")]
+    assert views
+    for path in views:
+        text = path.read_text(encoding="utf-8")
+        if "has_role(" in text or '"finance"' in text or '"clinical"' in text or '"coordinator"' in text:
+            offenders.append(str(path.relative_to(root)))
+    assert offenders == []
