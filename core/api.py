@@ -250,10 +250,10 @@ def register_patient(request, payload: PatientIn):
     return Status(201, queries.patient_card(patient, actor))
 
 
-
 def __getattr__(name):
-    # `from core.api import api` and `include("core.api")` from before the API host moved to the
-    # project package (samverkan/api.py); imported lazily, so that core does not import it.
+    # Transitional, for branches written while the host was here: `from core.api import api` and
+    # `include("core.api")` still find the host in samverkan/api.py. Imported lazily, at first use,
+    # so that importing core never imports the project package. Remove once no caller names it.
     if name in ("api", "urlpatterns", "app_name"):
         from samverkan import api as host
 
