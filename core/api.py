@@ -248,14 +248,3 @@ def register_patient(request, payload: PatientIn):
         protected_identity=payload.protected_identity,
     )
     return Status(201, queries.patient_card(patient, actor))
-
-
-def __getattr__(name):
-    # Transitional, for branches written while the host was here: `from core.api import api` and
-    # `include("core.api")` still find the host in samverkan/api.py. Imported lazily, at first use,
-    # so that importing core never imports the project package. Remove once no caller names it.
-    if name in ("api", "urlpatterns", "app_name"):
-        from samverkan import api as host
-
-        return getattr(host, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
