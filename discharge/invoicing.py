@@ -13,7 +13,8 @@ from django.db.models import Q
 
 from core.db import fetch_rows
 from core.errors import NotPermitted
-from core.models import Organisation, Role
+from core.models import Organisation
+from discharge import permissions
 from discharge.models import Agreement, DischargeCase, InvoiceDispute
 from discharge.rules.liability import (
     LAW_FALLBACK, STOCKHOLM, CareTypeTerms, CaseFacts, LiabilityError, Month, Terms, calculate_month,
@@ -194,7 +195,7 @@ class BasisScope:
 def basis_scope(actor):
     """Finance staff of a region see its whole basis; finance staff of a municipality see their
     municipality's lines from the region of their county. Anyone else: NotPermitted."""
-    if not actor.membership or not actor.has_role(Role.FINANCE):
+    if not permissions.may_read_basis(actor):
         raise NotPermitted("Fakturaunderlaget visas för den som har ekonomibehörighet.")
     return organisation_scope(actor)
 
@@ -213,8 +214,8 @@ def organisation_scope(actor):
 
 
 def previous_month(today):
-    month = Month(today.year, today.month)
-    return Month(month.year - (month.month == 1), 12 if month.month == 1 else month.month - 1)
+    """The month before today's: the last whole month, the default of the basis and follow-up."""
+    return Month.of(today).previous()
 
 
 

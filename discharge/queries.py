@@ -4,26 +4,24 @@ answers 404. Patient data shown in a case or a worklist is logged as a read."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
-from core.models import Organisation, Unit
-from core.audit import record_reads
+from core.models import AuditEvent, Organisation, Unit
+from core.audit import record_read, record_reads
+from core.rules.month import Month
 from core.db import serial_plans
 from core.queries import patient_card
+from discharge.invoicing import basis_scope, month_basis
 from discharge.models import CaseParty, DischargeCase
+from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS, DEFAULT_PLANNING_DAYS
 
-ADMISSION_NOTICE_HOURS = 24
-DEFAULT_PLANNING_DAYS = 3
-DEFAULT_LONG_STAY_DAYS = 30
 PAGE_SIZE = 50
 
 
 def cases_for(actor):
-    if actor.unit_id is None:
-        return DischargeCase.objects.none()
-    return DischargeCase.objects.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), unit_id=actor.unit_id)))
+    return DischargeCase.objects.visible_to(actor)
 
 
 def party_role(actor, case):
@@ -149,3 +147,43 @@ def worklist_filter_choices(actor):
 def home_counts(actor):
     counts = worklist_counts(actor)
     return {"tabs": [(w, counts[w.key]) for w in WORKLISTS if w.key != "all_open"]}
+
+
+# --- The invoice basis --------------------------------------------------------------------------
+
+def municipality_basis(actor, month_text, code):
+    """(scope, month, basis) of one municipality in one month, if the actor's finance scope covers
+    it (NotPermitted without a finance role); 404 for another municipality, an unknown month or
+    nothing to invoice."""
+    scope = basis_scope(actor)
+    try:
+        month = Month.parse(month_text)
+    except ValueError:
+        raise Http404 from None
+    if scope.municipality is not None and scope.municipality.code != code:
+        raise Http404
+    municipality = Organisation.objects.filter(kind=Organisation.Kind.MUNICIPALITY, code=code).first()
+    if municipality is None:
+        raise Http404
+    bases = month_basis(scope.region, month, municipality=municipality)
+    if not bases:
+        raise Http404
+    return scope, month, bases[0]
+
+
+def basis_row(actor, month_text, code, case_id):
+    """(scope, month, basis, row, case): one case's line in a municipality's basis, 404 when the
+    case is not in it. The case is reached through the basis, not through a care relation: finance
+    staff read it on the ground of invoicing (`log_basis_read`)."""
+    scope, month, basis = municipality_basis(actor, month_text, code)
+    row = basis.row(str(case_id))
+    if row is None:
+        raise Http404
+    case = DischargeCase.objects.select_related("patient", "ward", "municipality").get(pk=case_id)
+    return scope, month, basis, row, case
+
+
+def log_basis_read(actor, case, *, endpoint):
+    """The case's explanation shows who the patient is: a read of patient data on the ground of
+    invoicing."""
+    record_read(actor, case.patient, endpoint=endpoint, basis=AuditEvent.Basis.INVOICE)

@@ -1,7 +1,6 @@
 """Pages of discharge coordination: the worklists, opening a case, and the case with its timeline."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -53,8 +52,8 @@ def open_case(request, patient_id):
                                      admitted_at=data["admitted_at"], care_type=data["care_type"],
                                      primary_care=data["primary_care"],
                                      expected_discharge_on=data["expected_discharge_on"])
-        except NotPermitted as error:
-            raise PermissionDenied(str(error)) from None
+        except NotPermitted:
+            raise
         except ActionError as error:
             apply_action_error(form, error)
         else:

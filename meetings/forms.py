@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from core.forms import when_field
 from core.models import Organisation, Profession, Unit, User
-from meetings.actions import region_of
+from meetings.queries import region_of
 from meetings.models import Booking, ConferenceCase, SipParticipant, Slot, VisitForm, VisitKind
 
 

@@ -137,7 +137,7 @@ def _initial(key, booking):
 def portal_fees(request):
     """The patient's charges and, per region, how far they are from the free card."""
     patient = request.actor.user.patient
-    charges = list(PatientCharge.objects.filter(patient=patient).select_related("booking__unit", "booking__visit_kind",
+    charges = list(PatientCharge.objects.visible_to(request.actor).select_related("booking__unit", "booking__visit_kind",
                                                                                  "region").order_by("-date"))
     regions = {c.region_id: c.region for c in charges}
     standings = []

@@ -19,7 +19,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from core.admin import site as registers
-from core.api import api
+from samverkan.api import api
 from core.models import AuditEvent, Membership, Organisation, Unit, User
 from core.tests.factories import (
     login, make_actor, make_api_token, make_care_relation, make_patient, make_resident, make_unit,

@@ -51,8 +51,16 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_passwords_are_hashed_with_argon2():
+def test_passwords_are_hashed_with_argon2(settings):
+    # The test run hashes with MD5 for speed (conftest.py); production's list is the settings module's.
+    from samverkan import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
     assert make_user().password.startswith("argon2")
+
+
+def test_test_users_are_hashed_quickly():
+    assert make_user().password.startswith("md5")
 
 
 def test_forms_refuse_posts_without_a_csrf_token():

@@ -5,10 +5,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from core import actions, queries
+from core import actions, permissions, queries
 from core.errors import ActionError, NotPermitted
 from core.forms import CareRelationForm, EmergencyAccessForm, PatientSearchForm, RegisterPatientForm, apply_action_error
-from core.models import Role, Unit
 from core.views.decorators import staff_required
 
 
@@ -29,9 +28,7 @@ def detail(request, patient_id):
         "card": queries.patient_card(patient, request.actor),
         "basis": basis,
         "relations": queries.care_relations_of(patient, request.actor),
-        "relation_form": CareRelationForm() if request.actor.has_role(Role.COORDINATOR, Role.UNIT_ADMIN) else None,
-        "may_open_discharge_case": request.actor.unit.kind in (Unit.Kind.WARD, Unit.Kind.PSYCHIATRY),
-        "may_book": request.actor.has_role(Role.CLINICAL, Role.COORDINATOR),
+        "relation_form": CareRelationForm() if permissions.may_record_care_relations(request.actor) else None,
     })
 
 
@@ -50,7 +47,7 @@ def emergency_access(request, patient_id):
     # Nothing that identifies the patient is shown before the access is started (not even the
     # number): the person came from a search hit, which showed it and was logged.
     return render(request, "core/emergency_access.html", {
-        "form": form, "may_use": request.actor.has_role(Role.CLINICAL),
+        "form": form, "may_use": permissions.may_use_emergency_access(request.actor),
     })
 
 

@@ -170,15 +170,28 @@ def test_a_municipality_disputes_a_line_and_the_region_accepts_it_as_a_credit(cl
     assert AuditEvent.objects.filter(action__startswith="discharge.dispute").count() == 2
 
 
+def test_a_dispute_is_for_the_amount_the_basis_shows_whatever_the_caller_says(client, setup):
+    case = setup["longer"]
+    dispute = actions.dispute_line(setup["municipal_finance"], case, month=OCTOBER, reason="x", line_amount=1)
+    assert dispute.disputed_sek == 9300
+    dispute.delete()
+    url = reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": setup["municipality"].code,
+                                                  "case_id": case.pk})
+    login(client, setup["municipal_finance"])
+    client.post(url, {"action": "dispute", "reason": "Fel belopp?", "line_amount": "1", "disputed_sek": "1"})
+    assert InvoiceDispute.objects.get(case=case).disputed_sek == 9300
+
+
 def test_only_the_municipality_disputes_and_only_the_region_answers(setup):
     month, case = OCTOBER, setup["longer"]
     with pytest.raises(NotPermitted):
-        actions.dispute_line(setup["finance"], case, month=month, reason="x", line_amount=100)
+        actions.dispute_line(setup["finance"], case, month=month, reason="x")
+    with pytest.raises(ActionError, match="inget belopp"):
+        # Without the short case the longer one alone is 3 liable days: the short case adds nothing.
+        actions.dispute_line(setup["municipal_finance"], setup["short"], month=month, reason="x")
+    dispute = actions.dispute_line(setup["municipal_finance"], case, month=month, reason="x")
     with pytest.raises(ActionError):
-        actions.dispute_line(setup["municipal_finance"], case, month=month, reason="x", line_amount=0)
-    dispute = actions.dispute_line(setup["municipal_finance"], case, month=month, reason="x", line_amount=100)
-    with pytest.raises(ActionError):
-        actions.dispute_line(setup["municipal_finance"], case, month=month, reason="igen", line_amount=100)
+        actions.dispute_line(setup["municipal_finance"], case, month=month, reason="igen")
     with pytest.raises(NotPermitted):
         actions.answer_dispute(setup["municipal_finance"], dispute, accept=True, answer="")
     actions.answer_dispute(setup["finance"], dispute, accept=False, answer="Tidpunkterna stämmer.")
