@@ -56,13 +56,23 @@ class Worklist:
 
 
 WORKLISTS = [
-    Worklist("act_on", "Nya att hantera", "Ärenden där din enhet ännu inte gjort något."),
-    Worklist("commitment_missing", "Ställningstagande saknas", "Pågående ärenden utan ställningstagande från din enhet."),
-    Worklist("ready_today", "Utskrivningsklara i dag", "Meddelande om utskrivningsklar skickat i dag."),
-    Worklist("overdue", "Försenade steg", "Inskrivningsmeddelande senare än 24 timmar, eller kallelse efter tidsfristen."),
+    Worklist("act_on", "Nya att hantera", "Ärenden där din enhet ännu inte har gjort något."),
+    Worklist("commitment_missing", "Vi har inte tagit ställning",
+             "Pågående ärenden där din enhet ännu inte har skickat sitt eget ställningstagande "
+             "(oavsett vad de andra parterna har skickat)."),
+    Worklist("ready_today", "Utskrivningsklara i dag", "Ärenden där meddelandet om utskrivningsklar skickades i dag."),
+    Worklist("overdue", "Försenade steg",
+             "Inskrivningsmeddelandet saknas efter 24 timmar, eller kallelsen till planering saknas efter tidsfristen."),
     Worklist("long_stayers", "Långliggare", f"Utskrivningsklara sedan mer än {DEFAULT_LONG_STAY_DAYS} dagar."),
     Worklist("all_open", "Alla pågående", "Alla pågående ärenden där din enhet deltar."),
 ]
+# Without a list chosen, the page opens the first of these that has cases: the work waiting.
+DEFAULT_ORDER = ["act_on", "overdue", "commitment_missing", "ready_today", "long_stayers", "all_open"]
+
+
+def default_worklist(counts):
+    """The list a page opens with when none is asked for: the first with cases in it."""
+    return next((key for key in DEFAULT_ORDER if counts.get(key)), "act_on")
 
 
 def open_parties(actor):

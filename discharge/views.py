@@ -19,8 +19,10 @@ Party = CaseParty.Role
 
 @staff_required
 def worklists(request):
-    # An unknown list is the default list, as an unknown filter is no filter.
-    key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}, default="act_on")
+    # An unknown list is the default list, as an unknown filter is no filter; the default is the
+    # first list with work in it.
+    counts = queries.worklist_counts(request.actor)
+    key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
     filters = {
         "ward": params.integer(request, "avdelning"),
         "municipality": params.integer(request, "kommun"),
@@ -30,10 +32,11 @@ def worklists(request):
     page = params.integer(request, "sida", 1, maximum=10_000)
     total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
                                         endpoint="discharge:worklists")
-    counts = queries.worklist_counts(request.actor)
     wards, municipalities = queries.worklist_filter_choices(request.actor)
     return render(request, "discharge/worklists.html", {
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
+        "current_list": next(w for w in queries.WORKLISTS if w.key == key),
+        "filtered": any(value is not None for value in filters.values()) or sort != "admitted",
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // queries.PAGE_SIZE)),
         "filters": filters, "sort": sort,
         "wards": wards, "municipalities": municipalities,
