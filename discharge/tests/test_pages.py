@@ -89,3 +89,16 @@ def test_an_unknown_action_is_404(client):
     parties, case = make_case()
     as_actor(client, parties["ward"])
     assert client.post(reverse("discharge:case_action", args=[case.pk, "hack"]), {}).status_code == 404
+
+
+def test_a_planning_invitation_shows_its_meeting_in_swedish_words(client):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    parties, case = make_case()
+    actions.send_planning_invitation(parties["ward"], case, form="digital",
+                                     meeting_at=timezone.make_aware(datetime(2030, 12, 4, 10, 0)))
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("discharge:case", args=[case.pk])).content.decode()
+    assert "Möte onsdag 4 december 2030 kl. 10:00 (digitalt)" in page
