@@ -4,13 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from core import params
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
-from core.views.decorators import staff_required
+from core.views.decorators import post_only, staff_required
 from discharge import actions, forms, queries
 from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
 
@@ -144,7 +143,7 @@ def case_detail(request, case_id):
 
 
 @staff_required
-@require_POST
+@post_only("discharge:case", case_id="case_id")
 def case_action(request, case_id, action):
     if action not in CASE_ACTIONS:
         raise Http404
@@ -166,7 +165,7 @@ def case_action(request, case_id, action):
 
 
 @staff_required
-@require_POST
+@post_only("discharge:case", case_id="case_id")
 def correct(request, case_id):
     case = queries.open_case(request.actor, case_id, endpoint="discharge:correct")
     form = forms.CorrectionForm(request.POST)

@@ -60,3 +60,20 @@ def test_on_a_phone_the_ward_worklist_shows_a_patient_on_the_first_screen(page):
     patient_link = page.get_by_test_id("worklist").get_by_role("link", name="Ingrid Holm")
     expect(patient_link).to_be_in_viewport()
     assert fits_the_screen(page)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_message_of_one_endless_word_wraps_inside_the_timeline(page, width):
+    from discharge import actions as discharge_actions
+
+    parties, case = make_case()
+    nurse = parties["ward"].user
+    nurse.username = "avdelningen"
+    nurse.save()
+    discharge_actions.post_message(parties["ward"], case, text="x" * 4000)  # the longest a message may be
+
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, "avdelningen")
+    page.goto(f"/utskrivning/{case.pk}/")
+    expect(page.get_by_text("x" * 100)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
