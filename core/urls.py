@@ -7,6 +7,8 @@ app_name = "core"
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: sent on to the icon in static/.
+    path("favicon.ico", health.favicon, name="favicon"),
     path("readyz", health.readyz, name="readyz"),
     path("logga-in/", auth.login_view, name="login"),
     path("logga-in/e-id/<slug:slug>/", auth.eid_start, name="eid_start"),

@@ -150,7 +150,7 @@ class SipInvitationAnswerForm(forms.Form):
 
 
 class SipEffortForm(forms.Form):
-    unit = forms.ModelChoiceField(label="Utförs av", queryset=Unit.objects.none())
+    unit = forms.ModelChoiceField(label="Utförs av", queryset=Unit.objects.none(), empty_label="– välj enhet –")
     description = forms.CharField(label="Insats", max_length=500)
     goal = forms.CharField(label="Mål för insatsen", required=False, max_length=300)
 

@@ -334,3 +334,8 @@ def test_changing_ones_password_needs_the_old_one_and_is_audited(client):
     actor.user.refresh_from_db()
     assert actor.user.check_password("Nytt-langt-losen-7")
     assert AuditEvent.objects.filter(action="user.change_own_password", user=actor.user).exists()
+
+
+def test_the_browser_s_favicon_request_finds_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith(".svg")

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from core.models import User
+from core.models import Membership, User
 from meetings import fees
 from meetings.models import Booking, ConferenceSession, SipParticipant, SipPlan
 
@@ -33,3 +33,12 @@ def test_the_demo_loads_twice_and_shows_visits_fees_sip_and_a_conference():
     standing = fees.standing(second, region)
     assert (standing.paid_sek, standing.left_sek) == (1200, 250)
     assert ConferenceSession.objects.filter(held=True, cases__answered_at__isnull=False).exists()
+    # The lung conference meets on Tuesdays, as its schedule says ("Tisdagar 14.00").
+    assert {timezone.localtime(s.starts_at).weekday() for s in ConferenceSession.objects.all()} == {1}
+    # The robot that wrote the demo's messages is offered as nobody's colleague.
+    from meetings.forms import BookingForm
+
+    clinic = Booking.objects.filter(patient=resident.patient).first().unit
+    offered = [str(user) for user in BookingForm(unit=clinic).fields["staff"].queryset]
+    assert offered and not any("Demodata" in name for name in offered)
+    assert not Membership.objects.filter(user__first_name="Demodata", active=True).exists()

@@ -77,3 +77,17 @@ def test_a_message_of_one_endless_word_wraps_inside_the_timeline(page, width):
     page.goto(f"/utskrivning/{case.pk}/")
     expect(page.get_by_text("x" * 100)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_administration_registers_carry_the_app_s_header_and_a_way_back(page):
+    from core.tests.factories import make_actor
+
+    admin = make_actor(roles=("system_admin",)).user
+    admin.username = "registeradmin"
+    admin.save()
+    log_in(page, "registeradmin")
+    page.goto("/administration/register/core/unit/")
+    header = page.locator("header.topbar")
+    expect(header.get_by_role("link", name="Samverkan")).to_be_visible()
+    header.get_by_role("link", name="Administration").click()
+    expect(page).to_have_url("/administration/")

@@ -48,6 +48,9 @@ class Command(BaseCommand):
         for index in range(open):
             admitted = now - timedelta(hours=self.rng.uniform(2, 24 * 40))
             self.one_case(patients[(cases + index) % len(patients)], wards, primary, admitted, finish=False)
+        # The robot wrote the demo's messages; it is no person to book or choose: its memberships
+        # end here, so no staff choice offers it.
+        Membership.objects.filter(user__username=DEMO_ROBOT).update(active=False)
         self.stdout.write(self.style.SUCCESS(f"Demo discharge cases: {DischargeCase.objects.count()}."))
 
     def load_example_agreement(self):
