@@ -18,6 +18,7 @@ urlpatterns = [
     path("losenord/", auth.change_password, name="change_password"),
     path("patienter/", patients.search, name="patient_search"),
     path("patienter/ny/", patients.register, name="patient_register"),
+    path("patienter/enheten/", patients.unit_list, name="unit_patients"),
     path("patienter/<uuid:patient_id>/", patients.detail, name="patient_detail"),
     path("patienter/<uuid:patient_id>/nodatkomst/", patients.emergency_access, name="patient_emergency"),
     path("patienter/<uuid:patient_id>/vardrelation/", patients.add_care_relation, name="patient_add_relation"),

@@ -40,6 +40,22 @@ def open_case(actor, case_id, *, endpoint):
     return case
 
 
+def patient_panel(actor, patient):
+    """The patient page's panel: the patient's open discharge cases the acting unit takes part
+    in, each linked (the reads logged). None when there is none."""
+    cases = list(cases_for(actor).filter(patient=patient, status=DischargeCase.Status.OPEN)
+                 .select_related("ward", "municipality").order_by("-admitted_at"))
+    if not cases:
+        return None
+    log_reads(actor, cases, endpoint="core:patient_detail")
+    return {"open_cases": cases}
+
+
+def open_case_here(actor, patient):
+    """The open case of the patient at the acting ward, if there is one (the ward opens one at a time)."""
+    return cases_for(actor).filter(patient=patient, ward_id=actor.unit_id, status=DischargeCase.Status.OPEN).first()
+
+
 def log_reads(actor, cases, *, endpoint):
     record_reads(actor, cases, action="discharge.read", reason="Utskrivningsärende", endpoint=endpoint)
 

@@ -46,6 +46,12 @@ def worklists(request):
 @staff_required
 def open_case(request, patient_id):
     patient, _basis = core_queries.open_patient(request.actor, patient_id, endpoint="discharge:open_case")
+    existing = queries.open_case_here(request.actor, patient)
+    if existing is not None:
+        # One open case per patient and ward: the way to it, instead of a form that would refuse.
+        queries.log_reads(request.actor, [existing], endpoint="discharge:open_case")
+        messages.info(request, "Patienten har redan ett pågående utskrivningsärende på avdelningen. Här är det.")
+        return redirect("discharge:case", case_id=existing.pk)
     form = forms.OpenCaseForm(request.POST or None, initial={
         "admitted_at": local_now_value(), "municipality": patient.home_municipality_id})
     if request.method == "POST" and form.is_valid():

@@ -125,3 +125,12 @@ def test_a_message_longer_than_its_limit_is_refused_with_the_limit_not_cut(clien
     assert not CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.DIALOG).exists()
     with pytest.raises(ActionError, match="högst 2000 tecken"):
         actions.record_commitment(parties["needs"], case, provides=True, description="ord " * 1000)
+
+
+def test_the_patient_page_links_the_open_case_and_opening_another_leads_to_it(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("core:patient_detail", args=[case.patient.pk])).content.decode()
+    assert reverse("discharge:case", args=[case.pk]) in page and "Pågående utskrivningsärende" in page
+    response = client.get(reverse("discharge:open_case", args=[case.patient.pk]))
+    assert response.status_code == 302 and response.url == reverse("discharge:case", args=[case.pk])
