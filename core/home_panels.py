@@ -6,12 +6,14 @@ _patient_panels = []
 
 
 def register_home_panel(template, context):
-    """`context(actor) -> dict` is called on every start page view: keep it to a few counts."""
+    """`context(actor) -> dict | None` is called on every start page view: keep it to a few counts."""
     _panels.append((template, context))
 
 
 def home_panels(actor):
-    return [(template, context(actor)) for template, context in _panels]
+    """The panels for this actor: a context of None (or empty) leaves its panel out."""
+    shown = ((template, context(actor)) for template, context in _panels)
+    return [(template, panel) for template, panel in shown if panel]
 
 
 def register_patient_panel(template, context):

@@ -8,8 +8,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from core.models import Organisation, Unit
+from core.models import AuditEvent, Organisation, Unit
 from core.audit import record_reads
+from core.errors import NotPermitted
 from core.db import serial_plans
 from core.queries import patient_card
 from discharge.models import CaseParty, DischargeCase
@@ -54,6 +55,40 @@ def patient_panel(actor, patient):
 def open_case_here(actor, patient):
     """The open case of the patient at the acting ward, if there is one (the ward opens one at a time)."""
     return cases_for(actor).filter(patient=patient, ward_id=actor.unit_id, status=DischargeCase.Status.OPEN).first()
+
+
+def finance_panel(actor):
+    """The start page of finance staff: last month's invoice basis to check and the disputes
+    waiting for an answer (region) or for the region (municipality). Counts only, no names."""
+    from discharge.invoicing import organisation_scope, previous_month
+    from discharge.models import InvoiceDispute
+
+    if not actor.has_role("finance"):
+        return None
+    try:
+        scope = organisation_scope(actor)
+    except NotPermitted:
+        return None
+    disputes = InvoiceDispute.objects.filter(status=InvoiceDispute.Status.OPEN, case__ward__organisation=scope.region)
+    if scope.municipality is not None:
+        disputes = disputes.filter(municipality=scope.municipality)
+    return {"month": previous_month(timezone.localdate()), "scope": scope, "open_disputes": disputes.count(),
+            "open_dispute_months": sorted({d for d in disputes.values_list("month", flat=True)}, reverse=True)[:3]}
+
+
+def basis_patients(actor, case_ids, *, endpoint):
+    """Who each case of an invoice basis is about ({case id: PatientCard}), so finance can tell
+    the rows apart by patient; every patient shown is logged as a read (basis: invoicing), in one
+    insert. The caller has checked that the actor may see the basis."""
+    cases = list(DischargeCase.objects.filter(pk__in=list(case_ids)).select_related("patient"))
+    record_reads(actor, cases, action="discharge.invoice_list", reason="Fakturaunderlag", endpoint=endpoint,
+                 basis=AuditEvent.Basis.INVOICE)
+    return {str(case.pk): patient_card(case.patient, actor) for case in cases}
+
+
+def may_open(actor, case_id):
+    """Whether the acting unit takes part in the case (and so may open its timeline)."""
+    return cases_for(actor).filter(pk=case_id).exists()
 
 
 def log_reads(actor, cases, *, endpoint):
@@ -173,5 +208,7 @@ def worklist_filter_choices(actor):
 
 
 def home_counts(actor):
+    if not actor.has_role("clinical", "coordinator"):
+        return None  # finance and administration have their own panels, not the ward's worklists
     counts = worklist_counts(actor)
     return {"tabs": [(w, counts[w.key]) for w in WORKLISTS if w.key != "all_open"]}
