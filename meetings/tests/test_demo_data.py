@@ -42,3 +42,12 @@ def test_the_demo_loads_twice_and_shows_visits_fees_sip_and_a_conference():
     offered = [str(user) for user in BookingForm(unit=clinic).fields["staff"].queryset]
     assert offered and not any("Demodata" in name for name in offered)
     assert not Membership.objects.filter(user__first_name="Demodata", active=True).exists()
+    # Finance has something to do: last month's basis has liable days for Malmö (the demo's
+    # municipal finance officer) and Lund, and a dispute in each state.
+    from discharge.invoicing import month_basis, previous_month
+    from discharge.models import InvoiceDispute
+
+    region = Booking.objects.filter(patient=resident.patient).first().unit.organisation
+    liable = {b.municipality.code for b in month_basis(region, previous_month(timezone.localdate())) if b.final_sek}
+    assert {"1280", "1281"} <= liable
+    assert set(InvoiceDispute.objects.values_list("status", flat=True)) == {"open", "accepted", "rejected"}
