@@ -29,6 +29,12 @@ class PatientSearchForm(forms.Form):
     )
 
 
+class PatientNameForm(forms.Form):
+    name = forms.CharField(label="Namn", max_length=100, required=False,
+                           help_text="Början av för- eller efternamnet, t.ex. ”ann lar” för Anna Larsson.",
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
 class RegisterPatientForm(forms.Form):
     personal_number = PersonalNumberField()
     first_name = forms.CharField(label="Förnamn", max_length=100)

@@ -11,6 +11,7 @@ from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Organisation, Unit
+from core.text import bounded
 from discharge import permissions
 from discharge.invoicing import month_basis
 from discharge.models import (
@@ -211,7 +212,7 @@ def send_admission_notice(actor, case, *, at=None, preliminary_discharge_on=None
         if case.admission_notice_sent_at:
             raise ActionError("Inskrivningsmeddelandet är redan skickat. Skicka en rättelse om något blev fel.")
         at = _at(at, case, label="Inskrivningsmeddelandet")
-        data = {"known_needs": known_needs.strip()[:2000],
+        data = {"known_needs": bounded(known_needs, 2000, field="known_needs", label="Kända behov"),
                 "preliminary_discharge_on": preliminary_discharge_on.isoformat() if preliminary_discharge_on else None}
         return _record(actor, case, Kind.ADMISSION_NOTICE, at=at, data=data)
 
@@ -222,7 +223,7 @@ def record_needs_assessment(actor, case, *, answers, at=None):
     unknown = set(answers) - set(NEEDS_FIELDS)
     if unknown:
         raise ActionError(f"Okända fält i kartläggningen: {', '.join(sorted(unknown))}.")
-    cleaned = {key: str(value).strip()[:2000] for key, value in answers.items() if str(value).strip()}
+    cleaned = {key: bounded(value, 2000, field=key, label="Svaret") for key, value in answers.items() if str(value).strip()}
     if not cleaned:
         raise ActionError("Fyll i minst en del av kartläggningen.")
     with transaction.atomic():
@@ -234,7 +235,7 @@ def record_needs_assessment(actor, case, *, answers, at=None):
 def record_commitment(actor, case, *, provides, description="", at=None):
     """Ställningstagande: what the acting party will provide after discharge, or that it provides nothing."""
     _require(actor, case)
-    description = description.strip()[:2000]
+    description = bounded(description, 2000, field="description", label="Beskrivningen")
     if provides and not description:
         raise ActionError("Beskriv vilka insatser ni kommer att ge.", field="description")
     with transaction.atomic():
@@ -255,7 +256,8 @@ def appoint_care_contact(actor, case, *, name, phone="", at=None):
         case = _locked(case)
         _require_open(case)
         return _record(actor, case, Kind.CARE_CONTACT, at=_at(at, case, label="Utseendet"),
-                       data={"name": name[:200], "phone": (phone or "").strip()[:40]})
+                       data={"name": bounded(name, 200, field="name", label="Namnet"),
+                             "phone": bounded(phone, 40, field="phone", label="Telefonnumret")})
 
 
 def send_planning_invitation(actor, case, *, meeting_at, form, note="", at=None):
@@ -270,7 +272,7 @@ def send_planning_invitation(actor, case, *, meeting_at, form, note="", at=None)
         if meeting_at < at:
             raise ActionError("Mötet kan inte ligga före kallelsen.", field="meeting_at")
         return _record(actor, case, Kind.PLANNING_INVITATION, at=at,
-                       data={"meeting_at": meeting_at.isoformat(), "form": form, "note": note.strip()[:2000]})
+                       data={"meeting_at": meeting_at.isoformat(), "form": form, "note": bounded(note, 2000, field="note", label="Meddelandet")})
 
 
 def send_ready_notice(actor, case, *, judged_by, at=None):
@@ -286,7 +288,7 @@ def send_ready_notice(actor, case, *, judged_by, at=None):
         if case.ready_notice_sent_at:
             raise ActionError("Patienten är redan anmäld utskrivningsklar. Återkalla först om bedömningen ändrats.")
         at = _at(at, case, label="Meddelandet om utskrivningsklar").replace(second=0, microsecond=0)
-        return _record(actor, case, Kind.READY_NOTICE, at=at, data={"judged_by": judged_by[:200]})
+        return _record(actor, case, Kind.READY_NOTICE, at=at, data={"judged_by": bounded(judged_by, 200, field="judged_by", label="Namnet")})
 
 
 def withdraw_ready_notice(actor, case, *, reason, at=None):
@@ -303,7 +305,7 @@ def withdraw_ready_notice(actor, case, *, reason, at=None):
         at = _at(at, case, label="Återkallelsen")
         if at < case.ready_notice_sent_at:
             raise ActionError("Återkallelsen kan inte ligga före meddelandet om utskrivningsklar.", field="at")
-        return _record(actor, case, Kind.READY_WITHDRAWN, at=at, data={}, reason=reason[:500])
+        return _record(actor, case, Kind.READY_WITHDRAWN, at=at, data={}, reason=bounded(reason, 500, field="reason", label="Skälet"))
 
 
 def send_discharge_notice(actor, case, *, at=None, medication_list="", summary="", transport=""):
@@ -318,8 +320,9 @@ def send_discharge_notice(actor, case, *, at=None, medication_list="", summary="
         if at < case.ready_notice_sent_at:
             raise ActionError("Utskrivningen kan inte ligga före meddelandet om utskrivningsklar.", field="at")
         return _record(actor, case, Kind.DISCHARGE_NOTICE, at=at, data={
-            "medication_list": medication_list.strip()[:5000], "summary": summary.strip()[:5000],
-            "transport": transport.strip()[:500]})
+            "medication_list": bounded(medication_list, 5000, field="medication_list", label="Läkemedelslistan"),
+            "summary": bounded(summary, 5000, field="summary", label="Sammanfattningen"),
+            "transport": bounded(transport, 500, field="transport", label="Transporten")})
 
 
 def cancel_case(actor, case, *, reason, note="", at=None):
@@ -331,7 +334,7 @@ def cancel_case(actor, case, *, reason, note="", at=None):
         case = _locked(case)
         _require_open(case)
         return _record(actor, case, Kind.CANCELLATION, at=_at(at, case, label="Avbrottet"),
-                       data={"reason": reason, "note": note.strip()[:2000]})
+                       data={"reason": reason, "note": bounded(note, 2000, field="note", label="Kommentaren")})
 
 
 def record_consent(actor, case, *, objected, note="", at=None):
@@ -340,7 +343,7 @@ def record_consent(actor, case, *, objected, note="", at=None):
     with transaction.atomic():
         case = _locked(case)
         return _record(actor, case, Kind.CONSENT, at=_at(at, case, label="Samtycket"),
-                       data={"objected": bool(objected), "note": note.strip()[:2000]})
+                       data={"objected": bool(objected), "note": bounded(note, 2000, field="note", label="Kommentaren")})
 
 
 def post_message(actor, case, *, text):
@@ -349,8 +352,7 @@ def post_message(actor, case, *, text):
     text = (text or "").strip()
     if not text:
         raise ActionError("Skriv ett meddelande.", field="text")
-    if len(text) > 4000:
-        raise ActionError("Meddelandet får vara högst 4000 tecken.", field="text")
+    text = bounded(text, 4000, field="text", label="Meddelandet")
     with transaction.atomic():
         case = _locked(case)
         return _record(actor, case, Kind.DIALOG, at=timezone.now(), data={"text": text})
@@ -372,7 +374,7 @@ def correct_event(actor, event, *, reason, at=None, data=None, void=False):
         case = _locked(case)
         at = _at(at or event.occurred_at, case, label="Den rättade tiden")
         payload = {"void": True} if void else dict(data or {})
-        return _record(actor, case, Kind.CORRECTION, at=at, data=payload, corrects=event, reason=reason[:500])
+        return _record(actor, case, Kind.CORRECTION, at=at, data=payload, corrects=event, reason=bounded(reason, 500, field="reason", label="Skälet"))
 
 
 def mark_read(actor, event):

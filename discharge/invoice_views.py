@@ -15,7 +15,7 @@ from core.queries import patient_card
 from core.views.decorators import staff_required
 from discharge import actions, exports, permissions, queries
 from discharge.forms import AgreementForm, AnswerForm, DisputeForm, agreement_initial
-from discharge.invoicing import PRESETS, basis_scope, month_basis, previous_month
+from discharge.invoicing import PRESETS, basis_scope, month_basis, previous_month, readable_agreements
 from discharge.models import Agreement, InvoiceDispute
 from discharge.rules.liability import REASON_TEXTS, RULE_TEXTS, Month, stay_liable_days
 
@@ -56,6 +56,8 @@ def basis_municipality(request, month, code):
         "scope": scope, "month": month, "basis": basis, "reason_texts": REASON_TEXTS,
         "may_edit": _may_edit(request.actor, scope.region),
         "rows": [(row, basis.disputes.get(row.case_id)) for row in (basis.result.cases if basis.result else [])],
+        "patients": queries.basis_patients(request.actor, [r.case_id for r in (basis.result.cases if basis.result else [])],
+                                           endpoint="discharge:basis_municipality"),
     })
 
 
@@ -100,6 +102,7 @@ def basis_case(request, month, code, case_id):
         "summary": next((s for s in basis.result.summaries if s.care_type == row.care_type), None),
         "line_amount": basis.line_amount(row.case_id), "stay": stay,
         "may_dispute": scope.municipality is not None and dispute is None,
+        "may_open_case": queries.may_open(request.actor, case.pk),
         "may_answer": scope.is_region and dispute is not None and dispute.status == InvoiceDispute.Status.OPEN,
         "dispute_form": dispute_form, "answer_form": answer_form,
     })
@@ -140,25 +143,30 @@ def _region_of(request):
     return organisation
 
 
+def _readable_agreements(request):
+    try:
+        return readable_agreements(request.actor)
+    except NotPermitted as error:
+        raise PermissionDenied(str(error)) from None
+
+
 def _may_edit(actor, region):
     return permissions.may_edit_agreements(actor, region)
 
 
 @staff_required
 def agreements(request):
-    region = _region_of(request)
+    region, readable = _readable_agreements(request)
     return render(request, "discharge/agreements.html", {
         "region": region, "presets": PRESETS, "may_edit": _may_edit(request.actor, region),
-        "agreements": Agreement.objects.filter(region=region).prefetch_related(
-            "municipalities", "care_type_rules", "daily_amounts"),
+        "agreements": readable.prefetch_related("municipalities", "care_type_rules", "daily_amounts"),
     })
 
 
 @staff_required
 def agreement_detail(request, pk):
-    region = _region_of(request)
-    agreement = get_object_or_404(Agreement.objects.prefetch_related("municipalities", "care_type_rules",
-                                                                     "daily_amounts"), pk=pk, region=region)
+    region, readable = _readable_agreements(request)
+    agreement = get_object_or_404(readable.prefetch_related("municipalities", "care_type_rules", "daily_amounts"), pk=pk)
     history = AuditEvent.objects.filter(object_type="discharge.agreement", object_id=str(agreement.pk)).order_by("-at")
     return render(request, "discharge/agreement_detail.html", {
         "agreement": agreement, "history": history, "may_edit": _may_edit(request.actor, region),

@@ -176,7 +176,7 @@ def month_basis(region, month, *, municipality=None):
             basis.error = str(error)
         if basis.error or basis.result.cases:
             bases.append(basis)
-    bases.sort(key=lambda b: b.municipality.code)
+    bases.sort(key=lambda b: (b.municipality.name, b.municipality.code))
     return bases
 
 
@@ -211,6 +211,20 @@ def organisation_scope(actor):
         if region:
             return BasisScope(region=region, municipality=organisation)
     raise NotPermitted("Din enhet hör inte till en region eller kommun.")
+
+
+def readable_agreements(actor):
+    """(region, agreements) the actor may read: a region's staff its own agreements; a
+    municipality's finance staff those of their county's region that their municipality is party
+    to (named in it, or an agreement for every municipality of the county)."""
+    organisation = actor.unit.organisation
+    if organisation.kind == Organisation.Kind.REGION:
+        return organisation, Agreement.objects.filter(region=organisation)
+    if organisation.kind == Organisation.Kind.MUNICIPALITY and permissions.may_read_basis(actor):
+        region = organisation_scope(actor).region
+        party = Q(municipalities=organisation) | Q(municipalities__isnull=True)
+        return region, Agreement.objects.filter(party, region=region).distinct()
+    raise NotPermitted("Avtalen visas för regionens medarbetare och för kommunens ekonomer.")
 
 
 def previous_month(today):

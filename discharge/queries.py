@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from core.models import AuditEvent, Organisation, Unit
 from core.audit import record_read, record_reads
+from core.errors import NotPermitted
 from core.rules.month import Month
 from core.db import serial_plans
 from core.queries import patient_card
+from discharge import permissions
 from discharge.invoicing import basis_scope, month_basis
 from discharge.models import CaseParty, DischargeCase
 from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS, DEFAULT_PLANNING_DAYS
@@ -38,6 +40,56 @@ def open_case(actor, case_id, *, endpoint):
     return case
 
 
+def patient_panel(actor, patient):
+    """The patient page's panel: the patient's open discharge cases the acting unit takes part
+    in, each linked (the reads logged). None when there is none."""
+    cases = list(cases_for(actor).filter(patient=patient, status=DischargeCase.Status.OPEN)
+                 .select_related("ward", "municipality").order_by("-admitted_at"))
+    if not cases:
+        return None
+    log_reads(actor, cases, endpoint="core:patient_detail")
+    return {"open_cases": cases}
+
+
+def open_case_here(actor, patient):
+    """The open case of the patient at the acting ward, if there is one (the ward opens one at a time)."""
+    return cases_for(actor).filter(patient=patient, ward_id=actor.unit_id, status=DischargeCase.Status.OPEN).first()
+
+
+def finance_panel(actor):
+    """The start page of finance staff: last month's invoice basis to check and the disputes
+    waiting for an answer (region) or for the region (municipality). Counts only, no names."""
+    from discharge.invoicing import organisation_scope, previous_month
+    from discharge.models import InvoiceDispute
+
+    if not actor.has_role("finance"):
+        return None
+    try:
+        scope = organisation_scope(actor)
+    except NotPermitted:
+        return None
+    disputes = InvoiceDispute.objects.filter(status=InvoiceDispute.Status.OPEN, case__ward__organisation=scope.region)
+    if scope.municipality is not None:
+        disputes = disputes.filter(municipality=scope.municipality)
+    return {"month": previous_month(timezone.localdate()), "scope": scope, "open_disputes": disputes.count(),
+            "open_dispute_months": sorted({d for d in disputes.values_list("month", flat=True)}, reverse=True)[:3]}
+
+
+def basis_patients(actor, case_ids, *, endpoint):
+    """Who each case of an invoice basis is about ({case id: PatientCard}), so finance can tell
+    the rows apart by patient; every patient shown is logged as a read (basis: invoicing), in one
+    insert. The caller has checked that the actor may see the basis."""
+    cases = list(DischargeCase.objects.filter(pk__in=list(case_ids)).select_related("patient"))
+    record_reads(actor, cases, action="discharge.invoice_list", reason="Fakturaunderlag", endpoint=endpoint,
+                 basis=AuditEvent.Basis.INVOICE)
+    return {str(case.pk): patient_card(case.patient, actor) for case in cases}
+
+
+def may_open(actor, case_id):
+    """Whether the acting unit takes part in the case (and so may open its timeline)."""
+    return cases_for(actor).filter(pk=case_id).exists()
+
+
 def log_reads(actor, cases, *, endpoint):
     record_reads(actor, cases, action="discharge.read", reason="Utskrivningsärende", endpoint=endpoint)
 
@@ -54,13 +106,23 @@ class Worklist:
 
 
 WORKLISTS = [
-    Worklist("act_on", "Nya att hantera", "Ärenden där din enhet ännu inte gjort något."),
-    Worklist("commitment_missing", "Ställningstagande saknas", "Pågående ärenden utan ställningstagande från din enhet."),
-    Worklist("ready_today", "Utskrivningsklara i dag", "Meddelande om utskrivningsklar skickat i dag."),
-    Worklist("overdue", "Försenade steg", "Inskrivningsmeddelande senare än 24 timmar, eller kallelse efter tidsfristen."),
+    Worklist("act_on", "Nya att hantera", "Ärenden där din enhet ännu inte har gjort något."),
+    Worklist("commitment_missing", "Vi har inte tagit ställning",
+             "Pågående ärenden där din enhet ännu inte har skickat sitt eget ställningstagande "
+             "(oavsett vad de andra parterna har skickat)."),
+    Worklist("ready_today", "Utskrivningsklara i dag", "Ärenden där meddelandet om utskrivningsklar skickades i dag."),
+    Worklist("overdue", "Försenade steg",
+             "Inskrivningsmeddelandet saknas efter 24 timmar, eller kallelsen till planering saknas efter tidsfristen."),
     Worklist("long_stayers", "Långliggare", f"Utskrivningsklara sedan mer än {DEFAULT_LONG_STAY_DAYS} dagar."),
     Worklist("all_open", "Alla pågående", "Alla pågående ärenden där din enhet deltar."),
 ]
+# Without a list chosen, the page opens the first of these that has cases: the work waiting.
+DEFAULT_ORDER = ["act_on", "overdue", "commitment_missing", "ready_today", "long_stayers", "all_open"]
+
+
+def default_worklist(counts):
+    """The list a page opens with when none is asked for: the first with cases in it."""
+    return next((key for key in DEFAULT_ORDER if counts.get(key)), "act_on")
 
 
 def open_parties(actor):
@@ -145,6 +207,8 @@ def worklist_filter_choices(actor):
 
 
 def home_counts(actor):
+    if not permissions.may_work_on_cases(actor):
+        return None  # finance and administration have their own panels, not the ward's worklists
     counts = worklist_counts(actor)
     return {"tabs": [(w, counts[w.key]) for w in WORKLISTS if w.key != "all_open"]}
 

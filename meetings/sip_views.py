@@ -6,11 +6,10 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from core import queries as core_queries
 from core.forms import run_action
-from core.views.decorators import resident_required, staff_required
+from core.views.decorators import post_only, resident_required, staff_required
 from meetings import actions, exports, forms, permissions, queries
 from meetings.models import SipParticipant
 
@@ -24,7 +23,7 @@ def sip_list(request):
 
 
 @staff_required
-@require_POST
+@post_only("meetings:sip_list")
 def sip_invitation_answer(request, participant_id):
     """The invited unit accepts or declines; after accepting it opens the plan when the person's
     consent names its organisation."""

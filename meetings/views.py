@@ -60,6 +60,16 @@ def _day(request):
 @staff_required
 def calendar(request):
     day = _day(request)
+    # The week by default; one day when a day is asked for (as after booking) or the day view chosen.
+    view = params.choice(request, "vy", {"vecka", "dag"}, default="dag" if "dag" in request.GET else "vecka")
+    if view == "vecka":
+        monday = day - timedelta(days=day.weekday())
+        days, staff, rows = queries.unit_week(request.actor, monday)
+        return render(request, "meetings/calendar_week.html", {
+            "day": day, "monday": monday, "sunday": monday + timedelta(days=6), "days": days, "staff": staff,
+            "rows": rows, "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+            "today": timezone.localdate(),
+        })
     return render(request, "meetings/calendar.html", {
         "day": day, "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
         "rows": queries.unit_day(request.actor, day), "today": timezone.localdate(),

@@ -194,9 +194,11 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Language and time ----------------------------------------------------------------------
+# Swedish only, written straight into the source: no translation catalogues of our own (see
+# docs/decisions.md, issue 11). USE_I18N stays on for Django's own Swedish: month and day names in
+# the `date` filter, form and validation messages.
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True

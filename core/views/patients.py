@@ -7,7 +7,10 @@ from django.utils import timezone
 
 from core import actions, permissions, queries
 from core.errors import ActionError, NotPermitted
-from core.forms import CareRelationForm, EmergencyAccessForm, PatientSearchForm, RegisterPatientForm, apply_action_error
+from core.forms import (
+    CareRelationForm, EmergencyAccessForm, PatientNameForm, PatientSearchForm, RegisterPatientForm, apply_action_error,
+)
+from core.home_panels import patient_panels
 from core.views.decorators import staff_required
 
 
@@ -21,6 +24,17 @@ def search(request):
 
 
 @staff_required
+def unit_list(request):
+    """The unit's patients (those it has a care relation to), found by name. The name is sent by
+    POST, as the number is in search: names stay out of addresses and server logs."""
+    form = PatientNameForm(request.POST or None)
+    name = form.cleaned_data["name"] if request.method == "POST" and form.is_valid() else ""
+    hits, more = queries.unit_patients(request.actor, name, endpoint="core:unit_patients")
+    return render(request, "core/unit_patients.html", {"form": form, "hits": hits, "more": more, "name": name,
+                                                       "limit": queries.UNIT_PATIENTS_LIMIT})
+
+
+@staff_required
 def detail(request, patient_id):
     patient, basis = queries.open_patient(request.actor, patient_id, endpoint="core:patient_detail")
     return render(request, "core/patient_detail.html", {
@@ -29,6 +43,7 @@ def detail(request, patient_id):
         "basis": basis,
         "relations": queries.care_relations_of(patient, request.actor),
         "relation_form": CareRelationForm() if permissions.may_record_care_relations(request.actor) else None,
+        "panels": patient_panels(request.actor, patient),
     })
 
 

@@ -303,3 +303,38 @@ def test_the_basis_pdf_shows_markup_in_names_literally_and_never_as_a_link(clien
         "month": "2026-10", "code": setup["municipality"].code, "fmt": "pdf"}))
     assert_safe_pdf(response, f"Fakturaunderlag 2026-10: {value} ({setup['municipality'].code})",
                     f"Fakturerande region: {value}. Avtal: {value}.")
+
+
+def test_finance_tells_the_rows_apart_by_patient_and_sees_why_the_timeline_is_not_theirs(client, setup):
+    login(client, setup["finance"])
+    code, case = setup["municipality"].code, setup["longer"]
+    listing = client.get(reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": code})).content.decode()
+    assert case.patient.formatted_personal_number in listing and str(case.pk)[:8] + "<" not in listing
+    assert AuditEvent.objects.filter(action="discharge.invoice_list", patient=case.patient, basis="invoice").exists()
+    page = client.get(reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": code, "case_id": case.pk}))
+    text = page.content.decode()
+    assert 'data-testid="timeline-not-shown"' in text and reverse("discharge:case", args=[case.pk]) not in text
+
+
+def test_municipal_finance_reads_the_agreement_its_municipality_is_party_to(client, setup):
+    agreement = Agreement.objects.get(region=setup["region"])
+    login(client, setup["municipal_finance"])
+    assert client.get(reverse("discharge:agreement", args=[agreement.pk])).status_code == 200
+    assert agreement.name in client.get(reverse("discharge:agreements")).content.decode()
+    other = make_municipality(code="1283", name="Helsingborgs kommun")
+    agreement.municipalities.set([other])
+    assert client.get(reverse("discharge:agreement", args=[agreement.pk])).status_code == 404
+
+
+def test_finance_staff_start_on_the_month_to_check_and_the_open_disputes(client, setup):
+    code, case = setup["municipality"].code, setup["longer"]
+    login(client, setup["municipal_finance"])
+    client.post(reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": code, "case_id": case.pk}),
+                {"action": "dispute", "reason": "Fel dag 0."})
+    login(client, setup["finance"])
+    page = client.get(reverse("core:home")).content.decode()
+    assert 'data-testid="finance-panel"' in page and 'data-testid="discharge-counters"' not in page
+    assert "bestridanden att besvara" in page and "?manad=2026-10" in page
+    login(client, setup["municipal_finance"])
+    page = client.get(reverse("core:home")).content.decode()
+    assert "väntar på regionens svar" in page and f"/2026-10/{code}/" in page
