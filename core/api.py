@@ -14,7 +14,7 @@ Mounted by samverkan/urls.py with `include("core.api")`, under the URL namespace
 """
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Optional
 
 from django.conf import settings
@@ -40,6 +40,8 @@ BAD_TOKEN = "API-nyckeln är okänd, återkallad eller hör till en enhet som in
 MAX_PAGE = 200
 MAX_OFFSET = 10**9
 MAX_ID = 2**63 - 1  # bigint: larger ids would overflow the database driver
+# How fresh an API key's `last_used_at` is kept: it is written at most this often.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 # --- Authentication ---------------------------------------------------------------------------
@@ -69,8 +71,11 @@ class ApiKeyAuth(HttpBearer):
         )
         if api_token is None:
             raise AuthenticationError(401, BAD_TOKEN)
-        # Bookkeeping, not a change of data: no audit event for it.
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        # Bookkeeping, not a change of data: no audit event for it. At most once a minute per key, so
+        # that a system's stream of reads does not write (and wait for a durable commit) on every call.
+        now = timezone.now()
+        if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         actor = Actor.for_api_token(api_token)
         request.actor = actor
         return actor

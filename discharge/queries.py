@@ -12,7 +12,7 @@ from core.models import Organisation, Unit
 from core.audit import record_reads
 from core.db import serial_plans
 from core.queries import patient_card
-from discharge.models import CaseParty, DischargeCase
+from discharge.models import CaseEvent, CaseParty, DischargeCase
 
 ADMISSION_NOTICE_HOURS = 24
 DEFAULT_PLANNING_DAYS = 3
@@ -45,7 +45,10 @@ def log_reads(actor, cases, *, endpoint):
 
 
 def timeline(case):
-    return case.events.select_related("author", "author_unit", "corrects").prefetch_related("receipts__unit")
+    """The case's events with their authors, receipts and whether a later event corrects them
+    (`is_corrected`): a constant number of queries however long the timeline."""
+    return (case.events.select_related("author", "author_unit", "corrects").prefetch_related("receipts__unit")
+            .annotate(is_corrected=Exists(CaseEvent.objects.filter(corrects=OuterRef("pk")))))
 
 
 @dataclass(frozen=True)

@@ -113,14 +113,17 @@ def available_actions(case, role):
     return shown + ["dialog", "cancellation"]
 
 
-def _render_case(request, case, *, bound=None, status=200):
+def _render_case(request, case, *, bound=None, status=200, mark_read=False):
     role = queries.party_role(request.actor, case)
     action_forms = {key: CASE_ACTIONS[key][0]() for key in available_actions(case, role)}
     if bound:
         action_forms[bound[0]] = bound[1]
     events = list(queries.timeline(case))
+    receipted_now = {e.pk for e in actions.mark_case_read(request.actor, case, events)} if mark_read else set()
     for event in events:
         event.read_by = [r.unit.name for r in event.receipts.all()]
+        if event.pk in receipted_now:
+            event.read_by.append(request.actor.unit.name)
         event.own = event.author_unit_id == request.actor.unit_id
         if event.kind == CaseEvent.Kind.CANCELLATION:
             event.data["reason"] = actions.CANCEL_REASONS.get(event.data.get("reason"), event.data.get("reason"))
@@ -135,9 +138,7 @@ def _render_case(request, case, *, bound=None, status=200):
 @staff_required
 def case_detail(request, case_id):
     case = queries.open_case(request.actor, case_id, endpoint="discharge:case")
-    for event in case.events.exclude(author_unit_id=request.actor.unit_id).exclude(receipts__unit_id=request.actor.unit_id):
-        actions.mark_read(request.actor, event)
-    return _render_case(request, case)
+    return _render_case(request, case, mark_read=True)
 
 
 @staff_required

@@ -113,6 +113,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", PRODUCTION):
+    # PostgreSQL through psycopg's connection pool (issue 14): each worker process keeps its connections
+    # open and hands them to requests, instead of one connection per request (persistent connections,
+    # CONN_MAX_AGE, must be off with a pool). Size it by the worker's threads: a sync gunicorn worker
+    # serves one request at a time, so a small pool suffices; max_size bounds the connections of a
+    # worker (PostgreSQL's max_connections must cover workers x DATABASE_POOL_MAX_SIZE on every server).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(env("DATABASE_POOL_MIN_SIZE", "1")),
+        "max_size": int(env("DATABASE_POOL_MAX_SIZE", "4")),
+        "timeout": int(env("DATABASE_POOL_TIMEOUT", "10")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------
