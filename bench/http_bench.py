@@ -32,7 +32,8 @@ Gunicorn runs BENCH_WORKERS sync workers (default 2 x cores + 1, gunicorn's advi
 
 Knobs: BENCH_CLIENTS [16], BENCH_SECONDS [15 per page], BENCH_WARMUP_SECONDS [3], BENCH_RUNS [3
 measuring rounds over the same data, for min/median/max], BENCH_WORKERS, BENCH_PORT [8130],
-BENCH_BOOKINGS [40], BENCH_PAGES [all; a comma-separated subset], and the discharge loader's
+BENCH_BOOKINGS [40], BENCH_PAGES [all; a comma-separated subset], BENCH_PROFILE [1: no HTTP, each page
+in-process with its statements; "full": with a cProfile too], and the discharge loader's
 (BENCH_CASES, defaulting here to 300,000, BENCH_EVENTS defaulting here to "ward", BENCH_WARD_OPEN).
 
     scripts/run_bench.sh http
@@ -326,6 +327,56 @@ def measure_round(data, sessions, chosen):
     return {"pages": results, "raw_pk_reads_per_second": round(raw_n), "raw_pk_reads_per_second_1": round(raw_1)}
 
 
+def profile_pages(data, chosen):
+    """BENCH_PROFILE=1: each page in this process through Django's test client (no gunicorn, no HTTP):
+    the statements it runs, its time over a few requests and a cProfile of one, to see where a
+    request's fixed cost goes."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.test import Client
+
+    clients = {}
+    for who in ("ward", "finance", "resident"):
+        clients[who] = Client()
+        clients[who].force_login(User.objects.get(username=f"bench-{who}"))
+    clients["api"] = Client(headers={"Authorization": f"Bearer {data['api_key']}"})
+    for name, (who, make_path) in chosen.items():
+        client = clients[who]
+        path = make_path()
+        assert client.get(path).status_code == 200, (name, path)
+        captured = []
+
+        def capture(execute, sql, params, many, context, captured=captured):
+            began = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                captured.append({"sql": sql, "time": f"{(time.perf_counter() - began) * 1000:.2f} ms"})
+
+        with connection.execute_wrapper(capture):
+            client.get(path)
+        samples = []
+        for _ in range(10):
+            began = time.perf_counter()
+            client.get(make_path())
+            samples.append((time.perf_counter() - began) * 1000)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        client.get(path)
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(30)
+        writes = sum(1 for q in captured if not q["sql"].lstrip().upper().startswith("SELECT"))
+        log(f"\n=== {name} {path}: {len(captured)} statements ({writes} not SELECT), "
+            f"median {statistics.median(samples):.1f} ms in-process")
+        for q in captured:
+            log(f"  [{q['time']}] {q['sql'][:300]}")
+        if os.environ.get("BENCH_PROFILE") == "full":
+            log(text.getvalue())
+
+
 def spread(values):
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
@@ -339,6 +390,9 @@ def main():
     data = prepare(loader)
     log(f"  the ward is party to {loader.measured_open:,} open cases; invoice basis of {data['municipality']} "
         f"({data['basis_cases']} cases discharged in {loader.month}); {BOOKINGS} bookings today")
+    if os.environ.get("BENCH_PROFILE"):
+        profile_pages(data, {k: v for k, v in pages(data).items() if not PAGES or k in PAGES})
+        return 0
     log_path = Path(f"/tmp/samverkan-http-bench-{PORT}.log")
     connection.close()
     server = start_server(log_path)
