@@ -34,7 +34,7 @@ Knobs: BENCH_CLIENTS [16], BENCH_SECONDS [15 per page], BENCH_WARMUP_SECONDS [3]
 measuring rounds over the same data, for min/median/max], BENCH_WORKERS, BENCH_PORT [8130],
 BENCH_BOOKINGS [40], BENCH_PAGES [all; a comma-separated subset], BENCH_PROFILE [1: no HTTP, each page
 in-process with its statements; "full": with a cProfile too], and the discharge loader's
-(BENCH_CASES, defaulting here to 300,000, BENCH_EVENTS defaulting here to "ward", BENCH_WARD_OPEN).
+(BENCH_CASES, defaulting here to 700,000 so that the ward is party to ~3,000 open cases, BENCH_EVENTS defaulting here to "ward", BENCH_WARD_OPEN).
 
     scripts/run_bench.sh http
     BENCH_CASES=60000 BENCH_SECONDS=5 BENCH_RUNS=1 scripts/run_bench.sh http      a quick run
@@ -55,7 +55,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-os.environ.setdefault("BENCH_CASES", "300000")
+os.environ.setdefault("BENCH_CASES", "700000")
 os.environ.setdefault("BENCH_EVENTS", "ward")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
