@@ -61,7 +61,7 @@ def _table_rows(text, columns, filename, problems):
         cells = [cell.strip() for cell in row]
         if not any(cells):
             continue
-        yield line, dict(zip(header, cells))
+        yield line, dict(zip(header, cells, strict=True))
 
 
 def read_table(text, columns, filename):
