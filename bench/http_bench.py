@@ -11,6 +11,8 @@ clients over HTTP, page by page:
     worklist          GET /utskrivning/                      the ward's worklist (default tab)
     case              GET /utskrivning/<case>/               a rotating open case of the ward
     calendar          GET /kalender/                         the ward's day (BENCH_BOOKINGS bookings)
+    free_slots_*      GET /api/v1/meetings/free-slots?visit_kind=..[&unit_id=..]   API key; the region's
+                      BENCH_SLOT_UNITS units and BENCH_SLOT_STAFF staff with three months of times
     invoice_basis     GET /utskrivning/fakturaunderlag/<month>/<code>/   a municipality's month
     portal_*          GET /mina-sidor/..., besok/, avgifter/, logg/       a resident's own pages
 
@@ -61,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BASE_DIR, env_int, git_commit, log, machine, scalar, summary, write_result  # noqa: E402
 from bench.discharge_bench import Loader  # noqa: E402
+from bench.meetings_bench import Loader as SlotLoader  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -79,6 +82,9 @@ RUNS = env_int("BENCH_RUNS", 3)
 WORKERS = env_int("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1)
 PORT = env_int("BENCH_PORT", 8130)
 BOOKINGS = env_int("BENCH_BOOKINGS", 40)
+SLOT_UNITS = env_int("BENCH_SLOT_UNITS", 200)
+SLOT_STAFF = env_int("BENCH_SLOT_STAFF", 2000)
+FREE_SLOTS_TARGET_MS = 50
 PAGES = [p for p in os.environ.get("BENCH_PAGES", "").split(",") if p]
 TARGET_MS = 100
 API_RATIO_TARGET = 0.05
@@ -135,7 +141,12 @@ def prepare(loader):
                 starts_at=first + timedelta(days=d, hours=5), ends_at=first + timedelta(days=d, hours=5, minutes=15),
                 status=Booking.Status.ATTENDED if d < 0 else Booking.Status.BOOKED, created_by=ward_member.user)
         for d in range(-20, 10, 3)])
+    # Bookable times in the ward's region for the free-time search (bench/meetings_bench.py's calendars:
+    # full for two weeks, freer later, every unit offering its professions' kinds).
+    slots = SlotLoader(region=region, units=SLOT_UNITS, staff=SLOT_STAFF)
+    slots.load()
     return {
+        "kinds": [k.key for k in slots.kinds], "slot_units": [u.pk for u in slots.units],
         "api_key": raw_key, "case_ids": case_ids, "patient_ids": patient_ids,
         "basis_path": f"/utskrivning/fakturaunderlag/{month}/{municipality.code}/",
         "municipality": municipality.name, "basis_cases": top["n"],
@@ -238,6 +249,9 @@ def pages(data):
         "case": ("ward", lambda: f"/utskrivning/{pick(data['case_ids'])}/"),
         "calendar": ("ward", lambda: "/kalender/"),
         "invoice_basis": ("finance", lambda: data["basis_path"]),
+        "free_slots_region": ("api", lambda: f"/api/v1/meetings/free-slots?visit_kind={pick(data['kinds'])}"),
+        "free_slots_unit": ("api", lambda: f"/api/v1/meetings/free-slots?visit_kind={pick(data['kinds'])}"
+                                           f"&unit_id={pick(data['slot_units'])}"),
         "portal_home": ("resident", lambda: "/mina-sidor/"),
         "portal_visits": ("resident", lambda: "/mina-sidor/besok/"),
         "portal_fees": ("resident", lambda: "/mina-sidor/avgifter/"),
@@ -364,10 +378,12 @@ def profile_pages(data, chosen):
             samples.append((time.perf_counter() - began) * 1000)
         profiler = cProfile.Profile()
         profiler.enable()
-        client.get(path)
+        for _ in range(20):
+            client.get(make_path())
         profiler.disable()
         text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(30)
+        # Twenty requests; by own time, to see where a request's fixed cost goes.
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(40)
         writes = sum(1 for q in captured if not q["sql"].lstrip().upper().startswith("SELECT"))
         log(f"\n=== {name} {path}: {len(captured)} statements ({writes} not SELECT), "
             f"median {statistics.median(samples):.1f} ms in-process")
@@ -428,7 +444,9 @@ def main():
     if "api_patient" in table:
         verdict["api_patient ratio >= 0.05"] = table["api_patient"]["ratio_to_raw_median"] >= API_RATIO_TARGET
     for name in table:
-        if name != "api_patient":
+        if name.startswith("free_slots"):
+            verdict[f"{name} p95 < {FREE_SLOTS_TARGET_MS} ms"] = table[name]["p95_ms"]["median"] < FREE_SLOTS_TARGET_MS
+        elif name != "api_patient":
             verdict[f"{name} p95 < {TARGET_MS} ms"] = table[name]["p95_ms"]["median"] < TARGET_MS
     for label, ok in verdict.items():
         log(f"{label}: {'OK' if ok else 'MISSED'}")
@@ -440,7 +458,7 @@ def main():
                        "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool") is not None
                        or os.environ.get("BENCH_POOL", "1") == "1"},
         "machine": machine() | {"load_average_after": os.getloadavg()}, "load_seconds": loader.steps.timings,
-        "data": {k: v for k, v in data.items() if k not in ("api_key", "case_ids", "patient_ids")}
+        "data": {k: v for k, v in data.items() if k not in ("api_key", "case_ids", "patient_ids", "slot_units")}
         | {"audit_rows_after": audit_rows},
         "rounds": rounds, "summary": table, "within_target": verdict,
     })
