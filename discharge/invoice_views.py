@@ -16,6 +16,7 @@ from core.forms import apply_action_error
 from core.models import AuditEvent, Organisation
 from core.queries import patient_card
 from core.views.decorators import staff_required
+from core.db_router import reads_from_replica
 from discharge import actions, exports
 from discharge.invoicing import PRESETS, basis_scope, month_basis, previous_month
 from discharge.models import Agreement, CareType, DischargeCase, InvoiceDispute
@@ -50,6 +51,7 @@ def _municipality_basis(request, month_text, code):
 
 
 @staff_required
+@reads_from_replica
 def basis_overview(request):
     scope = _scope(request)
     default = previous_month(timezone.localdate())
@@ -71,6 +73,7 @@ def basis_overview(request):
 
 
 @staff_required
+@reads_from_replica
 def basis_municipality(request, month, code):
     scope, month, basis = _municipality_basis(request, month, code)
     return render(request, "discharge/basis_municipality.html", {
@@ -81,6 +84,7 @@ def basis_municipality(request, month, code):
 
 
 @staff_required
+@reads_from_replica
 def basis_export(request, month, code, fmt):
     scope, month, basis = _municipality_basis(request, month, code)
     if basis.result is None:
@@ -112,6 +116,7 @@ class AnswerForm(forms.Form):
 
 
 @staff_required
+@reads_from_replica
 def basis_case(request, month, code, case_id):
     scope, month, basis = _municipality_basis(request, month, code)
     row = basis.row(str(case_id))
