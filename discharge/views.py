@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import params
+from core.db import serial_planning
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
@@ -28,10 +29,12 @@ def worklists(request):
     }
     sort = params.choice(request, "sort", queries.SORTS, default="admitted")
     page = params.integer(request, "sida", 1, maximum=10_000)
-    total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
-                                        endpoint="discharge:worklists")
-    counts = queries.worklist_counts(request.actor)
-    wards, municipalities = queries.worklist_filter_choices(request.actor)
+    with serial_planning():  # the three reads in one transaction without parallel workers
+        total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
+                                            endpoint="discharge:worklists")
+        counts = queries.worklist_counts(request.actor)
+        wards, municipalities = queries.worklist_filter_choices(request.actor)
+        wards, municipalities = list(wards), list(municipalities)
     return render(request, "discharge/worklists.html", {
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // queries.PAGE_SIZE)),
