@@ -35,7 +35,8 @@ Gunicorn runs BENCH_WORKERS sync workers (default 2 x cores + 1, gunicorn's advi
 
 Knobs: BENCH_CLIENTS [16], BENCH_SECONDS [15 per page], BENCH_WARMUP_SECONDS [3], BENCH_RUNS [3
 measuring rounds over the same data, for min/median/max], BENCH_WORKERS, BENCH_PORT [8130],
-BENCH_BOOKINGS [40], BENCH_PAGES [all; a comma-separated subset], BENCH_PROFILE [1: no HTTP, each page
+BENCH_BOOKINGS [40], BENCH_PAGES [all; a comma-separated subset], BENCH_START_AT [HH:MM UTC: measure
+from then], BENCH_PROFILE [1: no HTTP, each page
 in-process with its statements; "full": with a cProfile too], and the discharge loader's
 (BENCH_CASES, defaulting here to 770,000 so that the ward is party to ~3,000 open cases, BENCH_EVENTS defaulting here to "ward", BENCH_WARD_OPEN).
 
@@ -55,7 +56,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("BENCH_CASES", "770000")
@@ -405,6 +406,19 @@ def profile_pages(data, chosen):
             log(text.getvalue())
 
 
+def wait_until_start():
+    """BENCH_START_AT=HH:MM (UTC): load the data now, measure from then (a quieter machine)."""
+    start_at = os.environ.get("BENCH_START_AT")
+    if not start_at:
+        return
+    now = datetime.now(tz=UTC)
+    hour, minute = (int(x) for x in start_at.split(":"))
+    start = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if start > now:
+        log(f"Waiting until {start:%H:%M} UTC to measure …")
+        time.sleep((start - now).total_seconds())
+
+
 def spread(values):
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
@@ -429,6 +443,7 @@ def main():
         sessions = {who: [login(f"bench-{who}") for _ in range(CLIENTS)]
                     for who in ("ward", "finance", "finance-median", "resident")}
         chosen = {k: v for k, v in pages(data).items() if not PAGES or k in PAGES}
+        wait_until_start()
         rounds = []
         for n in range(RUNS):
             log(f"Round {n + 1}/{RUNS}: {CLIENTS} clients, {SECONDS:g} s per page after {WARMUP_SECONDS:g} s warm-up, "
