@@ -131,7 +131,9 @@ def plain_indexes(table):
             """,
             [table],
         )
-        return cursor.fetchall()
+        # A partitioned table's index reads "ON ONLY <table>", which would build it on no partition:
+        # rebuilt, it is built on the whole table (every partition).
+        return [(name, definition.replace(" ON ONLY ", " ON ")) for name, definition in cursor.fetchall()]
 
 
 def drop_plain_indexes(table):

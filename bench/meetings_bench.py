@@ -1,8 +1,11 @@
 """Free-time search across a region (issue 5's target: p95 under 100 ms).
 
 Data: one region with 1,000 units and 20,000 staff, each with bookable times on every weekday of
-the next three months (8 half-hour times a day, two visit kinds a day out of the region's 8, video
-for a third of the staff): about 10 million slots, 70 % of them booked.
+the next three months (8 half-hour times a day, video for a third of the staff): about 10 million
+slots. As calendars are (issue 14): nearly full in the first two weeks (95 % booked), freer later
+(falling to 40 % booked at three months); every unit has staff of each of four professions, and each
+professional offers the two visit kinds of their profession (of the region's 8), nurses being the
+most; units differ in size (a Zipf-like spread of staff).
 
 Measured: `meetings.queries.free_slots` (the function behind the booking page) for
 - the whole region: a random visit kind, form (any, physical or video) and start day within the
@@ -39,9 +42,13 @@ KINDS = 8
 TARGET_MS = 100
 
 
+PROFESSION_SHARES = (0.45, 0.3, 0.15, 0.1)  # nurses, physicians, physiotherapists, others: kinds 2p and 2p+1
+
+
 class Loader:
-    def __init__(self):
+    def __init__(self, *, region=None, units=UNITS, staff=STAFF, days=DAYS):
         self.steps = Steps()
+        self.given_region, self.unit_count, self.staff_count, self.days = region, units, staff, days
 
     def load(self):
         s = self.steps
@@ -55,32 +62,49 @@ class Loader:
         s.finish()
 
     def load_region(self):
-        self.region = Organisation.objects.create(kind=Organisation.Kind.REGION, name="Region Benchmark", code="99",
-                                                  county_code="99")
+        self.region = self.given_region or Organisation.objects.create(
+            kind=Organisation.Kind.REGION, name="Region Benchmark", code="99", county_code="99")
+        code = self.region.county_code
         self.units = Unit.objects.bulk_create([
             Unit(organisation=self.region, kind=Unit.Kind.PRIMARY_CARE, name=f"Mottagning {n}",
-                 hsa_id=f"SE2321000099-M{n}") for n in range(UNITS)])
+                 hsa_id=f"SE23210000{code}-M{n}") for n in range(self.unit_count)])
         self.kinds = VisitKind.objects.bulk_create([
             VisitKind(region=self.region, key=f"besok{n}", name=f"Besökstyp {n}", minutes=30, suits_video=True)
             for n in range(KINDS)])
 
     def load_staff(self):
+        """Staff numbered 0..n-1: their unit by a Zipf-like draw (a few large units, many small), each
+        unit's first four of each profession kept so that every unit offers every profession's kinds."""
+        rng = random.Random(SEED)
+        weights = [1 / (rank + 1) ** 0.8 for rank in range(self.unit_count)]
+        units = [n % self.unit_count for n in range(min(self.staff_count, 4 * self.unit_count))]
+        units += rng.choices(range(self.unit_count), weights, k=self.staff_count - len(units))
+        professions = [(n // self.unit_count) % 4 if n < 4 * self.unit_count
+                       else rng.choices(range(4), PROFESSION_SHARES)[0] for n in range(self.staff_count)]
+        self.staff_units, self.staff_professions = units, professions
         User.objects.bulk_create([User(username=f"bench-staff-{n}", first_name="Bench", last_name=f"Personal {n}",
-                                       password="!bench") for n in range(STAFF)], batch_size=5000)
+                                       password="!bench") for n in range(self.staff_count)], batch_size=5000)
 
     def load_slots(self):
-        # Two visit kinds a day per person (morning, afternoon), working days only, from 08:00 local
-        # (07:00 UTC, near enough for a benchmark); the staff member's unit by number.
+        # Eight half-hour times a working day per person from 08:00 local (07:00 UTC, near enough for a
+        # benchmark): the morning's in one kind of their profession, the afternoon's in the other.
+        # Booked: 95 % in the first two weeks, then less and less, 40 % at the end.
         start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
         execute("""
-            WITH ids AS (SELECT %(units)s::int[] AS units, %(kinds)s::int[] AS kinds)
+            WITH ids AS (SELECT %(units)s::int[] AS units, %(kinds)s::int[] AS kinds,
+                                %(staff_units)s::int[] AS staff_units, %(professions)s::int[] AS professions)
             INSERT INTO meetings_slot (unit_id, staff_id, visit_kind_id, starts_at, ends_at, physical, phone, video,
                                        booked, created_by_id, created_at)
-            SELECT ids.units[s.n %% cardinality(ids.units) + 1], s.id,
-                   ids.kinds[(s.n + (part.slot >= 4)::int) %% cardinality(ids.kinds) + 1],
+            SELECT ids.units[ids.staff_units[s.n] + 1], s.id,
+                   ids.kinds[2 * ids.professions[s.n] + (part.slot >= 4)::int + 1],
                    d + interval '7 hours' + part.slot * interval '30 minutes',
                    d + interval '7 hours 30 minutes' + part.slot * interval '30 minutes',
-                   true, true, s.n %% 3 = 0, random() < 0.7, s.id, now()
+                   true, true, s.n %% 3 = 0,
+                   random() < CASE WHEN d < %(start)s::timestamptz + interval '14 days' THEN 0.95
+                                   ELSE 0.95 - 0.55 * extract(epoch FROM d - %(start)s::timestamptz - interval '14 days')
+                                                      / extract(epoch FROM %(days)s * interval '1 day' - interval '14 days')
+                              END,
+                   s.id, now()
             FROM ids
             CROSS JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM core_user
                         WHERE username LIKE 'bench-staff-%%') s
@@ -90,7 +114,7 @@ class Loader:
             WHERE extract(isodow FROM d) < 6
             ORDER BY d, part.slot
         """, {"units": [u.pk for u in self.units], "kinds": [k.pk for k in self.kinds], "start": start,
-              "days": DAYS - 1})
+              "days": self.days - 1, "staff_units": self.staff_units, "professions": self.staff_professions})
         self.start = start
 
 
@@ -114,7 +138,8 @@ def measure(loader):
             f"max {results[label]['max_ms']:.2f} ms")
 
     def when():
-        return loader.start + timedelta(days=rng.uniform(0, DAYS - 7), hours=rng.uniform(0, 12))
+        # From now, as a booking clerk searches: the first free times, mostly past the full two weeks.
+        return loader.start + timedelta(days=rng.uniform(0, 7), hours=rng.uniform(0, 12))
 
     run("region: kind, any form", lambda: (rng.choice(kinds), {"since": when()}))
     run("region: kind, video", lambda: (rng.choice(kinds), {"since": when(), "form": "video"}))

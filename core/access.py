@@ -6,14 +6,19 @@ they have stated an emergency access that has not expired. A resident sees only 
 Modules add their own kinds of relation (a discharge case, a booking, a plan, a contact matter)
 with `register_relation_source`: a function `(unit_id, now) -> QuerySet` of rows with a
 `patient_id` column that gives the patients the unit takes part in through that module.
+
+Each source is a subquery; however many modules register one, a check is ONE statement: the list
+of patients ORs them (`pk IN (...) OR pk IN (...)`), and one patient's basis is one SELECT with an
+EXISTS column per source and the emergency access's reason beside them (issue 14: an API read ran
+one EXISTS query per source).
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from core.models import CareRelation, EmergencyAccess
+from core.models import CareRelation, EmergencyAccess, Patient
 
 _relation_sources = {}
 
@@ -63,12 +68,19 @@ def access_basis(actor, patient, *, now=None):
         return AccessBasis("own", "Egen uppgift") if actor.user.patient_id == patient.pk else None
     if actor.unit_id is None:
         return None
-    for label, source in _relation_sources.values():
-        if source(actor.unit_id, now).filter(patient_id=patient.pk).exists():
+    sources = list(_relation_sources.values())
+    columns = {f"source_{n}": Exists(source(actor.unit_id, now).filter(patient_id=OuterRef("pk")))
+               for n, (_label, source) in enumerate(sources)}
+    columns["emergency_reason"] = Subquery(
+        _active_emergency(actor, now).filter(patient_id=OuterRef("pk")).order_by("-started_at").values("reason")[:1])
+    row = Patient.objects.filter(pk=patient.pk).annotate(**columns).values(*columns).first()
+    if row is None:
+        return None
+    for n, (label, _source) in enumerate(sources):
+        if row[f"source_{n}"]:
             return AccessBasis("relation", label)
-    emergency = _active_emergency(actor, now).filter(patient=patient).order_by("-started_at").first()
-    if emergency:
-        return AccessBasis("emergency", emergency.reason)
+    if row["emergency_reason"] is not None:
+        return AccessBasis("emergency", row["emergency_reason"])
     return None
 
 

@@ -4,9 +4,11 @@ Write events must be recorded inside the action's transaction so that the change
 line commit together or not at all.
 """
 
+import contextvars
 import datetime
 import decimal
 import uuid
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.utils import timezone
@@ -101,9 +103,55 @@ def _write_basis(actor, patient):
     return {"basis": found.basis, "reason": found.reason[:500]} if found else {}
 
 
+# --- Reads of one request in one INSERT ---------------------------------------------------------
+# A page logs each read as its queries run (the patient, the case, the rows of a list). Inside
+# `collected_reads()` (AuditReadsMiddleware wraps every request in it) they are gathered and written
+# together, in one INSERT, before the response leaves: one statement and one commit per page instead
+# of one per read. A read recorded outside it (a task, a command, a streamed export's rows) is
+# written at once. The flush runs before the response is handed back, so a page whose reads could
+# not be logged is answered with an error, never with the data.
+
+_collected = contextvars.ContextVar("samverkan_audit_reads", default=None)
+
+
+@contextmanager
+def collected_reads():
+    buffer = []
+    token = _collected.set(buffer)
+    try:
+        yield buffer
+    finally:
+        _collected.reset(token)
+    if buffer:
+        AuditEvent.objects.bulk_create(buffer)
+
+
+def _save_reads(events):
+    buffer = _collected.get()
+    if buffer is not None:
+        buffer.extend(events)
+    elif len(events) == 1:
+        events[0].save()
+    elif events:
+        AuditEvent.objects.bulk_create(events)
+    return events
+
+
+class AuditReadsMiddleware:
+    """Writes the reads a request logged in one INSERT, before its response is returned."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with collected_reads():
+            response = self.get_response(request)
+        return response
+
+
 def record_read(actor, patient, *, endpoint, basis, reason="", action="patient.read", at=None):
     """Log a read of patient data. `at` is for loading history (demo data, imports) only."""
-    return AuditEvent.objects.create(
+    return _save_reads([AuditEvent(
         at=at or timezone.now(),
         kind=AuditEvent.Kind.READ,
         action=action,
@@ -114,14 +162,14 @@ def record_read(actor, patient, *, endpoint, basis, reason="", action="patient.r
         reason=reason[:500],
         endpoint=endpoint,
         **actor_columns(actor),
-    )
+    )])[0]
 
 
 def record_reads(actor, objects, *, action, reason, endpoint, basis=AuditEvent.Basis.RELATION):
     """One read row per object shown (each with its `patient_id`), written in one statement: for
     lists that show many patients at once."""
     columns = actor_columns(actor)
-    AuditEvent.objects.bulk_create([
+    _save_reads([
         AuditEvent(kind=AuditEvent.Kind.READ, action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk),
                    patient_id=obj.patient_id, basis=basis, reason=reason, endpoint=endpoint,
                    **columns)

@@ -40,33 +40,43 @@ def header_problems(header, columns):
     return problems
 
 
+def _table_rows(text, columns, filename, problems):
+    """(line number, {column: stripped text}) of each row, one at a time (a region's file has millions:
+    neither the CSV rows nor the dicts are all held at once); bad rows go to `problems`. A missing or
+    bad header raises FileErrors at once."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    first = next(reader, None)
+    if not first or not any(cell.strip() for cell in first):
+        raise FileErrors(filename, [(1, "Filen saknar rubrikrad.")])
+    header = [cell.strip() for cell in first]
+    problems.extend(header_problems(header, columns))
+    if problems:
+        raise FileErrors(filename, problems)
+    width = len(header)
+    for line, row in enumerate(reader, start=2):
+        if len(row) != width:
+            if any(cell.strip() for cell in row):
+                problems.append((line, f"{len(row)} fält, rubrikraden har {width}."))
+            continue
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        yield line, dict(zip(header, cells, strict=True))
+
+
 def read_table(text, columns, filename):
     """The rows of a CSV with exactly `columns` in any order, as (line number, {column: stripped
     text}), and the problems found so far. A missing or bad header raises FileErrors at once."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise FileErrors(filename, [(1, "Filen saknar rubrikrad.")])
-    header = [cell.strip() for cell in rows[0]]
-    problems = header_problems(header, columns)
-    if problems:
-        raise FileErrors(filename, problems)
-    table = []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append((line, f"{len(row)} fält, rubrikraden har {len(header)}."))
-            continue
-        table.append((line, dict(zip(header, (cell.strip() for cell in row), strict=True))))
-    return table, problems
+    problems = []
+    return list(_table_rows(text, columns, filename, problems)), problems
 
 
 def read_records(text, columns, filename, parse_row, key):
     """Every row of a CSV parsed by `parse_row(values) -> (record, problems)`, with `key` unique,
     or FileErrors listing every bad row (a file is taken whole or not at all)."""
-    table, problems = read_table(text, columns, filename)
+    problems = []
     records, seen = [], {}
-    for line, values in table:
+    for line, values in _table_rows(text, columns, filename, problems):
         record, row_problems = parse_row(values)
         if values[key] in seen:
             row_problems.append(f"{key} {values[key]!r} finns redan på rad {seen[values[key]]}")

@@ -325,7 +325,10 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=5, choices=Kind.choices)
     action = models.CharField(max_length=80)
-    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+", db_constraint=False)
+    # No index of its own on user or patient: the (user, at) and (patient, at) indexes below serve
+    # every lookup by them (issue 14: each index is one more write on every audited request).
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+", db_constraint=False,
+                             db_index=False)
     # Snapshots, so the log reads the same after a rename.
     username = models.CharField(max_length=150, blank=True)
     user_display = models.CharField(max_length=200, blank=True)
@@ -333,7 +336,7 @@ class AuditEvent(models.Model):
     unit_name = models.CharField(max_length=160, blank=True)
     organisation_name = models.CharField(max_length=120, blank=True)
     patient = models.ForeignKey(
-        Patient, on_delete=models.PROTECT, null=True, related_name="+", db_constraint=False
+        Patient, on_delete=models.PROTECT, null=True, related_name="+", db_constraint=False, db_index=False
     )
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)

@@ -144,7 +144,8 @@ def access_log_extract(patient, date_from, date_to):
     start, end = _day_bounds(date_from, date_to)
     return (
         AuditEvent.objects.filter(patient=patient, at__gte=start, at__lt=end)
-        .only("at", "kind", "action", "user_display", "unit_name", "organisation_name", "basis", "reason", "endpoint")
+        .only("at", "kind", "action", "username", "user_display", "unit_name", "organisation_name", "basis", "reason",
+              "endpoint")
         .order_by("-at", "-id")
     )
 

@@ -32,8 +32,15 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
 
+_FORMULA_CHARS = frozenset(FORMULA_START)
+
+
 def csv_cell(value):
     """A value as a CSV cell that no spreadsheet runs as a formula."""
+    if value.__class__ is str:  # the common case first: a batch writes millions of cells
+        if not value or value[0] not in _FORMULA_CHARS or PLAIN_NUMBER.fullmatch(value):
+            return value
+        return "'" + value
     if value is None:
         return ""
     if isinstance(value, (int, Decimal)):
@@ -59,8 +66,9 @@ def csv_pieces(header, rows, *, delimiter=",", lineterminator="\n", bom=False, r
         out.write("\ufeff")
     writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
     writer.writerow([csv_cell(name) for name in header])
+    cell = csv_cell
     for index, row in enumerate(rows, 1):
-        writer.writerow([csv_cell(value) for value in _in_header_order(header, row)])
+        writer.writerow([cell(value) for value in (row if row.__class__ is list else _in_header_order(header, row))])
         if rows_per_piece and index % rows_per_piece == 0:
             yield out.getvalue()
             out.seek(0)

@@ -14,6 +14,7 @@ from core import params
 from core.charts import Bar, bar_chart, decimal_text, two_decimals
 from core.models import Organisation
 from core.views.decorators import staff_required
+from core.db_router import reads_from_replica
 from discharge import followup
 from discharge.invoicing import BasisScope, previous_month
 from discharge.models import CareType, CaseParty, DischargeCase
@@ -59,6 +60,7 @@ def _query(month, care_type):
 
 
 @staff_required
+@reads_from_replica
 def followup_overview(request):
     scope = _scope(request)
     month, care_type = _chosen_month(request), _care_type(request)
@@ -72,6 +74,7 @@ def followup_overview(request):
 
 
 @staff_required
+@reads_from_replica
 def followup_municipality(request, code):
     scope = _scope(request)
     if scope.municipality is not None and scope.municipality.code != code:

@@ -13,6 +13,7 @@ from core.forms import apply_action_error
 from core.models import AuditEvent, Organisation
 from core.queries import patient_card
 from core.views.decorators import staff_required
+from core.db_router import reads_from_replica
 from discharge import actions, exports, permissions, queries
 from discharge.forms import AgreementForm, AnswerForm, DisputeForm, agreement_initial
 from discharge.invoicing import PRESETS, basis_scope, month_basis, previous_month, readable_agreements
@@ -29,6 +30,7 @@ def _municipality_basis(request, month_text, code):
 
 
 @staff_required
+@reads_from_replica
 def basis_overview(request):
     scope = _scope(request)
     default = previous_month(timezone.localdate())
@@ -50,6 +52,7 @@ def basis_overview(request):
 
 
 @staff_required
+@reads_from_replica
 def basis_municipality(request, month, code):
     scope, month, basis = _municipality_basis(request, month, code)
     return render(request, "discharge/basis_municipality.html", {
@@ -62,6 +65,7 @@ def basis_municipality(request, month, code):
 
 
 @staff_required
+@reads_from_replica
 def basis_export(request, month, code, fmt):
     scope, month, basis = _municipality_basis(request, month, code)
     if basis.result is None:
@@ -82,6 +86,7 @@ def basis_export(request, month, code, fmt):
 
 
 @staff_required
+@reads_from_replica
 def basis_case(request, month, code, case_id):
     scope, month, basis, row, case = queries.basis_row(request.actor, month, code, case_id)
     dispute = basis.disputes.get(row.case_id)

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from core import params
+from core.db import serial_planning
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
@@ -17,10 +18,6 @@ Party = CaseParty.Role
 
 @staff_required
 def worklists(request):
-    # An unknown list is the default list, as an unknown filter is no filter; the default is the
-    # first list with work in it.
-    counts = queries.worklist_counts(request.actor)
-    key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
     filters = {
         "ward": params.integer(request, "avdelning"),
         "municipality": params.integer(request, "kommun"),
@@ -28,9 +25,15 @@ def worklists(request):
     }
     sort = params.choice(request, "sort", queries.SORTS, default="admitted")
     page = params.integer(request, "sida", 1, maximum=10_000)
-    total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
-                                        endpoint="discharge:worklists")
-    wards, municipalities = queries.worklist_filter_choices(request.actor)
+    with serial_planning():  # the three reads in one transaction without parallel workers
+        # An unknown list is the default list, as an unknown filter is no filter; the default is the
+        # first list with work in it.
+        counts = queries.worklist_counts(request.actor)
+        key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
+        total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
+                                            endpoint="discharge:worklists")
+        wards, municipalities = queries.worklist_filter_choices(request.actor)
+        wards, municipalities = list(wards), list(municipalities)
     return render(request, "discharge/worklists.html", {
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
         "current_list": next(w for w in queries.WORKLISTS if w.key == key),
@@ -120,14 +123,17 @@ def available_actions(case, role):
     return shown + ["dialog", "cancellation"]
 
 
-def _render_case(request, case, *, bound=None, status=200):
+def _render_case(request, case, *, bound=None, status=200, mark_read=False):
     role = queries.party_role(request.actor, case)
     action_forms = {key: CASE_ACTIONS[key][0]() for key in available_actions(case, role)}
     if bound:
         action_forms[bound[0]] = bound[1]
     events = list(queries.timeline(case))
+    receipted_now = {e.pk for e in actions.mark_case_read(request.actor, case, events)} if mark_read else set()
     for event in events:
         event.read_by = [r.unit.name for r in event.receipts.all()]
+        if event.pk in receipted_now:
+            event.read_by.append(request.actor.unit.name)
         event.own = event.author_unit_id == request.actor.unit_id
         if event.kind == CaseEvent.Kind.CANCELLATION:
             event.data["reason"] = actions.CANCEL_REASONS.get(event.data.get("reason"), event.data.get("reason"))
@@ -142,9 +148,7 @@ def _render_case(request, case, *, bound=None, status=200):
 @staff_required
 def case_detail(request, case_id):
     case = queries.open_case(request.actor, case_id, endpoint="discharge:case")
-    for event in case.events.exclude(author_unit_id=request.actor.unit_id).exclude(receipts__unit_id=request.actor.unit_id):
-        actions.mark_read(request.actor, event)
-    return _render_case(request, case)
+    return _render_case(request, case, mark_read=True)
 
 
 @staff_required

@@ -94,9 +94,25 @@ def read_visits(text, schedule, filename="besöksfilen"):
     """The visits of a VISITS.csv, or FileErrors listing every bad row. Visit kinds are checked
     against the schedule's [fees] table. A person's number is checked once however many visits
     they have (a region's file repeats each a few times)."""
-    number_of = lru_cache(maxsize=200_000)(_number_or_problem)
+    # Unbounded for the length of one file: a region's 1.4 million people would thrash a bounded cache.
+    number_of = lru_cache(maxsize=None)(_number_or_problem)
+    day_of = lru_cache(maxsize=None)(_day_or_none)
     return read_records(text, VISIT_COLUMNS, filename,
-                        lambda values: parse_visit_row(values, schedule, number_of), "visit_id")
+                        lambda values: parse_visit_row(values, schedule, number_of, day_of), "visit_id")
+
+
+_FORMS = frozenset(engine.FORMS)
+_OUTCOMES = frozenset(engine.OUTCOMES)
+
+
+def _day_or_none(text):
+    """A file's date (a year has 365 of them, so each is parsed once)."""
+    if ISO_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    return None
 
 
 def _number_or_problem(text):
@@ -106,19 +122,20 @@ def _number_or_problem(text):
         return None, f"personnummer: {error.message}"
 
 
-def parse_visit_row(values, schedule, number_of=_number_or_problem):
-    problems = []
-    if not values["visit_id"]:
-        problems.append("visit_id är tomt")
+def parse_visit_row(values, schedule, number_of=_number_or_problem, day_of=_day_or_none):
+    visit_id, kind, form, outcome = values["visit_id"], values["visit_kind"], values["form"], values["outcome"]
     number, problem = number_of(values["personnummer"])
+    day = day_of(values["date"])
+    # A good row (nearly all of a region's millions) is checked in one condition; a bad one is taken
+    # apart below, every problem named.
+    if (visit_id and problem is None and day is not None and day >= number.birth_date and kind in schedule.fees
+            and form in _FORMS and outcome in _OUTCOMES):
+        return engine.Visit(visit_id, number.canonical, number.birth_date, day, kind, form, outcome), []
+    problems = []
+    if not visit_id:
+        problems.append("visit_id är tomt")
     if problem:
         problems.append(problem)
-    day = None
-    if ISO_DATE.fullmatch(values["date"]):
-        try:
-            day = date.fromisoformat(values["date"])
-        except ValueError:
-            pass
     if day is None:
         problems.append(f"date {values['date']!r} är inget datum (ÅÅÅÅ-MM-DD)")
     elif number is not None and day < number.birth_date:
@@ -149,8 +166,17 @@ def charge_row(charge):
     }
 
 
+def charge_values(charge):
+    """charge_row's values as a list in CHARGE_COLUMNS order: the CSV of a region's year writes
+    millions of rows, and a list skips matching a dict's keys to the header row by row."""
+    return [charge.visit_id, charge.visit.personnummer, str(charge.fee_sek),
+            "yes" if charge.counts_to_ceiling else "no",
+            "" if charge.paid_in_period_sek is None else str(charge.paid_in_period_sek),
+            charge.free_card_until.isoformat() if charge.free_card_until else "", charge.reason]
+
+
 def charges_csv(charges):
-    return csv_text(CHARGE_COLUMNS, [charge_row(c) for c in charges])
+    return csv_text(CHARGE_COLUMNS, [charge_values(c) for c in charges])
 
 
 # A region's file answers with hundreds of thousands of charges: the API streams them in pieces of
@@ -160,7 +186,7 @@ ROWS_PER_PIECE = 2000
 
 def charges_csv_pieces(charges):
     """The charges CSV (as charges_csv) in pieces of text, for a streamed answer."""
-    return csv_pieces(CHARGE_COLUMNS, (charge_row(c) for c in charges), rows_per_piece=ROWS_PER_PIECE)
+    return csv_pieces(CHARGE_COLUMNS, (charge_values(c) for c in charges), rows_per_piece=ROWS_PER_PIECE)
 
 
 def charges_json_pieces(region, charges):

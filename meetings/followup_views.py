@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from core.charts import Bar, bar_chart
 from core.views.decorators import staff_required
+from core.db_router import reads_from_replica
 from meetings import followup
 
 MONTHS_SV = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
@@ -16,6 +17,7 @@ def _label(first, index):
 
 
 @staff_required
+@reads_from_replica
 def followup_page(request):
     organisation = followup.scope(request.actor)
     firsts, total, units, goal = followup.video_share(organisation)

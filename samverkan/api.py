@@ -14,6 +14,8 @@ app adds its router with one `api.add_router` line below.
 Mounted by samverkan/urls.py with `include("samverkan.api")`, under the URL namespace "api".
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -33,6 +35,8 @@ from core.models import ApiToken
 
 NOT_AUTHENTICATED = "Inloggning krävs: skicka en API-nyckel (Authorization: Bearer smv_…) eller logga in."
 BAD_TOKEN = "API-nyckeln är okänd, återkallad eller hör till en enhet som inte längre är aktiv."
+# How fresh an API key's `last_used_at` is kept: it is written at most this often.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 # --- Authentication ---------------------------------------------------------------------------
@@ -62,8 +66,11 @@ class ApiKeyAuth(HttpBearer):
         )
         if api_token is None:
             raise AuthenticationError(401, BAD_TOKEN)
-        # Bookkeeping, not a change of data: no audit event for it.
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        # Bookkeeping, not a change of data: no audit event for it. At most once a minute per key, so
+        # that a system's stream of reads does not write (and wait for a durable commit) on every call.
+        now = timezone.now()
+        if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         actor = Actor.for_api_token(api_token)
         request.actor = actor
         return actor

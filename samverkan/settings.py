@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ActorMiddleware",
+    # The reads a page logs, written in one INSERT before its response leaves (core/audit.py).
+    "core.audit.AuditReadsMiddleware",
     "core.middleware.NotPermittedMiddleware",
     # Axes last, as its documentation asks: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
@@ -114,6 +116,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", PRODUCTION):
+    # PostgreSQL through psycopg's connection pool (issue 14): each worker process keeps its connections
+    # open and hands them to requests, instead of one connection per request (persistent connections,
+    # CONN_MAX_AGE, must be off with a pool). Size it by the worker's threads: a sync gunicorn worker
+    # serves one request at a time, so a small pool suffices; max_size bounds the connections of a
+    # worker (PostgreSQL's max_connections must cover workers x DATABASE_POOL_MAX_SIZE on every server).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(env("DATABASE_POOL_MIN_SIZE", "1")),
+        "max_size": int(env("DATABASE_POOL_MAX_SIZE", "4")),
+        "timeout": int(env("DATABASE_POOL_TIMEOUT", "10")),
+    }
+# A PostgreSQL streaming replica for the follow-up pages, the invoice basis and the reports
+# (core/db_router.py, docs/deployment.md). Tests never create a database on it: it mirrors "default".
+if env("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(env("DATABASE_REPLICA_URL"), conn_max_age=60)
+    if "pool" in DATABASES["default"].get("OPTIONS", {}):
+        DATABASES["replica"]["CONN_MAX_AGE"] = 0
+        DATABASES["replica"]["OPTIONS"] = {"pool": dict(DATABASES["default"]["OPTIONS"]["pool"])}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------

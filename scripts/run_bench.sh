@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # National-scale benchmarks on a throwaway PostgreSQL (one fresh cluster per benchmark).
-#   scripts/run_bench.sh [core|discharge|fees|meetings|all]     (default: core)
+#   scripts/run_bench.sh [core|discharge|fees|meetings|http|all]     (default: core)
+# Every cluster is durable (PG_MODE=durable: fsync, synchronous_commit, full_page_writes on), as in production.
+# http: the pages over HTTP under gunicorn with production settings (bench/http_bench.py); a quick run:
+#   BENCH_CASES=60000 BENCH_SECONDS=5 BENCH_RUNS=1 scripts/run_bench.sh http
 # core: patient search and audit extract at 1,000,000 patients, 10,000,000 audit rows (~10-20 minutes
 #   on 2 cores); a quick run: BENCH_PATIENTS=20000 BENCH_AUDIT_ROWS=200000 scripts/run_bench.sh
 # discharge: the month's liability basis for all municipalities and the worklists of a large unit, at
@@ -15,11 +18,12 @@ PY=.venv/bin/python
 
 which=${1:-core}
 case "$which" in
-  core | discharge | fees | meetings) benches=("$which") ;;
-  all) benches=(core discharge fees meetings) ;;
-  *) echo "usage: $0 [core|discharge|fees|meetings|all]" >&2; exit 2 ;;
+  core | discharge | fees | meetings | http) benches=("$which") ;;
+  all) benches=(core discharge fees meetings http) ;;
+  *) echo "usage: $0 [core|discharge|fees|meetings|http|all]" >&2; exit 2 ;;
 esac
 
+export PG_MODE="${PG_MODE:-durable}"
 export PG_EXTRA_OPTIONS="${PG_EXTRA_OPTIONS:--c shared_buffers=1GB -c maintenance_work_mem=1GB -c max_wal_size=8GB -c work_mem=64MB}"
 
 run_one() {

@@ -1,10 +1,12 @@
 """The REST API at /api/v1/ as a system (API key) or a browser (session) sees it."""
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from core.actions import revoke_api_token
 from core.actor import Actor
@@ -63,6 +65,19 @@ def test_a_valid_api_key_lets_a_system_list_units_and_marks_the_key_used(client)
     assert response.status_code == 200
     assert actor.unit.hsa_id in [unit["hsa_id"] for unit in response.json()["items"]]
     assert ApiToken.objects.get(membership=actor.membership).last_used_at is not None
+
+
+def test_a_key_used_again_within_a_minute_is_not_written_again_but_after_a_minute_it_is(client):
+    actor, raw = system()
+    client.get(f"{API}/units", headers=bearer(raw))
+    first = ApiToken.objects.get(membership=actor.membership).last_used_at
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"{API}/units", headers=bearer(raw)).status_code == 200
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert ApiToken.objects.get(membership=actor.membership).last_used_at == first
+    ApiToken.objects.filter(membership=actor.membership).update(last_used_at=first - timedelta(seconds=61))
+    client.get(f"{API}/units", headers=bearer(raw))
+    assert ApiToken.objects.get(membership=actor.membership).last_used_at > first
 
 
 def test_a_forged_api_key_is_refused_with_401_and_a_json_reason(client):

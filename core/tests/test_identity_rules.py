@@ -83,3 +83,34 @@ def test_any_changed_check_digit_is_caught(birth, serial, wrong):
     altered = canonical[:-1] + str((int(canonical[-1]) + wrong) % 10)
     with pytest.raises(InvalidPersonalNumber):
         parse_personal_number(altered)
+
+
+def _package_answer(digits):
+    """What the `personnummer` package makes of twelve digits: (canonical, samordningsnummer, birth) or None."""
+    from personnummer import personnummer as package
+
+    try:
+        number = package.Personnummer(digits)
+    except (package.PersonnummerParseException, package.PersonnummerInvalidException):
+        return None
+    return number.format(True), number.is_coordination_number(), number.get_date()
+
+
+@given(st.dates(date(1870, 1, 1), date(2030, 12, 31)), st.integers(0, 999), st.booleans(), st.integers(0, 9))
+def test_the_fast_check_of_twelve_digits_agrees_with_the_personnummer_package(born, serial, coordination, last):
+    from core.rules.identity import _valid_canonical
+
+    made = make_personal_number(born, serial, coordination=coordination)
+    for digits in (made, made[:11] + str(last)):  # a valid number, and the same with any last digit
+        fast = _valid_canonical(digits)
+        assert (None if fast is None else (fast.canonical, fast.is_coordination_number, fast.birth_date)) == \
+            _package_answer(digits)
+
+
+@given(st.text("0123456789", min_size=12, max_size=12))
+def test_the_fast_check_accepts_no_twelve_digits_the_package_refuses(digits):
+    from core.rules.identity import _valid_canonical
+
+    fast = _valid_canonical(digits)
+    if fast is not None:
+        assert _package_answer(digits) == (fast.canonical, fast.is_coordination_number, fast.birth_date)

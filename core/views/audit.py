@@ -12,6 +12,7 @@ from core.exports import extract_csv, extract_lines, extract_pdf
 from core.forms import AccessLogLookupForm, PeriodForm
 from core.models import Patient
 from core.views.decorators import admin_required
+from core.db_router import reads_from_replica
 
 
 def default_period():
@@ -80,6 +81,7 @@ def access_log_extract(request, patient_id):
 
 
 @admin_required
+@reads_from_replica
 def emergency_report(request):
     form, date_from, date_to = period_from(request)
     accesses = queries.emergency_access_report(request.actor, date_from, date_to, endpoint="core:emergency_report")

@@ -122,3 +122,23 @@ def test_a_regions_year_carries_a_free_card_from_last_years_visits(clinic):
     assert january.charge.reason == "free_card"
     charges = fees.region_year(clinic["region"], today.year)
     assert [(str(c.visit_id), c.fee_sek, c.reason) for c in charges] == [(str(january.pk), 0, "free_card")]
+
+
+def test_the_years_check_finds_the_registered_charges_unchanged_and_then_a_changed_schedule(clinic):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    patient = make_patient(birth=date(1970, 6, 15))
+    for days_ago in (30, 20, 10):
+        held(clinic, patient, days_ago=days_ago)
+    year = (timezone.now() - timedelta(days=10)).year
+    out = StringIO()
+    call_command("fees_check_year", "--region", clinic["region"].county_code, "--year", str(year), stdout=out)
+    assert "0 avviker" in out.getvalue()
+    assert patient.personal_number not in out.getvalue()
+    FeeSchedule.objects.get(region=clinic["region"], year=year).rows.update(fee_sek=250)
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("fees_check_year", "--region", clinic["region"].county_code, "--year", str(year), stdout=out)
+    assert "avviker: bokning" in out.getvalue()

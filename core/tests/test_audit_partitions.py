@@ -1,0 +1,108 @@
+"""The audit log by month on PostgreSQL: a row lands in its month's partition, every partition refuses
+UPDATE and DELETE as the log does, the schedule creates the coming months and detaches the months
+past the retention time. On SQLite the log stays one table."""
+
+from datetime import date, datetime
+from datetime import timezone as tz
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from core import partitions
+from core.audit import record_read
+from core.models import AuditEvent
+from core.tests.factories import make_actor, make_patient
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
+
+
+def refused(statement):
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    except DatabaseError as error:
+        return "append-only" in str(error)
+    return False
+
+
+def partition_of(event):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM core_auditevent WHERE id = %s", [event.pk])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_on_sqlite_the_log_is_one_table_and_the_schedule_says_there_is_nothing_to_do():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    out = StringIO()
+    call_command("audit_partitions", stdout=out)
+    assert "one table" in out.getvalue()
+    assert not partitions.is_partitioned(connection)
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_a_read_lands_in_its_months_partition_and_old_history_in_the_default():
+    event = record_read(make_actor(), make_patient(), endpoint="core:patient_detail", basis="relation")
+    assert partition_of(event) == partitions.partition_name(partitions.month_start(event.at.date()))
+    old = record_read(make_actor(), make_patient(), endpoint="core:patient_detail", basis="relation",
+                      at=datetime(2001, 3, 4, 12, tzinfo=tz.utc))
+    assert partition_of(old) == partitions.DEFAULT_PARTITION
+    assert AuditEvent.objects.filter(pk__in=[event.pk, old.pk]).count() == 2
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_every_partition_refuses_update_and_delete():
+    attached = partitions.partitions(connection)
+    assert len(attached) > 4 and attached[-1].name == partitions.DEFAULT_PARTITION
+    actor, patient = make_actor(), make_patient()
+    for partition in attached:
+        # A row in each (a trigger on rows has nothing to refuse in an empty table).
+        month = partition.month or date(2001, 3, 1)
+        event = record_read(actor, patient, endpoint="core:patient_detail", basis="relation",
+                            at=datetime(month.year, month.month, 15, 12, tzinfo=tz.utc))
+        assert partition_of(event) == partition.name
+        assert refused(f'UPDATE "{partition.name}" SET action = \'x\''), partition.name
+        assert refused(f'DELETE FROM "{partition.name}"'), partition.name
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_schedule_creates_the_coming_months_and_a_new_month_is_append_only_too():
+    out = StringIO()
+    call_command("audit_partitions", "--months-ahead", "6", "--no-detach", stdout=out)
+    today = date.today()
+    sixth = partitions.add_months(partitions.month_start(today), 6)
+    assert f"created {partitions.partition_name(sixth)}" in out.getvalue()
+    assert sixth in {p.month for p in partitions.partitions(connection)}
+    record_read(make_actor(), make_patient(), endpoint="core:patient_detail", basis="relation",
+                at=datetime(sixth.year, sixth.month, 2, tzinfo=tz.utc))
+    assert refused(f'DELETE FROM "{partitions.partition_name(sixth)}"')
+    again = StringIO()
+    call_command("audit_partitions", "--months-ahead", "6", "--no-detach", stdout=again)
+    assert again.getvalue() == ""
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_months_older_than_the_retention_time_are_detached_and_no_longer_in_the_log(settings):
+    settings.AUDIT_RETENTION_YEARS = 1
+    today = date.today()
+    expired = partitions.add_months(partitions.month_start(today), -14)
+    kept = partitions.add_months(partitions.month_start(today), -11)
+    with connection.cursor() as cursor:
+        for month in (expired, kept):
+            cursor.execute(partitions.create_partition_sql(month))
+    out = StringIO()
+    call_command("audit_partitions", stdout=out)
+    names = {p.name for p in partitions.partitions(connection)}
+    assert partitions.partition_name(expired) not in names
+    assert partitions.partition_name(kept) in names
+    assert f"detached {partitions.partition_name(expired)}" in out.getvalue()
+    with connection.cursor() as cursor:  # detached, not dropped: it is for the administrator to archive
+        cursor.execute("SELECT to_regclass(%s)", [partitions.partition_name(expired)])
+        assert cursor.fetchone()[0] is not None

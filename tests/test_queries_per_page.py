@@ -1,0 +1,159 @@
+"""The main pages ask the database a fixed number of statements however many rows they show (issue
+14): each page is requested at two data sizes and must run as many statements at both. A page that
+runs one query per row (an N+1) fails here with the two counts in the message."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from core.actor import Actor
+from core.audit import record_read
+from core.models import AuditEvent, Unit
+from core.tests.factories import login, make_patient, make_resident, make_staff, make_unit
+from discharge import actions as discharge_actions
+from discharge.models import CaseEvent, ReadReceipt
+from discharge.tests.factories import make_case, make_parties
+from discharge.tests.test_invoicing import average_agreement, discharged_case
+from meetings.models import Booking
+from meetings.tests.factories import make_clinic
+
+pytestmark = pytest.mark.django_db
+
+
+def statements(client, path):
+    """The statements one GET of `path` runs (asked twice: the first may set up the session)."""
+    assert client.get(path).status_code == 200
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def assert_constant(small, large):
+    assert len(small) == len(large), (
+        f"{len(small)} statements with few rows, {len(large)} with more:\n" + "\n".join(large))
+
+
+def test_the_worklist_runs_as_many_statements_for_eight_cases_as_for_two(client):
+    parties = make_parties()
+    for _ in range(2):
+        make_case(parties)
+    login(client, parties["ward"])
+    small = statements(client, reverse("discharge:worklists"))
+    for _ in range(6):
+        make_case(parties)
+    large = statements(client, reverse("discharge:worklists"))
+    assert_constant(small, large)
+
+
+def case_with_messages(parties, count):
+    _, case = make_case(parties)
+    for n in range(count):
+        discharge_actions.post_message(parties["needs"], case, text=f"Meddelande {n}")
+    return case
+
+
+def first_open(client, case):
+    """The statements of the first opening of a case (which receipts its unread events)."""
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("discharge:case", kwargs={"case_id": case.pk})).status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def receipt_inserts(sqls):
+    # SQLite spells an insert that skips conflicts INSERT OR IGNORE, PostgreSQL ON CONFLICT DO NOTHING.
+    return [sql for sql in sqls if sql.startswith("INSERT") and '"discharge_readreceipt"' in sql.split("(")[0]]
+
+
+def test_opening_a_case_receipts_all_its_unread_messages_in_as_many_statements_for_ten_as_for_two(client):
+    parties = make_parties()
+    few, many = case_with_messages(parties, 2), case_with_messages(parties, 10)
+    login(client, parties["ward"])
+    client.get(reverse("discharge:worklists"))  # the session is set up
+    small, large = first_open(client, few), first_open(client, many)
+    assert_constant(small, large)
+    unread = CaseEvent.objects.filter(case=many).exclude(author_unit=parties["ward"].unit)
+    assert ReadReceipt.objects.filter(event__case=many, unit=parties["ward"].unit).count() == unread.count() >= 10
+    assert len(receipt_inserts(large)) == 1
+    # Opened again: nothing left to receipt, so no receipt is written.
+    assert not receipt_inserts(first_open(client, many))
+
+
+def test_a_corrected_event_is_marked_on_the_case_page_without_a_query_per_event(client):
+    parties = make_parties()
+    few = case_with_messages(parties, 2)
+    many = case_with_messages(parties, 8)
+    login(client, parties["ward"])
+    client.get(reverse("discharge:worklists"))
+    first_open(client, few)
+    first_open(client, many)
+    small = statements(client, reverse("discharge:case", kwargs={"case_id": few.pk}))
+    large = statements(client, reverse("discharge:case", kwargs={"case_id": many.pk}))
+    assert_constant(small, large)
+
+
+def test_the_calendar_runs_as_many_statements_for_eight_bookings_as_for_two(client):
+    clinic = make_clinic()
+    nurse = clinic["nurse"]
+    login(client, nurse)
+    first = timezone.make_aware(datetime.combine(timezone.localdate(), time(8, 0)))
+
+    def book(n):
+        for k in range(n):
+            starts = first + timedelta(minutes=30 * Booking.objects.count())
+            Booking.objects.create(patient=make_patient(), unit=clinic["unit"], staff=clinic["physician"].user,
+                                   visit_kind=clinic["kind"], form="physical", starts_at=starts,
+                                   ends_at=starts + timedelta(minutes=30), created_by=nurse.user, note=str(k))
+
+    book(2)
+    small = statements(client, reverse("meetings:calendar"))
+    book(6)
+    large = statements(client, reverse("meetings:calendar"))
+    assert_constant(small, large)
+    assert AuditEvent.objects.filter(endpoint="meetings:calendar", username=nurse.user.username).exists()
+
+
+def test_the_invoice_basis_of_a_municipality_runs_as_many_statements_for_six_cases_as_for_two(client):
+    parties = make_parties()
+    region = parties["ward"].unit.organisation
+    average_agreement(region)
+    finance = Actor.for_membership(make_staff(unit=make_unit(region, name="Regionkansliet",
+                                                             kind=Unit.Kind.ADMINISTRATION), roles=["finance"]))
+    login(client, finance)
+    path = reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": parties["municipality"].code})
+    for day in (5, 6):
+        discharged_case(parties, ready=f"2026-10-{day:02d} 11:00", discharged=f"2026-10-{day + 1:02d} 10:00")
+    small = statements(client, path)
+    for day in (8, 10, 12, 14):
+        discharged_case(parties, ready=f"2026-10-{day:02d} 11:00", discharged=f"2026-10-{day + 1:02d} 10:00")
+    large = statements(client, path)
+    assert_constant(small, large)
+
+
+def test_the_residents_pages_run_as_many_statements_for_eight_visits_and_log_lines_as_for_two(client):
+    clinic = make_clinic()
+    patient = make_patient()
+    login(client, make_resident(patient))
+    first = timezone.make_aware(datetime.combine(timezone.localdate(), time(8, 0))) + timedelta(days=1)
+
+    def grow(n):
+        for _ in range(n):
+            starts = first + timedelta(days=Booking.objects.count())
+            Booking.objects.create(patient=patient, unit=clinic["unit"], staff=clinic["physician"].user,
+                                   visit_kind=clinic["kind"], form="physical", starts_at=starts,
+                                   ends_at=starts + timedelta(minutes=30), created_by=clinic["nurse"].user)
+            record_read(clinic["nurse"], patient, endpoint="meetings:booking", basis="relation")
+
+    pages = [reverse(name) for name in ("core:portal", "meetings:portal_visits", "meetings:portal_fees",
+                                        "core:portal_access_log")]
+    grow(2)
+    small = {path: statements(client, path) for path in pages}
+    grow(6)
+    for path in pages:
+        assert_constant(small[path], statements(client, path))
