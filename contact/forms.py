@@ -1,0 +1,81 @@
+from django import forms
+
+from contact.models import CareLevel, Category, Matter, Priority, SelfCareText
+from core.models import Profession, Unit
+from meetings.models import VisitForm
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MatterForm(forms.Form):
+    """The resident's matter. The questions of the chosen category are added per region."""
+
+    person = forms.ChoiceField(label="Vem gäller det?")
+    category = forms.ChoiceField(label="Vad gäller det?", choices=Category.choices, widget=forms.RadioSelect)
+    description = forms.CharField(label="Beskriv ditt ärende", widget=forms.Textarea(attrs={"rows": 6}))
+    pictures = forms.FileField(label="Bilder (valfritt)", required=False,
+                               widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,.heic"}),
+                               help_text="Högst 5 bilder, JPEG, PNG eller HEIC, högst 10 MB styck. Platsuppgifter "
+                                         "och annan information i bilden tas bort.")
+    to_fixed_contact = forms.BooleanField(label="Jag vill helst ha svar av min fasta vårdkontakt", required=False)
+
+    def __init__(self, *args, people, questions, max_text, has_fixed_contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [(str(p.pk), f"{p.first_name} {p.last_name}" + (" (jag)" if not kind else
+                                          " – vårdnadshavare" if kind == "guardian" else " – ombud"))
+                                         for p, kind in people]
+        self.fields["description"].max_length = max_text
+        self.fields["description"].help_text = f"Högst {max_text} tecken. Skriv vad som hänt, sedan när och hur du mår nu."
+        self.fields["description"].widget.attrs["maxlength"] = max_text
+        if not has_fixed_contact:
+            del self.fields["to_fixed_contact"]
+        self.question_keys = []
+        for question in questions:
+            name = f"q_{question.key}"
+            self.question_keys.append((name, question.key))
+            if question.kind == "yes_no":
+                self.fields[name] = forms.ChoiceField(label=question.text, choices=[("ja", "Ja"), ("nej", "Nej")],
+                                                      widget=forms.RadioSelect, required=True)
+            else:
+                self.fields[name] = forms.CharField(label=question.text, max_length=500, required=False)
+
+    def answers(self):
+        return {key: self.cleaned_data.get(name) or "" for name, key in self.question_keys}
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(label="Meddelande", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TriageForm(forms.Form):
+    priority = forms.ChoiceField(label="Prioritet", choices=Priority.choices)
+    care_level = forms.ChoiceField(label="Vårdnivå", choices=CareLevel.choices)
+    reason = forms.CharField(label="Motivering", max_length=500)
+
+
+class TransferForm(forms.Form):
+    unit = forms.ModelChoiceField(label="Till enhet", queryset=Unit.objects.none())
+    profession = forms.ChoiceField(label="Yrke", choices=[("", "Alla yrken")] + list(Profession.choices), required=False)
+    note = forms.CharField(label="Överlämning", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(organisation=region, active=True).order_by("name")
+
+
+class CloseForm(forms.Form):
+    closing = forms.ChoiceField(label="Avsluta med", choices=Matter.Closing.choices)
+    self_care_text = forms.ModelChoiceField(label="Egenvårdsråd", queryset=SelfCareText.objects.none(),
+                                            required=False)
+    note = forms.CharField(label="Kommentar", max_length=500, required=False)
+
+    def __init__(self, *args, region, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["self_care_text"].queryset = SelfCareText.objects.filter(region=region)
+
+
+class BookForm(forms.Form):
+    slot = forms.IntegerField(widget=forms.HiddenInput)
+    form = forms.ChoiceField(label="Besöksform", choices=VisitForm.choices)
