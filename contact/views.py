@@ -96,6 +96,9 @@ def portal_new(request):
                     messages.success(request, "Ditt ärende är skickat. Du får ett meddelande när något händer.")
                     return redirect("contact:portal_matter", matter_id=matter.pk)
             step = "review"
+    if source is not None and step == "write" and not flags:
+        # Shown again on the page the resident corrects, as the live check showed it.
+        flags = red_flags.flags_in_text(request.POST.get("description", "")[:5000])
     return render(request, "contact/portal_new.html", {
         "form": form, "step": step, "flags": red_flags.advice(flags), "pictures": kept,
         "picture_errors": picture_errors, "category": category, "categories": forms.Category.choices,

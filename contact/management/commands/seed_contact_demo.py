@@ -138,12 +138,14 @@ class Command(BaseCommand):
         now = timezone.now()
         for i, patient in enumerate(patients):
             category, text = TEXTS[i % len(TEXTS)]
+            stage = i % 6
+            # Waiting ones arrived lately, handled ones over the last six days: routed by the
+            # hour they came in (a centre by day, the night team by night).
+            ago = rng.randint(5, 180) if stage < 2 else rng.randint(180, 60 * 24 * 6)
             matter, _created = actions.file_matter_once(
                 api_actor, key=f"demo-{i}", body={"n": i}, patient=patient, category=category, description=text,
-                answers={})
-            Matter.objects.filter(pk=matter.pk).update(created_at=now - timedelta(minutes=rng.randint(5, 60 * 30)))
-            matter.refresh_from_db()
-            self.advance(matter, i % 6, Actor.for_membership(memberships[matter.unit_id]), region)
+                answers={}, now=now - timedelta(minutes=ago))
+            self.advance(matter, stage, Actor.for_membership(memberships[matter.unit_id]), region)
 
         # invanare: an answered matter and one that led to a booked visit.
         own = Actor.resident(resident)
