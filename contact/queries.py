@@ -59,7 +59,8 @@ def queue(actor, *, profession=None, mine=False, now=None):
     if mine:
         found = found.filter(taken_by=actor.user)
     matters = list(found.select_related("patient", "taken_by").order_by("due_at")[:QUEUE_LIMIT])
-    matters.sort(key=lambda m: (not m.red_flags, m.due_at))
+    # Waiting for a first response before those already answered; among them flagged first.
+    matters.sort(key=lambda m: (m.first_response_at is not None, not m.red_flags, m.due_at))
     record_reads(actor, matters, action="contact.queue.read", reason="Kontaktärende i kön", endpoint="contact:queue")
     return [QueueRow(m, now) for m in matters]
 
