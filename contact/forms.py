@@ -9,13 +9,21 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class PicturesField(forms.FileField):
+    """Several files; each is checked and re-encoded by the view (contact.pictures), one by one, so a
+    bad picture is refused on its own."""
+
+    def clean(self, data, initial=None):
+        return []
+
+
 class MatterForm(forms.Form):
     """The resident's matter. The questions of the chosen category are added per region."""
 
     person = forms.ChoiceField(label="Vem gäller det?")
     category = forms.ChoiceField(label="Vad gäller det?", choices=Category.choices, widget=forms.RadioSelect)
     description = forms.CharField(label="Beskriv ditt ärende", widget=forms.Textarea(attrs={"rows": 6}))
-    pictures = forms.FileField(label="Bilder (valfritt)", required=False,
+    pictures = PicturesField(label="Bilder (valfritt)", required=False,
                                widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,.heic"}),
                                help_text="Högst 5 bilder, JPEG, PNG eller HEIC, högst 10 MB styck. Platsuppgifter "
                                          "och annan information i bilden tas bort.")
@@ -47,6 +55,14 @@ class MatterForm(forms.Form):
 
 class MessageForm(forms.Form):
     text = forms.CharField(label="Meddelande", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(label="Svar till personen", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "answer_%s")
+        super().__init__(*args, **kwargs)
 
 
 class TriageForm(forms.Form):

@@ -220,7 +220,7 @@ def _run(request, matter, action):
         return form, form.is_valid() and run_action(form, actions.transfer, actor, matter, **form.cleaned_data), \
             "Ärendet är flyttat."
     if action in ("answer", "message"):
-        form = forms.MessageForm(request.POST)
+        form = (forms.AnswerForm if action == "answer" else forms.MessageForm)(request.POST)
         run = actions.answer if action == "answer" else actions.send_message
         return form, form.is_valid() and run_action(form, run, actor, matter, text=form.cleaned_data["text"]), \
             "Svaret är skickat." if action == "answer" else "Skickat."
@@ -273,7 +273,7 @@ def matter_page(request, matter_id):
         "triage_form": bound.get("triage") or forms.TriageForm(initial={
             "priority": matter.priority, "care_level": matter.care_level, "reason": matter.triage_reason}),
         "transfer_form": bound.get("transfer") or forms.TransferForm(region=matter.region),
-        "answer_form": bound.get("answer") or forms.MessageForm(),
+        "answer_form": bound.get("answer") or forms.AnswerForm(),
         "message_form": bound.get("message") or forms.MessageForm(),
         "close_form": bound.get("close") or forms.CloseForm(region=matter.region),
         "book_form": bound.get("book"),

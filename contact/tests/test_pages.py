@@ -51,6 +51,9 @@ def test_a_picture_is_stored_without_gps_camera_or_time_and_a_bad_one_is_refused
     with Image.open(io.BytesIO(bytes(kept.data))) as stored:
         assert stored.format == "JPEG" and stored.size == (64, 48)
         assert not stored.getexif() and "exif" not in stored.info
+    # A single good picture on its own passes too.
+    alone = client.post("/mina-sidor/kontakt/ny/", data | {"step": "review", "pictures": photo("andra.jpg")})
+    assert alone.status_code == 200 and Picture.objects.count() == 2
     # Review, then send: the kept picture goes with the matter.
     review = client.post("/mina-sidor/kontakt/ny/", data | {"step": "review", "picture_ids": [kept.pk]})
     assert review.status_code == 200 and "Kontrollera och skicka" in review.content.decode()
