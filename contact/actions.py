@@ -392,6 +392,24 @@ def send_message(actor, matter, *, text):
 
 
 @transaction.atomic
+def start_video(actor, matter):
+    """Start a video call in the matter (the meetings module's video rooms): the resident is told
+    to open the matter, where the join page and its camera/microphone check wait."""
+    from meetings.video import provider
+
+    matter = _locked(matter)
+    _require_holder(actor, matter)
+    before = snapshot(matter, STATE_FIELDS)
+    matter.video_room = provider().new_room()
+    matter.video_started_at = timezone.now()
+    matter.first_response_at = matter.first_response_at or matter.video_started_at
+    matter.save(update_fields=["video_room", "video_started_at", "first_response_at"])
+    _record(actor, matter, Kind.VIDEO, before)
+    _notify(matter, "video")
+    return matter
+
+
+@transaction.atomic
 def book(actor, matter, *, slot, form):
     """Book a visit from the unit's free times (meetings). The matter is the unit's care relation,
     so the booking's access check passes for the unit that holds it."""

@@ -195,6 +195,10 @@ class Matter(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closing = models.CharField(max_length=10, choices=Closing.choices, blank=True)
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A video call staff started from the matter: the meetings module's rooms (random name, never
+    # patient data), open VIDEO_OPEN_HOURS from the start while the matter is open.
+    video_room = models.CharField(max_length=64, blank=True)
+    video_started_at = models.DateTimeField(null=True, blank=True)
 
     objects = MatterQuerySet.as_manager()
 

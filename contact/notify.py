@@ -12,6 +12,7 @@ TEXTS = {
     "answered": "Du har fått svar i ditt ärende.",
     "message": "Du har fått ett nytt meddelande i ditt ärende.",
     "booked": "En tid har bokats åt dig.",
+    "video": "Vården vill ha ett videosamtal med dig nu.",
     "closed": "Ditt ärende är avslutat.",
 }
 

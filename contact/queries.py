@@ -2,6 +2,8 @@
 national front end those it filed); a resident sees their own and those they filed for someone
 they may act for. Every read of a matter is logged, with its basis."""
 
+from datetime import timedelta
+
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -102,3 +104,12 @@ def picture_of(matter, picture_id):
 
 def draft_pictures(actor, ids):
     return list(Picture.objects.filter(uploaded_by=actor.user, matter__isnull=True, pk__in=list(ids)).order_by("pk"))
+
+
+VIDEO_OPEN_HOURS = 2
+
+
+def video_open(matter, now=None):
+    now = now or timezone.now()
+    return bool(matter.video_room and matter.is_open and matter.video_started_at
+                and now < matter.video_started_at + timedelta(hours=VIDEO_OPEN_HOURS))

@@ -2,6 +2,8 @@
 queue and matter page. The chat polls with htmx every few seconds (docs/contact.md says why not
 server-sent events)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -147,7 +149,7 @@ def portal_matter(request, matter_id):
         "status_text": _status_text(matter), "pictures": list(matter.pictures.only("pk", "width", "height")),
         "poll_url": reverse("contact:portal_chat", kwargs={"matter_id": matter.pk}), "poll_seconds": POLL_SECONDS,
         "steps": ["received", "assessing", "answered", "booked", "closed"],
-        "booking": matter.booking,
+        "booking": matter.booking, "video_open": queries.video_open(matter),
     }, status=400 if form.errors else 200)
 
 
@@ -201,7 +203,7 @@ def _slots_for(actor, matter):
     return sorted(free, key=lambda s: s.starts_at)[:10]
 
 
-STAFF_ACTIONS = ("take", "release", "transfer", "triage", "answer", "message", "book", "close")
+STAFF_ACTIONS = ("take", "release", "transfer", "triage", "answer", "message", "book", "close", "video")
 
 
 def _run(request, matter, action):
@@ -211,6 +213,8 @@ def _run(request, matter, action):
         return None, actions.take(actor, matter), "Du har tagit ärendet."
     if action == "release":
         return None, actions.release(actor, matter), "Ärendet ligger i kön igen."
+    if action == "video":
+        return None, actions.start_video(actor, matter), "Videosamtalet är startat. Personen har fått besked."
     if action == "triage":
         form = forms.TriageForm(request.POST)
         return form, form.is_valid() and run_action(form, actions.triage, actor, matter, **form.cleaned_data), \
@@ -280,7 +284,7 @@ def matter_page(request, matter_id):
         "slots": _slots_for(actor, matter) if holder and not matter.booking_id else [],
         "pictures": list(matter.pictures.only("pk", "width", "height")),
         "fixed_contact": matter.patient.fixed_care_contact,
-        "flags": red_flags.advice(matter.red_flags),
+        "flags": red_flags.advice(matter.red_flags), "video_open": queries.video_open(matter),
         "poll_url": reverse("contact:chat", kwargs={"matter_id": matter.pk}), "poll_seconds": POLL_SECONDS,
         "due_text": queries.minutes_text((matter.due_at - timezone.now()).total_seconds() // 60),
         "overdue": matter.is_open and matter.first_response_at is None and timezone.now() > matter.due_at,
@@ -302,3 +306,30 @@ def picture(request, matter_id, picture_id):
     found = queries.picture_of(matter, picture_id)
     return HttpResponse(bytes(found.data), content_type=found.content_type)
 
+
+
+def _video_page(request, matter, *, display_name, moderator, back_url):
+    from meetings.video import provider
+
+    is_open = queries.video_open(matter)
+    url = ""
+    if is_open:
+        url = provider().join_url(matter.video_room, display_name=display_name, moderator=moderator,
+                                  valid_until=matter.video_started_at + timedelta(hours=queries.VIDEO_OPEN_HOURS))
+    return render(request, "contact/video.html", {"matter": matter, "is_open": is_open, "room_url": url,
+                                                  "back_url": back_url})
+
+
+@staff_required
+def video(request, matter_id):
+    matter = queries.staff_matter(request.actor, matter_id, endpoint="contact:video")
+    return _video_page(request, matter, display_name=request.actor.user.display_name(), moderator=True,
+                       back_url=reverse("contact:matter", kwargs={"matter_id": matter.pk}))
+
+
+@resident_required
+def portal_video(request, matter_id):
+    matter = queries.own_matter(request.actor, matter_id, endpoint="contact:portal_video")
+    # The resident's name stays out of the video service.
+    return _video_page(request, matter, display_name="Patient", moderator=False,
+                       back_url=reverse("contact:portal_matter", kwargs={"matter_id": matter.pk}))

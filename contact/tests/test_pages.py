@@ -128,3 +128,19 @@ def test_a_nurse_takes_triages_answers_and_the_resident_sees_the_answer(client):
     assert "Vila och rör på dig försiktigt." in page and "Besvarat" in page
     login(client, setup["night_nurse"])
     assert client.get(url).status_code == 404
+
+
+def test_staff_start_a_video_call_and_the_resident_reaches_the_room_as_patient(client):
+    setup = make_entry()
+    matter = actions.take(setup["nurse"], actions.file_matter(Actor.resident(setup["resident"]), setup["patient"],
+                                                              category="ongoing", description="Ont i knät"))
+    login(client, setup["resident"])
+    assert "Inget videosamtal pågår" in client.get(f"/mina-sidor/kontakt/{matter.pk}/video/").content.decode()
+    login(client, setup["nurse"])
+    client.post(f"/kontakt/arende/{matter.pk}/", {"action": "video"})
+    matter.refresh_from_db()
+    assert matter.video_room.startswith("samverkan") and matter.events.filter(kind="video").exists()
+    login(client, setup["resident"])
+    assert "Till videosamtalet" in client.get(f"/mina-sidor/kontakt/{matter.pk}/").content.decode()
+    page = client.get(f"/mina-sidor/kontakt/{matter.pk}/video/").content.decode()
+    assert matter.video_room in page and "%22Patient%22" in page and "Teknikkontroll" in page

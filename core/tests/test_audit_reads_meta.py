@@ -250,7 +250,8 @@ def matter_visit(endpoint):
         return Visit(key, {"matter_id": matter.pk}, setup["patient"])
     callers = {"contact:matter": setup["nurse"], "contact:chat": setup["nurse"], "contact:picture": setup["nurse"],
                "contact:portal_matter": setup["resident"], "contact:portal_chat": setup["resident"],
-               "contact:portal_picture": setup["resident"]}
+               "contact:portal_picture": setup["resident"], "contact:video": setup["nurse"],
+               "contact:portal_video": setup["resident"]}
     if endpoint.name not in callers:
         raise unknown(endpoint)
     kwargs = {"matter_id": matter.pk} | ({"picture_id": picture.pk} if "picture_id" in endpoint.params else {})
