@@ -333,3 +333,39 @@ def portal_video(request, matter_id):
     # The resident's name stays out of the video service.
     return _video_page(request, matter, display_name="Patient", moderator=False,
                        back_url=reverse("contact:portal_matter", kwargs={"matter_id": matter.pk}))
+
+
+# --- Follow-up --------------------------------------------------------------------------------------
+
+def _minutes_cell(value):
+    return "–" if value is None else queries.minutes_text(value)
+
+
+@staff_required
+def followup_page(request):
+    from contact import followup
+    from contact.models import Channel, Priority
+    from contact.rules.followup import WEEKDAYS_SV
+    from core.charts import Bar, bar_chart
+
+    actor = request.actor
+    region_wide = params.choice(request, "omfang", {"region": "Regionen"}) == "region" and followup.may_see_region(actor)
+    found = followup.unit_figures(actor, region_wide=region_wide)
+    hours = bar_chart([Bar(label=f"{h:02d}" if h % 3 == 0 else "", value=n, text=str(n) if n else "")
+                       for h, n in enumerate(found.per_hour)], chart_id="contact-hours",
+                      title="Ärenden per timme", description="Antal inkomna ärenden per timme på dygnet.")
+    weekdays = bar_chart([Bar(label=WEEKDAYS_SV[d], value=n, text=str(n)) for d, n in enumerate(found.per_weekday)],
+                         chart_id="contact-weekdays", title="Ärenden per veckodag",
+                         description="Antal inkomna ärenden per veckodag.")
+    labels = {"": "Ej bedömd", **dict(Priority.choices)}
+    times = [{"label": labels[key], "first": found.first_response[key], "resolution": found.resolution[key],
+              "first_median": _minutes_cell(found.first_response[key].median),
+              "first_p90": _minutes_cell(found.first_response[key].p90),
+              "res_median": _minutes_cell(found.resolution[key].median),
+              "res_p90": _minutes_cell(found.resolution[key].p90)} for key in followup.PRIORITY_KEYS]
+    channels = [(dict(Channel.choices).get(k, k), n) for k, n in sorted(found.per_channel.items())]
+    return render(request, "contact/followup.html", {
+        "found": found, "hours_chart": hours, "weekdays_chart": weekdays, "times": times, "channels": channels,
+        "region_wide": region_wide, "may_see_region": followup.may_see_region(actor), "days": followup.DAYS,
+        "hours": list(enumerate(found.per_hour)), "weekdays": list(zip(WEEKDAYS_SV, found.per_weekday, strict=True)),
+    })
