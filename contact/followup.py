@@ -33,12 +33,14 @@ def unit_figures(actor, *, region_wide=False, now=None):
     else:
         found = found.filter(unit_id=actor.unit_id)
     rows = found.values_list("created_at", "channel", "priority", "first_response_at", "closed_at",
-                             "booking__form", "routed_to_fixed_contact", "breached_at")
+                             "booking__form", "routed_to_fixed_contact", "breached_at", "due_at")
     records = []
-    for created, channel, priority, first, closed, form, fixed, breached in rows.iterator():
+    for created, channel, priority, first, closed, form, fixed, breached, due in rows.iterator():
+        # Over the target: answered late, or still unanswered past it (the breach task may not have run yet).
+        late = breached is not None or (first > due if first is not None else now > due)
         local = timezone.localtime(created)
         records.append(Record(
             hour=local.hour, weekday=local.weekday(), channel=channel, priority=priority,
             first_response_minutes=_minutes(first, created), resolution_minutes=_minutes(closed, created),
-            physical_visit=form == VisitForm.PHYSICAL, fixed_contact=fixed, breached=breached is not None))
+            physical_visit=form == VisitForm.PHYSICAL, fixed_contact=fixed, breached=late))
     return figures(records, PRIORITY_KEYS)
