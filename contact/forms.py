@@ -1,6 +1,7 @@
 from django import forms
 
 from contact.models import CareLevel, Category, Matter, Priority, SelfCareText
+from core.forms import PersonalNumberField
 from core.models import Profession, Unit
 from meetings.models import VisitForm
 
@@ -95,3 +96,35 @@ class CloseForm(forms.Form):
 class BookForm(forms.Form):
     slot = forms.IntegerField(widget=forms.HiddenInput)
     form = forms.ChoiceField(label="Besöksform", choices=VisitForm.choices)
+
+
+class StaffMatterForm(forms.Form):
+    category = forms.ChoiceField(label="Vad gäller det?", choices=Category.choices)
+    description = forms.CharField(label="Ärendet", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ListingForm(forms.Form):
+    unit = forms.ModelChoiceField(label="Listad vid", queryset=Unit.objects.none(), required=False,
+                                  empty_label="– inte listad –")
+    fixed_care_contact = forms.ModelChoiceField(label="Fast vårdkontakt", queryset=None, required=False,
+                                                empty_label="– ingen –")
+
+    def __init__(self, *args, region, **kwargs):
+        from core.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(organisation=region, kind=Unit.Kind.PRIMARY_CARE,
+                                                           active=True).order_by("name")
+        self.fields["fixed_care_contact"].queryset = User.objects.filter(
+            memberships__unit__organisation=region, memberships__unit__kind=Unit.Kind.PRIMARY_CARE,
+            memberships__active=True, patient__isnull=True).distinct().order_by("last_name", "first_name")
+        self.fields["fixed_care_contact"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class RepresentationForm(forms.Form):
+    representative = PersonalNumberField(label="Vårdnadshavarens eller ombudets personnummer")
+    kind = forms.ChoiceField(label="Typ", choices=[("guardian", "Vårdnadshavare (barn under 18)"),
+                                                   ("ombud", "Ombud med fullmakt")])
+    valid_from = forms.DateField(label="Gäller från", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label="Gäller till (valfritt)", required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("mina-sidor/kontakt/<uuid:matter_id>/video/", views.portal_video, name="portal_video"),
     path("kontakt/arende/<uuid:matter_id>/video/", views.video, name="video"),
     path("kontakt/", views.queue, name="queue"),
+    path("kontakt/patient/<uuid:patient_id>/", views.patient_page, name="patient"),
     path("kontakt/uppfoljning/", views.followup_page, name="followup"),
     path("kontakt/arende/<uuid:matter_id>/", views.matter_page, name="matter"),
     path("kontakt/arende/<uuid:matter_id>/chatt/", views.chat, name="chat"),

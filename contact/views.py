@@ -19,7 +19,7 @@ from core import params
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import run_action
-from core.models import Profession
+from core.models import Patient, Profession
 from core.views.decorators import resident_required, staff_required
 from meetings import queries as meetings_queries
 from meetings.models import Slot, VisitKind
@@ -369,3 +369,57 @@ def followup_page(request):
         "region_wide": region_wide, "may_see_region": followup.may_see_region(actor), "days": followup.DAYS,
         "hours": list(enumerate(found.per_hour)), "weekdays": list(zip(WEEKDAYS_SV, found.per_weekday, strict=True)),
     })
+
+
+# --- Staff: a patient's contact-entry settings, and starting a matter for them ------------------------
+
+@staff_required
+def patient_page(request, patient_id):
+    """Start a matter for the unit's own patient; record listing and fixed care contact; register a
+    guardian or an ombud's power of attorney with its period."""
+    from contact.models import Representation
+
+    actor = request.actor
+    patient, _basis = core_queries.open_patient(actor, patient_id, endpoint="contact:patient")
+    region = actions.region_of(actor.unit)
+    bound = {}
+    if request.method == "POST":
+        which = request.POST.get("action")
+        if which == "start":
+            form = forms.StaffMatterForm(request.POST)
+            matter = form.is_valid() and run_action(form, actions.file_matter, actor, patient, channel="staff",
+                                                    region=region, **form.cleaned_data)
+            if matter:
+                messages.success(request, "Ärendet är startat i din enhets kö.")
+                return redirect("contact:matter", matter_id=matter.pk)
+        elif which == "listing":
+            form = forms.ListingForm(request.POST, region=region)
+            if form.is_valid() and run_action(form, actions.set_listing, actor, patient, unit=form.cleaned_data["unit"],
+                                              fixed_care_contact=form.cleaned_data["fixed_care_contact"]):
+                messages.success(request, "Listningen är sparad.")
+                return redirect("contact:patient", patient_id=patient.pk)
+        elif which == "representation":
+            form = forms.RepresentationForm(request.POST)
+            if form.is_valid():
+                representative = Patient.objects.filter(personal_number=form.cleaned_data["representative"]).first()
+                if representative is None:
+                    form.add_error("representative", "Personen finns inte i Samverkan.")
+                elif run_action(form, actions.register_representation, actor, representative, patient,
+                                kind=form.cleaned_data["kind"], valid_from=form.cleaned_data["valid_from"],
+                                valid_until=form.cleaned_data["valid_until"]):
+                    messages.success(request, "Registrerat.")
+                    return redirect("contact:patient", patient_id=patient.pk)
+        else:
+            raise Http404
+        bound[which] = form
+    return render(request, "contact/patient.html", {
+        "patient": patient, "card": core_queries.patient_card(patient, actor),
+        "start_form": bound.get("start") or forms.StaffMatterForm(),
+        "listing_form": bound.get("listing") or forms.ListingForm(region=region, initial={
+            "unit": patient.listed_unit_id, "fixed_care_contact": patient.fixed_care_contact_id}),
+        "representation_form": bound.get("representation") or forms.RepresentationForm(
+            initial={"valid_from": timezone.localdate()}),
+        "representations": Representation.objects.filter(principal=patient).select_related("representative")
+                                                  .order_by("-valid_from"),
+        "may_work": permissions.may_work_queue(actor),
+    }, status=400 if bound else 200)

@@ -144,3 +144,28 @@ def test_staff_start_a_video_call_and_the_resident_reaches_the_room_as_patient(c
     assert "Till videosamtalet" in client.get(f"/mina-sidor/kontakt/{matter.pk}/").content.decode()
     page = client.get(f"/mina-sidor/kontakt/{matter.pk}/video/").content.decode()
     assert matter.video_room in page and "%22Patient%22" in page and "Teknikkontroll" in page
+
+
+def test_staff_register_an_ombud_and_list_the_patient_and_start_a_matter_for_them(client):
+    from core.tests.factories import make_care_relation, make_patient
+
+    setup = make_entry()
+    principal = make_patient(first_name="Gösta", last_name="Ombudsson")
+    make_care_relation(setup["nurse"], principal)
+    login(client, setup["nurse"])
+    url = f"/kontakt/patient/{principal.pk}/"
+    assert client.get(url).status_code == 200
+    client.post(url, {"action": "representation", "representative": setup["patient"].personal_number,
+                      "kind": "ombud", "valid_from": "2026-01-01", "valid_until": "2099-01-01"})
+    client.post(url, {"action": "listing", "unit": setup["centre"].pk, "fixed_care_contact": setup["nurse"].user.pk})
+    principal.refresh_from_db()
+    assert principal.listed_unit == setup["centre"] and principal.fixed_care_contact == setup["nurse"].user
+    started = client.post(url, {"action": "start", "category": "test_results", "description": "Provsvaren är klara"})
+    assert started.status_code == 302 and Matter.objects.get().channel == "staff"
+    # The ombud now starts a matter for the principal from Mina sidor.
+    login(client, setup["resident"])
+    page = client.get("/mina-sidor/kontakt/ny/?kategori=ongoing").content.decode()
+    assert "Gösta Ombudsson – ombud" in page
+    client.post("/mina-sidor/kontakt/ny/", {"person": str(principal.pk), "category": "ongoing",
+                                            "description": "Pappa har ont i ryggen", "step": "send"})
+    assert Matter.objects.filter(patient=principal, on_behalf="ombud").count() == 1

@@ -157,7 +157,7 @@ def patient_visit(endpoint):
     make_care_relation(nurse, patient)
     if endpoint.is_api:
         return Visit(make_api_token(nurse.membership)[1], {"patient_id": patient.pk}, patient)
-    known = {"core:patient_detail", "core:patient_add_relation", "discharge:open_case", "meetings:book",
+    known = {"contact:patient", "core:patient_detail", "core:patient_add_relation", "discharge:open_case", "meetings:book",
              "meetings:sip_new", "meetings:conference_register"}
     if endpoint.name not in known:
         raise unknown(endpoint)
