@@ -61,7 +61,7 @@ def targets_of(region):
 
 
 def questions_for(region, category):
-    return list(CategoryQuestion.objects.filter(region=region, category=category))
+    return list(CategoryQuestion.objects.filter(region=region, category=category, active=True))
 
 
 def _due(matter, targets):
@@ -518,3 +518,70 @@ def register_representation(actor, representative, principal, *, kind, valid_fro
     return representation
 
 
+
+
+# --- The region's settings ------------------------------------------------------------------------
+
+def _require_configure(actor, region):
+    if not permissions.may_configure(actor, region):
+        raise NotPermitted("Bara regionens administratörer för kontaktingången ändrar inställningarna.")
+
+
+@transaction.atomic
+def save_targets(actor, region, minutes):
+    """The region's response-time targets, minutes per priority key (routing.DEFAULT_TARGET_MINUTES keys)."""
+    _require_configure(actor, region)
+    before = targets_of(region)
+    for key, value in minutes.items():
+        if key not in routing.DEFAULT_TARGET_MINUTES:
+            raise ActionError("Okänd prioritet.", field=key)
+        if not isinstance(value, int) or not 1 <= value <= 60 * 24 * 60:
+            raise ActionError("Ange minuter, från 1 till 60 dygn.", field=key)
+        PriorityTarget.objects.update_or_create(region=region, priority=key, defaults={"minutes": value})
+    record_write(actor, "contact.settings", region, changes=diff(before, targets_of(region)))
+    return targets_of(region)
+
+
+@transaction.atomic
+def add_question(actor, region, *, category, text, kind, flag=""):
+    _require_configure(actor, region)
+    text = (text or "").strip()
+    if category not in Category.values:
+        raise ActionError("Välj kategori.", field="category")
+    if not text or len(text) > 200:
+        raise ActionError("Skriv frågan, högst 200 tecken.", field="text")
+    if kind not in CategoryQuestion.Kind.values:
+        raise ActionError("Välj typ av svar.", field="kind")
+    if flag and (flag not in red_flags.BY_KEY or kind != CategoryQuestion.Kind.YES_NO):
+        raise ActionError("En flagga hör till en ja/nej-fråga.", field="flag")
+    taken = set(CategoryQuestion.objects.filter(region=region, category=category).values_list("key", flat=True))
+    key = next(f"q{n}" for n in range(1, 1000) if f"q{n}" not in taken)
+    order = len(taken) + 1
+    question = CategoryQuestion.objects.create(region=region, category=category, key=key, text=text, kind=kind,
+                                               flag=flag, order=order)
+    record_write(actor, "contact.settings", question, changes={"question": [None, text], "flag": [None, flag]})
+    return question
+
+
+@transaction.atomic
+def retire_question(actor, question):
+    _require_configure(actor, question.region)
+    question.active = False
+    question.save(update_fields=["active"])
+    record_write(actor, "contact.settings", question, changes={"active": [True, False]})
+    return question
+
+
+@transaction.atomic
+def add_self_care_text(actor, region, *, title, body):
+    from contact.models import SelfCareText
+
+    _require_configure(actor, region)
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or len(title) > 120:
+        raise ActionError("Ge rådet en rubrik, högst 120 tecken.", field="title")
+    if not body:
+        raise ActionError("Skriv rådet.", field="body")
+    advice = SelfCareText.objects.create(region=region, title=title, body=body[:4000])
+    record_write(actor, "contact.settings", advice, changes={"title": [None, title]})
+    return advice

@@ -15,5 +15,6 @@ LABELS = {
     "contact.close": "Avslutade ett kontaktärende",
     "contact.breach": "Svarstiden för ett kontaktärende överskreds",
     "contact.representation": "Registrerade vårdnadshavare eller ombud",
+    "contact.settings": "Ändrade kontaktingångens inställningar",
     "contact.listing": "Ändrade listning eller fast vårdkontakt",
 }

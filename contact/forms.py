@@ -128,3 +128,32 @@ class RepresentationForm(forms.Form):
     valid_from = forms.DateField(label="Gäller från", widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(label="Gäller till (valfritt)", required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TargetsForm(forms.Form):
+    def __init__(self, *args, targets, **kwargs):
+        from contact.rules.routing import DEFAULT_TARGET_MINUTES
+
+        super().__init__(*args, **kwargs)
+        labels = {"unassessed": "Första bedömning (ej bedömt)", **dict(Priority.choices)}
+        for key, default in DEFAULT_TARGET_MINUTES.items():
+            self.fields[key] = forms.IntegerField(label=f"{labels[key]} (minuter)", min_value=1,
+                                                  max_value=60 * 24 * 60, initial=targets.get(key, default))
+
+
+class QuestionForm(forms.Form):
+    category = forms.ChoiceField(label="Kategori", choices=Category.choices)
+    text = forms.CharField(label="Fråga", max_length=200)
+    kind = forms.ChoiceField(label="Svar", choices=[("yes_no", "Ja/nej"), ("text", "Fritext")])
+    flag = forms.ChoiceField(label="Ett ja flaggar för", required=False)
+
+    def __init__(self, *args, **kwargs):
+        from contact.rules.red_flags import FLAGS
+
+        super().__init__(*args, **kwargs)
+        self.fields["flag"].choices = [("", "– ingen flagga –")] + [(f.key, f.label) for f in FLAGS]
+
+
+class SelfCareForm(forms.Form):
+    title = forms.CharField(label="Rubrik", max_length=120)
+    body = forms.CharField(label="Råd", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))

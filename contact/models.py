@@ -99,6 +99,8 @@ class CategoryQuestion(models.Model):
     # A yes to this question raises this red flag (contact/rules/red_flags.py keys), or blank.
     flag = models.CharField(max_length=20, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # Taken off the form without losing what earlier matters answered.
+    active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["category", "order", "pk"]

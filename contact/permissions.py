@@ -67,3 +67,16 @@ def persons_for(user, *, today=None):
         if all(p.pk != representation.principal_id for p, _k in people):
             people.append((representation.principal, representation.kind))
     return people
+
+
+def may_configure(actor, region):
+    """The region's contact-entry settings (targets, questions, self-care texts): a system
+    administrator, or a unit administrator of the region's intake unit."""
+    from contact.models import ContactEntry
+
+    if actor.is_resident or actor.unit_id is None:
+        return False
+    if actor.is_system_admin:
+        return True
+    return actor.has_role(Role.UNIT_ADMIN) and ContactEntry.objects.filter(
+        region=region, intake_unit_id=actor.unit_id).exists()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("kontakt/arende/<uuid:matter_id>/video/", views.video, name="video"),
     path("kontakt/", views.queue, name="queue"),
     path("kontakt/patient/<uuid:patient_id>/", views.patient_page, name="patient"),
+    path("kontakt/installningar/", views.settings_page, name="settings"),
     path("kontakt/uppfoljning/", views.followup_page, name="followup"),
     path("kontakt/arende/<uuid:matter_id>/", views.matter_page, name="matter"),
     path("kontakt/arende/<uuid:matter_id>/chatt/", views.chat, name="chat"),

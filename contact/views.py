@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contact import actions, forms, permissions, queries
-from contact.models import Matter, Picture
+from contact.models import CategoryQuestion, Matter, Picture
 from contact.rules import red_flags
 from core import params
 from core import queries as core_queries
@@ -192,6 +192,7 @@ def queue(request):
     return render(request, "contact/queue.html", {
         "rows": rows, "profession": profession, "mine": mine, "professions": Profession.choices,
         "minutes_text": queries.minutes_text, "may_work": permissions.may_work_queue(actor),
+        "may_configure": permissions.may_configure(actor, actions.region_of(actor.unit)),
     })
 
 
@@ -269,7 +270,10 @@ def matter_page(request, matter_id):
         bound[action] = form
     chat = queries.messages_after(matter)
     holder = matter.taken_by_id == actor.user.pk and matter.is_open
+    texts = dict(CategoryQuestion.objects.filter(region=matter.region, category=matter.category)
+                 .values_list("key", "text"))
     return render(request, "contact/matter.html", {
+        "answer_rows": [(texts.get(key, key), value) for key, value in matter.answers.items()],
         "matter": matter, "card": core_queries.patient_card(matter.patient, actor),
         "events": list(matter.events.select_related("author", "author_unit")), "chat": chat,
         "last_id": chat[-1].pk if chat else 0, "holder": holder,
@@ -423,3 +427,54 @@ def patient_page(request, patient_id):
                                                   .order_by("-valid_from"),
         "may_work": permissions.may_work_queue(actor),
     }, status=400 if bound else 200)
+
+
+# --- The region's settings ------------------------------------------------------------------------
+
+@staff_required
+def settings_page(request):
+    from contact.models import CategoryQuestion, SelfCareText
+
+    actor = request.actor
+    region = actions.region_of(actor.unit)
+    if region is None or not permissions.may_configure(actor, region):
+        raise PermissionDenied("Bara regionens administratörer för kontaktingången ändrar inställningarna.")
+    targets = actions.targets_of(region)
+    bound = {}
+    if request.method == "POST":
+        which = request.POST.get("action")
+        if which == "targets":
+            form = forms.TargetsForm(request.POST, targets=targets)
+            done = form.is_valid() and run_action(form, actions.save_targets, actor, region, form.cleaned_data)
+        elif which == "question":
+            form = forms.QuestionForm(request.POST)
+            done = form.is_valid() and run_action(form, actions.add_question, actor, region, **form.cleaned_data)
+        elif which == "advice":
+            form = forms.SelfCareForm(request.POST)
+            done = form.is_valid() and run_action(form, actions.add_self_care_text, actor, region,
+                                                  **form.cleaned_data)
+        elif which == "retire":
+            form = None
+            question = CategoryQuestion.objects.filter(region=region, pk=params_post_id(request, "question")).first()
+            if question is None:
+                raise Http404
+            done = actions.retire_question(actor, question)
+        else:
+            raise Http404
+        if done:
+            messages.success(request, "Sparat. Det gäller från och med nu.")
+            return redirect("contact:settings")
+        bound[which] = form
+    return render(request, "contact/settings.html", {
+        "region": region,
+        "targets_form": bound.get("targets") or forms.TargetsForm(targets=targets),
+        "question_form": bound.get("question") or forms.QuestionForm(),
+        "advice_form": bound.get("advice") or forms.SelfCareForm(),
+        "questions": CategoryQuestion.objects.filter(region=region, active=True),
+        "advice": SelfCareText.objects.filter(region=region),
+    }, status=400 if bound else 200)
+
+
+def params_post_id(request, name):
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 18 else None

@@ -169,3 +169,27 @@ def test_staff_register_an_ombud_and_list_the_patient_and_start_a_matter_for_the
     client.post("/mina-sidor/kontakt/ny/", {"person": str(principal.pk), "category": "ongoing",
                                             "description": "Pappa har ont i ryggen", "step": "send"})
     assert Matter.objects.filter(patient=principal, on_behalf="ombud").count() == 1
+
+
+def test_the_region_s_admin_changes_targets_and_questions_without_a_deploy_and_a_nurse_may_not(client):
+    from core.tests.factories import make_actor
+
+    setup = make_entry()
+    admin = make_actor(unit=setup["intake"], roles=("unit_admin",))
+    login(client, setup["nurse"])
+    assert client.get("/kontakt/installningar/").status_code == 403
+    login(client, admin)
+    client.post("/kontakt/installningar/", {"action": "question", "category": "new_symptoms",
+                                             "text": "Har du blivit biten av en fästing?", "kind": "yes_no",
+                                             "flag": ""})
+    targets = {"action": "targets", "unassessed": 60, "immediate": 10, "same_day": 300, "three_days": 4320,
+               "planned": 20160, "self_care": 1440}
+    client.post("/kontakt/installningar/", targets)
+    fever = setup["region"].contact_questions.get(key="fever")
+    client.post("/kontakt/installningar/", {"action": "retire", "question": fever.pk})
+    login(client, setup["resident"])
+    page = client.get("/mina-sidor/kontakt/ny/?kategori=new_symptoms").content.decode()
+    assert "Har du blivit biten av en fästing?" in page and "Har du feber?" not in page
+    matter = actions.file_matter(Actor.resident(setup["resident"]), setup["patient"], category="ongoing",
+                                 description="Ont i ryggen")
+    assert (matter.due_at - matter.created_at).total_seconds() == 60 * 60

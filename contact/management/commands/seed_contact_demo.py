@@ -98,8 +98,10 @@ class Command(BaseCommand):
                                          email="kontakt@example.se", home_unit=intake)
         nurse_user.set_password(DEMO_PASSWORD)
         nurse_user.save()
-        memberships = {unit.pk: Membership.objects.create(user=nurse_user, unit=unit, profession=Profession.NURSE,
-                                                          roles=["clinical", "coordinator"]) for unit in units}
+        # At the intake unit she also administers the region's contact-entry settings.
+        memberships = {unit.pk: Membership.objects.create(
+            user=nurse_user, unit=unit, profession=Profession.NURSE,
+            roles=["clinical", "coordinator"] + (["unit_admin"] if unit == intake else [])) for unit in units}
         physician = User.objects.create(username="kontakt-lakare", first_name="Omar", last_name="Berg",
                                         home_unit=centres[0])
         physician.set_password(DEMO_PASSWORD)
