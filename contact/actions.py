@@ -152,7 +152,7 @@ def check_flags(region, *, category, description, answers):
 
 @transaction.atomic
 def file_matter(actor, patient, *, category, description, answers=None, channel=Channel.WEB, picture_ids=(),
-                to_fixed_contact=False, region=None, now=None):
+                to_fixed_contact=False, region=None, now=None, source=""):
     """Start a matter. The person may send even when it raises red flags: it then arrives flagged
     for immediate assessment, with the flags named. Routing: see contact/rules/routing.py."""
     now = now or timezone.now()
@@ -196,7 +196,8 @@ def file_matter(actor, patient, *, category, description, answers=None, channel=
         raise ActionError("Högst fem bilder.", field="pictures")
     Picture.objects.filter(pk__in=[p.pk for p in pictures]).update(matter=matter)
     _record(actor, matter, Kind.FILED, {}, at=now, action="contact.file", data={
-        "channel": channel, "flags": red_flags.labels(flags), "pictures": len(pictures), "on_behalf": on_behalf})
+        "channel": channel, "flags": red_flags.labels(flags), "pictures": len(pictures), "on_behalf": on_behalf,
+        **({"source": source} if source else {})})
     MatterEvent.objects.create(matter=matter, kind=Kind.ROUTED, at=now, data={
         "unit": Unit.objects.get(pk=unit_id).name, "reason": reason,
         **({"fixed_contact": True} if fixed else {})})

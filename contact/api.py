@@ -24,7 +24,7 @@ class MatterIn(StrictInput):
     category: Category
     description: Text(4000) = Field(min_length=1)
     answers: dict[Text(40), Text(500)] = Field(default_factory=dict, description="Frågornas nyckel → svar (ja/nej/fritext).")
-    channel: Literal["web", "app", "phone"] = "web"
+    channel: Literal["web", "app", "phone"] = Field("web", description="Where the resident wrote it at the front end; kept on the matter's first event.")
 
 
 class MatterOut(Schema):
@@ -75,7 +75,7 @@ def file_matter(request, payload: MatterIn,
     try:
         matter, created = actions.file_matter_once(
             actor, key=idempotency_key, body=body, patient=patient, category=payload.category,
-            description=payload.description, answers=payload.answers)
+            description=payload.description, answers=payload.answers, source=payload.channel)
     except actions.IdempotencyConflict as error:
         return Status(409, {"detail": str(error.errors["Idempotency-Key"][0])})
     matter = Matter.objects.select_related("unit").get(pk=matter.pk)
