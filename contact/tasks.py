@@ -26,7 +26,7 @@ def check_breach(matter_id):
 
 @task()
 def check_breaches():
-    """The sweep (scheduled by `manage.py contact_breaches`, e.g. from a timer): every overdue matter."""
+    """The sweep (queued by `manage.py contact_breaches`, e.g. from a timer): every overdue matter."""
     from django.utils import timezone
 
     from contact.actions import record_breach

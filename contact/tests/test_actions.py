@@ -177,3 +177,19 @@ def test_every_step_is_audited_with_the_patient_and_timeline_events_cannot_chang
         event.save()
     with pytest.raises(PermissionError):
         event.delete()
+
+
+def test_the_breach_sweep_marks_every_overdue_unanswered_matter(django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.management import call_command
+
+    setup = make_entry()
+    overdue = file(setup)
+    fresh = file(setup)
+    Matter.objects.filter(pk=overdue.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    call_command("contact_breaches", stdout=io.StringIO())
+    run_queued_tasks()
+    overdue.refresh_from_db()
+    fresh.refresh_from_db()
+    assert overdue.breached_at is not None and fresh.breached_at is None
