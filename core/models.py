@@ -211,6 +211,16 @@ class Patient(models.Model):
         limit_choices_to={"kind": Organisation.Kind.MUNICIPALITY}, verbose_name=_("hemkommun"),
     )
     protected_identity = models.BooleanField(_("skyddad identitet"), default=False)
+    # Listning: the primary-care centre the resident has chosen, and their fixed care contact
+    # (fast vårdkontakt) there. The contact entry routes the resident's matters by these.
+    listed_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="listed_patients",
+        limit_choices_to={"kind": Unit.Kind.PRIMARY_CARE}, verbose_name=_("listad vid"),
+    )
+    fixed_care_contact = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("fast vårdkontakt"),
+    )
     is_demo = models.BooleanField(_("demoperson"), default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "core",
     "discharge",
     "meetings",
+    "contact",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 # --- Where an id of patient data is ---------------------------------------------------------------
 
 # URL parameters that name a patient or something that shows one; each has a factory below.
-SUBJECT_PARAMS = {"patient_id", "case_id", "booking_id", "plan_id", "session_id"}
+SUBJECT_PARAMS = {"patient_id", "case_id", "booking_id", "plan_id", "session_id", "matter_id"}
 
 # URL parameters that name nothing of a patient, and the URLs (name patterns) where they may.
 OTHER_PARAMS = {
@@ -49,6 +49,8 @@ OTHER_PARAMS = {
     "organisation_id": ("an organisation", ["api:get_organisation"]),
     "unit_id": ("a care unit", ["api:get_unit"]),
     "rest": ("the API's catch-all 404", ["api:unknown_path"]),
+    "picture_id": ("a picture of the contact matter named beside it, or the resident's own draft",
+                   ["contact:picture", "contact:portal_picture", "contact:portal_draft_picture"]),
     "slug": ("which e-ID login: personal or invanare", ["core:eid_start", "core:eid_callback"]),
     # POST only (GET goes back to the SIP list); the invitation shows no patient until the unit accepts.
     "participant_id": ("a unit's invitation to a SIP (answered by POST)", ["meetings:sip_invitation"]),
@@ -155,7 +157,7 @@ def patient_visit(endpoint):
     make_care_relation(nurse, patient)
     if endpoint.is_api:
         return Visit(make_api_token(nurse.membership)[1], {"patient_id": patient.pk}, patient)
-    known = {"core:patient_detail", "core:patient_add_relation", "discharge:open_case", "meetings:book",
+    known = {"contact:patient", "core:patient_detail", "core:patient_add_relation", "discharge:open_case", "meetings:book",
              "meetings:sip_new", "meetings:conference_register"}
     if endpoint.name not in known:
         raise unknown(endpoint)
@@ -229,7 +231,41 @@ def session_visit(endpoint):
     return Visit(conference["chair"], {"session_id": conference["session"].pk}, conference["patient"])
 
 
+def matter_visit(endpoint):
+    from contact import actions
+    from contact.models import Picture
+    from contact.tests.factories import make_entry
+
+    setup = make_entry()
+    resident = Actor_resident(setup["resident"])
+    picture = Picture.objects.create(uploaded_by=setup["resident"], content_type="image/png", data=b"x", width=1,
+                                     height=1)
+    matter = actions.file_matter(resident, setup["patient"], category="new_symptoms", description="Feber",
+                                 picture_ids=[picture.pk])
+    actions.send_message(resident, matter, text="Hej")
+    if endpoint.is_api:
+        from contact.api import router  # noqa: F401 - the router is mounted by core.api
+
+        key = make_api_token(setup["nurse"].membership)[1]
+        return Visit(key, {"matter_id": matter.pk}, setup["patient"])
+    callers = {"contact:matter": setup["nurse"], "contact:chat": setup["nurse"], "contact:picture": setup["nurse"],
+               "contact:portal_matter": setup["resident"], "contact:portal_chat": setup["resident"],
+               "contact:portal_picture": setup["resident"], "contact:video": setup["nurse"],
+               "contact:portal_video": setup["resident"]}
+    if endpoint.name not in callers:
+        raise unknown(endpoint)
+    kwargs = {"matter_id": matter.pk} | ({"picture_id": picture.pk} if "picture_id" in endpoint.params else {})
+    return Visit(callers[endpoint.name], kwargs, setup["patient"])
+
+
+def Actor_resident(user):
+    from core.actor import Actor
+
+    return Actor.resident(user)
+
+
 FACTORIES = {
+    "matter_id": matter_visit,
     "patient_id": patient_visit,
     "case_id": case_visit,
     "booking_id": booking_visit,

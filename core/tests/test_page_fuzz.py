@@ -24,6 +24,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contact.models import Matter, Picture
 from core.middleware import ACTING_MEMBERSHIP_KEY, active_memberships
 from core.models import ApiToken, Patient, User
 from discharge.models import Agreement, DischargeCase
@@ -94,6 +95,7 @@ def path_values(today):
         "pk": first(Agreement) or 1, "token_id": first(ApiToken) or 1, "year": today.year, "number": 1,
         "month": str(Month(today.year, today.month)), "code": case.municipality.code if case else "1280",
         "fmt": "csv", "action": "dialog", "participant_id": first(SipParticipant) or 1, "slug": "personal",
+        "matter_id": first(Matter) or uuid.uuid4(), "picture_id": first(Picture) or 1,
     }
 
 
@@ -132,7 +134,7 @@ def answer(client, path, query, failures):
 def demo(db):
     # The prisbasbelopp come from a migration; a transactional test run earlier may have emptied them.
     importlib.import_module("meetings.migrations.0002_fees").load_prisbasbelopp(apps, None)
-    for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo"):
+    for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo", "seed_contact_demo"):
         call_command(command, stdout=io.StringIO())
 
 

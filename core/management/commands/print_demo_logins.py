@@ -13,5 +13,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username':<20} {'profession':<22} roles")
         for username, _first, _last, profession, roles, _units in STAFF:
             self.stdout.write(f"  {username:<20} {Profession(profession).label:<22} {', '.join(roles)}")
+        self.stdout.write(f"  {'kontakt':<20} {'Sjuksköterska':<22} clinical, coordinator (kontaktingång Kronoberg; unit_admin vid Kontaktingången)")
         self.stdout.write(f"  {'invanare':<20} {'invånare (portal)':<22} -")
         self.stdout.write(f"  {'invanare2':<20} {'invånare (portal)':<22} - (nära frikort)\n")

@@ -1,0 +1,47 @@
+"""Notifications to residents: e-mail through Django's mail backend, and SMS through a pluggable
+sender (settings.CONTACT_SMS_SENDER, a dotted path to `send(number, text)`; none configured means
+no SMS). The text never carries health information: only that something happened and where to
+read it."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.module_loading import import_string
+
+TEXTS = {
+    "received": "Vi har tagit emot ditt ärende.",
+    "answered": "Du har fått svar i ditt ärende.",
+    "message": "Du har fått ett nytt meddelande i ditt ärende.",
+    "booked": "En tid har bokats åt dig.",
+    "video": "Vården vill ha ett videosamtal med dig nu.",
+    "closed": "Ditt ärende är avslutat.",
+}
+
+
+def _people(matter):
+    """The filer (resident) and the patient's own account, once each; never staff or systems."""
+    people = []
+    if matter.filed_by.patient_id is not None:
+        people.append(matter.filed_by)
+    account = getattr(matter.patient, "resident_account", None)
+    if account is not None and all(account.pk != p.pk for p in people):
+        people.append(account)
+    return [p for p in people if p.is_active]
+
+
+def message_text(kind):
+    return (f"{TEXTS.get(kind, 'Det har hänt något i ditt ärende.')}\n\n"
+            "Logga in på Mina sidor i Samverkan och välj Kontakta vården för att läsa mer.\n"
+            "Svara inte på det här meddelandet.")
+
+
+def tell_resident(matter, kind):
+    told = 0
+    for person in _people(matter):
+        if person.email:
+            send_mail("Nytt i ditt ärende", message_text(kind), None, [person.email], fail_silently=True)
+            told += 1
+    sender = getattr(settings, "CONTACT_SMS_SENDER", "")
+    number = getattr(matter.patient, "mobile_number", "")
+    if sender and number:
+        import_string(sender)(number, TEXTS.get(kind, "Nytt i ditt ärende.") + " Logga in på Mina sidor.")
+    return told

@@ -1,0 +1,115 @@
+"""Reads of contact matters with their access rules. Staff see the matters their unit holds (and a
+national front end those it filed); a resident sees their own and those they filed for someone
+they may act for. Every read of a matter is logged, with its basis."""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from contact.models import Matter, Message, Picture
+from core.audit import record_read, record_reads
+
+QUEUE_LIMIT = 200
+
+
+def visible_matters(actor, queryset):
+    if actor.is_resident:
+        return queryset.filter(Q(patient_id=actor.user.patient_id) | Q(filed_by=actor.user))
+    if actor.unit_id is None:
+        return queryset.none()
+    return queryset.filter(Q(unit_id=actor.unit_id) | Q(filed_by_unit_id=actor.unit_id))
+
+
+def _get(queryset, matter_id):
+    try:
+        return queryset.select_related("patient", "unit", "taken_by", "region", "booking").get(pk=matter_id)
+    except (Matter.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def staff_matter(actor, matter_id, *, endpoint, log=True):
+    """A matter the acting unit holds or filed (404 otherwise); the read is logged."""
+    matter = _get(Matter.objects.visible_to(actor), matter_id)
+    if log:
+        record_read(actor, matter.patient, endpoint=endpoint, basis="relation", reason="Kontaktärende",
+                    action="contact.read")
+    return matter
+
+
+def own_matter(actor, matter_id, *, endpoint, log=True):
+    """The resident's matter, for themselves or someone they filed for (404 otherwise); logged."""
+    matter = _get(Matter.objects.visible_to(actor), matter_id)
+    if log:
+        reason = "Eget ärende" if matter.patient_id == actor.user.patient_id else "Ärende som ombud/vårdnadshavare"
+        record_read(actor, matter.patient, endpoint=endpoint, basis="own", reason=reason, action="contact.read")
+    return matter
+
+
+def own_matters(actor):
+    return list(Matter.objects.visible_to(actor).select_related("patient", "unit").order_by("-created_at")[:50])
+
+
+def queue(actor, *, profession=None, mine=False, now=None):
+    """The acting unit's open matters: flagged first, then by how soon they are due. Each shown
+    patient is logged as a read."""
+    now = now or timezone.now()
+    found = Matter.objects.filter(unit_id=actor.unit_id, status__in=Matter.OPEN)
+    if profession:
+        found = found.filter(profession__in=[profession, ""])
+    if mine:
+        found = found.filter(taken_by=actor.user)
+    matters = list(found.select_related("patient", "taken_by").order_by("due_at")[:QUEUE_LIMIT])
+    # Waiting for a first response before those already answered; among them flagged first.
+    matters.sort(key=lambda m: (m.first_response_at is not None, not m.red_flags, m.due_at))
+    record_reads(actor, matters, action="contact.queue.read", reason="Kontaktärende i kön", endpoint="contact:queue")
+    return [QueueRow(m, now) for m in matters]
+
+
+class QueueRow:
+    def __init__(self, matter, now):
+        self.matter = matter
+        self.waited_minutes = int((now - matter.created_at).total_seconds() // 60)
+        self.target_minutes = int((matter.due_at - matter.created_at).total_seconds() // 60)
+        self.left_minutes = int((matter.due_at - now).total_seconds() // 60)
+        self.breached = matter.first_response_at is None and now > matter.due_at
+        self.waited_text = minutes_text(self.waited_minutes)
+        self.target_text = minutes_text(self.target_minutes)
+        self.left_text = minutes_text(self.left_minutes)
+
+
+def minutes_text(minutes):
+    minutes = abs(int(minutes))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // (24 * 60)} dygn"
+
+
+def messages_after(matter, after=None):
+    found = Message.objects.filter(matter=matter).select_related("author")
+    if after:
+        found = found.filter(pk__gt=after)
+    return list(found.order_by("pk")[:200])
+
+
+def picture_of(matter, picture_id):
+    picture = Picture.objects.filter(matter=matter, pk=picture_id).first()
+    if picture is None:
+        raise Http404
+    return picture
+
+
+def draft_pictures(actor, ids):
+    return list(Picture.objects.filter(uploaded_by=actor.user, matter__isnull=True, pk__in=list(ids)).order_by("pk"))
+
+
+VIDEO_OPEN_HOURS = 2
+
+
+def video_open(matter, now=None):
+    now = now or timezone.now()
+    return bool(matter.video_room and matter.is_open and matter.video_started_at
+                and now < matter.video_started_at + timedelta(hours=VIDEO_OPEN_HOURS))

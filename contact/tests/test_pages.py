@@ -1,0 +1,195 @@
+"""The contact entry's pages: writing with pictures and red-flag advice before sending, following
+and chatting, and the staff queue."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from contact import actions
+from contact.models import Matter, Picture
+from contact.tests.factories import make_entry
+from core.actor import Actor
+from core.models import AuditEvent
+from core.tests.factories import login
+
+pytestmark = pytest.mark.django_db
+
+
+def photo(name="utslag.jpg", fmt="JPEG"):
+    image = Image.new("RGB", (64, 48), (200, 100, 100))
+    exif = Image.Exif()
+    exif[0x010F] = "Telefonmärke"  # camera make
+    exif[0x0132] = "2026:11:29 21:14:00"  # time
+    exif[0x8825] = {1: "N", 2: (56.0, 52.0, 30.0), 3: "E", 4: (14.0, 48.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, format=fmt, exif=exif.tobytes())
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+
+def form(**extra):
+    return {"category": "new_symptoms", "description": "Utslag på armen sedan i fredags", "q_chest": "nej",
+            "q_fever": "nej", **extra}
+
+
+def start(client, setup):
+    login(client, setup["resident"])
+    return {"person": str(setup["patient"].pk)}
+
+
+def test_a_picture_is_stored_without_gps_camera_or_time_and_a_bad_one_is_refused_keeping_the_rest(client):
+    setup = make_entry()
+    data = start(client, setup) | form()
+    fake = SimpleUploadedFile("bild.jpg", b"inte en bild", content_type="image/jpeg")
+    response = client.post("/mina-sidor/kontakt/ny/", data | {"step": "review", "pictures": [photo(), fake]})
+    assert response.status_code == 400
+    assert "bild.jpg är ingen bild i formatet JPEG, PNG eller HEIC" in response.content.decode()
+    assert "Utslag på armen sedan i fredags" in response.content.decode()  # the text is kept
+    kept = Picture.objects.get()
+    assert 'name="picture_ids" value="%d"' % kept.pk in response.content.decode()
+    with Image.open(io.BytesIO(bytes(kept.data))) as stored:
+        assert stored.format == "JPEG" and stored.size == (64, 48)
+        assert not stored.getexif() and "exif" not in stored.info
+    # A single good picture on its own passes too.
+    alone = client.post("/mina-sidor/kontakt/ny/", data | {"step": "review", "pictures": photo("andra.jpg")})
+    assert alone.status_code == 200 and Picture.objects.count() == 2
+    # Review, then send: the kept picture goes with the matter.
+    review = client.post("/mina-sidor/kontakt/ny/", data | {"step": "review", "picture_ids": [kept.pk]})
+    assert review.status_code == 200 and "Kontrollera och skicka" in review.content.decode()
+    sent = client.post("/mina-sidor/kontakt/ny/", data | {"step": "send", "picture_ids": [kept.pk]})
+    matter = Matter.objects.get()
+    assert sent.status_code == 302 and list(matter.pictures.all()) == [kept]
+
+
+def test_a_picture_over_10_mb_is_refused_with_a_clear_message(client):
+    setup = make_entry()
+    big = SimpleUploadedFile("stor.jpg", b"\xff\xd8" + b"0" * (10 * 1024 * 1024 + 1), content_type="image/jpeg")
+    response = client.post("/mina-sidor/kontakt/ny/", start(client, setup) | form(step="review", pictures=big))
+    assert "stor.jpg är större än 10 MB" in response.content.decode()
+    assert Picture.objects.count() == 0
+
+
+def test_the_red_flag_advice_shows_before_anything_is_sent_and_the_matter_may_still_be_sent(client):
+    setup = make_entry()
+    data = start(client, setup) | form(description="Det trycker över bröstet och strålar ut i armen")
+    live = client.post("/mina-sidor/kontakt/kontroll/", {"description": data["description"]})
+    assert "Ring 112" in live.content.decode() and "Bröstsmärta" in live.content.decode()
+    review = client.post("/mina-sidor/kontakt/ny/", data | {"step": "review"})
+    assert "Ring 112" in review.content.decode() and "Skicka ändå" in review.content.decode()
+    assert Matter.objects.count() == 0
+    client.post("/mina-sidor/kontakt/ny/", data | {"step": "send"})
+    assert Matter.objects.get().red_flags == ["chest_pain"]
+    calm = client.post("/mina-sidor/kontakt/kontroll/", {"description": "Jag har ont i halsen"})
+    assert "112" not in calm.content.decode()
+
+
+def test_the_chat_poll_answers_204_when_nothing_is_new_and_logs_a_read_only_when_it_shows_something(client):
+    setup = make_entry()
+    resident = Actor.resident(setup["resident"])
+    matter = actions.take(setup["nurse"], actions.file_matter(resident, setup["patient"], category="ongoing",
+                                                               description="Ont i ryggen"))
+    first = actions.send_message(setup["nurse"], matter, text="Hur länge har det gjort ont?")
+    login(client, setup["resident"])
+    url = f"/mina-sidor/kontakt/{matter.pk}/chatt/"
+    reads = AuditEvent.objects.filter(kind="read", patient=setup["patient"], endpoint="contact:portal_chat")
+    assert client.get(url, {"efter": first.pk}).status_code == 204
+    assert reads.count() == 0
+    actions.send_message(setup["nurse"], matter, text="Har du feber?")
+    response = client.get(url, {"efter": first.pk})
+    assert "Har du feber?" in response.content.decode() and "Hur länge" not in response.content.decode()
+    assert reads.count() == 1
+
+
+def test_the_queue_shows_flagged_matters_first_and_logs_each_patient_shown(client):
+    setup = make_entry()
+    resident = Actor.resident(setup["resident"])
+    actions.file_matter(resident, setup["patient"], category="ongoing", description="Ont i ryggen")
+    actions.file_matter(resident, setup["patient"], category="new_symptoms", description="Jag har svårt att andas")
+    login(client, setup["nurse"])
+    page = client.get("/kontakt/").content.decode()
+    assert page.index("Andningssvårigheter") < page.index("Pågående besvär")
+    assert AuditEvent.objects.filter(kind="read", action="contact.queue.read").count() == 2
+
+
+def test_a_nurse_takes_triages_answers_and_the_resident_sees_the_answer(client):
+    setup = make_entry()
+    matter = actions.file_matter(Actor.resident(setup["resident"]), setup["patient"], category="ongoing",
+                                 description="Ont i ryggen")
+    login(client, setup["nurse"])
+    url = f"/kontakt/arende/{matter.pk}/"
+    client.post(url, {"action": "take"})
+    client.post(url, {"action": "triage", "priority": "three_days", "care_level": "primary", "reason": "Stabil"})
+    client.post(url, {"action": "answer", "text": "Vila och rör på dig försiktigt."})
+    matter.refresh_from_db()
+    assert (matter.status, matter.priority) == ("answered", "three_days")
+    login(client, setup["resident"])
+    page = client.get(f"/mina-sidor/kontakt/{matter.pk}/").content.decode()
+    assert "Vila och rör på dig försiktigt." in page and "Besvarat" in page
+    login(client, setup["night_nurse"])
+    assert client.get(url).status_code == 404
+
+
+def test_staff_start_a_video_call_and_the_resident_reaches_the_room_as_patient(client):
+    setup = make_entry()
+    matter = actions.take(setup["nurse"], actions.file_matter(Actor.resident(setup["resident"]), setup["patient"],
+                                                              category="ongoing", description="Ont i knät"))
+    login(client, setup["resident"])
+    assert "Inget videosamtal pågår" in client.get(f"/mina-sidor/kontakt/{matter.pk}/video/").content.decode()
+    login(client, setup["nurse"])
+    client.post(f"/kontakt/arende/{matter.pk}/", {"action": "video"})
+    matter.refresh_from_db()
+    assert matter.video_room.startswith("samverkan") and matter.events.filter(kind="video").exists()
+    login(client, setup["resident"])
+    assert "Till videosamtalet" in client.get(f"/mina-sidor/kontakt/{matter.pk}/").content.decode()
+    page = client.get(f"/mina-sidor/kontakt/{matter.pk}/video/").content.decode()
+    assert matter.video_room in page and "%22Patient%22" in page and "Teknikkontroll" in page
+
+
+def test_staff_register_an_ombud_and_list_the_patient_and_start_a_matter_for_them(client):
+    from core.tests.factories import make_care_relation, make_patient
+
+    setup = make_entry()
+    principal = make_patient(first_name="Gösta", last_name="Ombudsson")
+    make_care_relation(setup["nurse"], principal)
+    login(client, setup["nurse"])
+    url = f"/kontakt/patient/{principal.pk}/"
+    assert client.get(url).status_code == 200
+    client.post(url, {"action": "representation", "representative": setup["patient"].personal_number,
+                      "kind": "ombud", "valid_from": "2026-01-01", "valid_until": "2099-01-01"})
+    client.post(url, {"action": "listing", "unit": setup["centre"].pk, "fixed_care_contact": setup["nurse"].user.pk})
+    principal.refresh_from_db()
+    assert principal.listed_unit == setup["centre"] and principal.fixed_care_contact == setup["nurse"].user
+    started = client.post(url, {"action": "start", "category": "test_results", "description": "Provsvaren är klara"})
+    assert started.status_code == 302 and Matter.objects.get().channel == "staff"
+    # The ombud now starts a matter for the principal from Mina sidor.
+    login(client, setup["resident"])
+    page = client.get("/mina-sidor/kontakt/ny/?kategori=ongoing").content.decode()
+    assert "Gösta Ombudsson – ombud" in page
+    client.post("/mina-sidor/kontakt/ny/", {"person": str(principal.pk), "category": "ongoing",
+                                            "description": "Pappa har ont i ryggen", "step": "send"})
+    assert Matter.objects.filter(patient=principal, on_behalf="ombud").count() == 1
+
+
+def test_the_region_s_admin_changes_targets_and_questions_without_a_deploy_and_a_nurse_may_not(client):
+    from core.tests.factories import make_actor
+
+    setup = make_entry()
+    admin = make_actor(unit=setup["intake"], roles=("unit_admin",))
+    login(client, setup["nurse"])
+    assert client.get("/kontakt/installningar/").status_code == 403
+    login(client, admin)
+    client.post("/kontakt/installningar/", {"action": "question", "category": "new_symptoms",
+                                             "text": "Har du blivit biten av en fästing?", "kind": "yes_no",
+                                             "flag": ""})
+    targets = {"action": "targets", "unassessed": 60, "immediate": 10, "same_day": 300, "three_days": 4320,
+               "planned": 20160, "self_care": 1440}
+    client.post("/kontakt/installningar/", targets)
+    fever = setup["region"].contact_questions.get(key="fever")
+    client.post("/kontakt/installningar/", {"action": "retire", "question": fever.pk})
+    login(client, setup["resident"])
+    page = client.get("/mina-sidor/kontakt/ny/?kategori=new_symptoms").content.decode()
+    assert "Har du blivit biten av en fästing?" in page and "Har du feber?" not in page
+    matter = actions.file_matter(Actor.resident(setup["resident"]), setup["patient"], category="ongoing",
+                                 description="Ont i ryggen")
+    assert (matter.due_at - matter.created_at).total_seconds() == 60 * 60
