@@ -6,6 +6,7 @@ urlpatterns = [
     path("administration/register/", registers.urls),
     path("api/v1/", include("core.api")),
     path("utskrivning/", include("discharge.urls")),
+    path("", include("forums.urls")),
     path("", include("meetings.urls")),
     path("", include("core.urls")),
 ]

@@ -28,6 +28,8 @@ from core.middleware import ACTING_MEMBERSHIP_KEY, active_memberships
 from core.models import ApiToken, Patient, User
 from discharge.models import Agreement, DischargeCase
 from discharge.rules.liability import Month
+from forums.models import Assignment, Attachment, Forum, Goal
+from forums.models import Meeting as ForumMeeting
 from meetings.models import Booking, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, VisitKind
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +96,8 @@ def path_values(today):
         "pk": first(Agreement) or 1, "token_id": first(ApiToken) or 1, "year": today.year, "number": 1,
         "month": str(Month(today.year, today.month)), "code": case.municipality.code if case else "1280",
         "fmt": "csv", "action": "dialog", "participant_id": first(SipParticipant) or 1, "slug": "personal",
+        "forum_id": first(Forum) or 1, "meeting_id": first(ForumMeeting) or 1, "attachment_id": first(Attachment) or 1,
+        "assignment_id": first(Assignment) or 1, "goal_id": first(Goal) or 1,
     }
 
 
