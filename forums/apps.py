@@ -10,3 +10,8 @@ class ForumsConfig(AppConfig):
         from forums.audit_labels import LABELS
 
         register_action_labels(LABELS)
+
+    def demo_logins(self):
+        from forums.management.commands.seed_forums_demo import LOGINS
+
+        return LOGINS
