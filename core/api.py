@@ -433,6 +433,7 @@ api.add_router("/patients", patients)
 # Imported by path: these modules use this module's helpers.
 api.add_router("/discharge", "discharge.api.router")
 api.add_router("/meetings", "meetings.api.router")
+api.add_router("/forums", "forums.api.router")
 
 
 # Mounted last, so it matches only what nothing above does: an API caller gets JSON, not the

@@ -7,7 +7,7 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
 
-from forums.models import ForumMember, Meeting
+from forums.models import ANSWERING_ROLES, ForumMember, Meeting
 from meetings.invitations import REQUEST, event_calendar
 
 
@@ -56,7 +56,8 @@ def remind_consultation(item_id):
     if item is None or item.answer_by is None or item.answer_by < timezone.localdate():
         return 0
     answered = set(item.answers.values_list("organisation_id", flat=True))
-    seats = (ForumMember.objects.current().filter(forum=item.meeting.forum, user__is_active=True)
+    seats = (ForumMember.objects.current().filter(forum=item.meeting.forum, user__is_active=True,
+                                                  role__in=ANSWERING_ROLES)
              .exclude(organisation_id__in=answered).exclude(user__email="").select_related("user"))
     addresses = sorted({seat.user.email for seat in seats})
     for address in addresses:

@@ -48,6 +48,8 @@ class ForumRole(models.TextChoices):
 
 # Members who run the forum: its meetings, agendas and minutes.
 MANAGING_ROLES = {ForumRole.CHAIR, ForumRole.VICE_CHAIR, ForumRole.SECRETARY}
+# Seats whose organisation answers a consultation: not co-opted guests (adjungerade).
+ANSWERING_ROLES = {ForumRole.CHAIR, ForumRole.VICE_CHAIR, ForumRole.SECRETARY, ForumRole.MEMBER, ForumRole.SUBSTITUTE}
 
 
 class Forum(models.Model):

@@ -11,7 +11,7 @@ offer only what the action would accept.
 """
 
 from core.models import Role
-from forums.models import MANAGING_ROLES, ForumMember
+from forums.models import ANSWERING_ROLES, MANAGING_ROLES, ForumMember
 
 
 def seat(actor, forum):
@@ -56,7 +56,7 @@ def may_approve(actor, meeting):
 def answering_organisation(actor, item):
     """The organisation the actor answers a consultation for: the one their current seat represents."""
     found = seat(actor, item.meeting.forum)
-    return found.organisation if found else None
+    return found.organisation if found and found.role in ANSWERING_ROLES else None
 
 
 def may_answer(actor, item):

@@ -13,7 +13,7 @@ from core import params
 from core.forms import run_action
 from core.views.decorators import staff_required
 from forums import actions, exports, forms, goals, permissions, queries
-from forums.models import AgendaItem, Attachment, ForumMember, Meeting
+from forums.models import ANSWERING_ROLES, AgendaItem, Attachment, ForumMember, Meeting
 
 
 @staff_required
@@ -115,7 +115,7 @@ def _meeting_context(request, meeting, **extra):
                  .select_related("user", "organisation"))
     attendance = {row.member_id: row for row in meeting.attendance.all()}
     today = timezone.localdate()
-    member_orgs = sorted({s.organisation for s in seats}, key=lambda o: o.name)
+    member_orgs = sorted({s.organisation for s in seats if s.role in ANSWERING_ROLES}, key=lambda o: o.name)
     for item in items:
         if item.kind == "consultation":
             answered = {a.organisation_id for a in item.answers.all()}
@@ -350,12 +350,14 @@ def public_forum(request, forum_id):
 
 def public_minutes(request, meeting_id):
     meeting = queries.public_meeting(meeting_id)
-    items = meeting.items.prefetch_related("decisions", "assignments__assignee_user",
-                                           "assignments__assignee_organisation")
+    items = meeting.items.select_related("carried_to__meeting").prefetch_related(
+        "decisions", "assignments__assignee_user", "assignments__assignee_organisation")
+    attendance = list(meeting.attendance.select_related("member__user", "member__organisation"))
     return render(request, "forums/public_minutes.html", {
         "meeting": meeting, "forum": meeting.forum, "items": items, "addenda": meeting.addenda.all(),
         "approvers": meeting.approvers.select_related("user"),
-        "attendance": meeting.attendance.select_related("member__user", "member__organisation"),
+        "present": [row for row in attendance if row.status != "absent"],
+        "absent": [row for row in attendance if row.status == "absent"],
     })
 
 

@@ -42,8 +42,8 @@ OTHER_PARAMS = {
     "action": ("the name of a form on a case page, or of a forum's, meeting's or goal's form",
                ["discharge:case_action", "forums:forum_action", "forums:meeting_action", "forums:goal_action"]),
     # Forums hold no patient data (the minutes form says none belongs there).
-    "forum_id": ("a collaboration forum", ["forums:*"]),
-    "meeting_id": ("a forum's meeting, its agenda and minutes", ["forums:*"]),
+    "forum_id": ("a collaboration forum", ["forums:*", "api:get_forum", "api:list_meetings"]),
+    "meeting_id": ("a forum's meeting, its agenda and minutes", ["forums:*", "api:get_meeting"]),
     "attachment_id": ("an attachment (bilaga) to a forum's agenda item", ["forums:attachment"]),
     "assignment_id": ("an assignment given in a forum's minutes", ["forums:assignment_status"]),
     "goal_id": ("a goal followed up month by month", ["forums:goal_action"]),

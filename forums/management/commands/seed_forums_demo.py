@@ -123,8 +123,6 @@ class Command(BaseCommand):
         next_day = self.today + timedelta(days=14)
         held = actions.schedule_meeting(secretary, forum, starts_at=at(held_day, 9), ends_at=at(held_day, 16),
                                         place="Gränsö slott, Västervik")
-        ahead = actions.schedule_meeting(secretary, forum, starts_at=at(next_day, 9), ends_at=at(next_day, 15),
-                                         place="Linköping", video=True)
         item = lambda title, kind=ItemKind.INFORMATION, presenter="": actions.add_item(  # noqa: E731
             secretary, held, title=title, kind=kind, presenter=presenter)
         intro = item("Inledning", presenter="Anders Hed")
@@ -143,6 +141,11 @@ class Command(BaseCommand):
         actions.write_notes(secretary, current, "Arbete pågår med formalisering och struktur för RSG Data analys.")
         actions.record_decision(secretary, current, "RSL beslutar att Data analys och läkemedelsstrategin tas med som "
                                                     "stående punkter på RSL-agendan framöver.")
+        actions.add_standing_item(secretary, forum, title="Data analys", presenter="RSG Data analys")
+        actions.add_standing_item(secretary, forum, title="Läkemedelsstrategi")
+        # The next meeting, with the standing items on its agenda from the start.
+        ahead = actions.schedule_meeting(secretary, forum, starts_at=at(next_day, 9), ends_at=at(next_day, 15),
+                                         place="Linköping", video=True)
         actions.add_nomination(secretary, nominations, nominee="Per Sandell, verksamhetschef ÖNH-kliniken",
                                body="NPO Öron-, näs- och halssjukdomar",
                                decision_text="RSL beslutar utse Per Sandell till SÖSR:s ledamot i NPO Öron-, näs- "
@@ -167,11 +170,6 @@ class Command(BaseCommand):
         actions.record_decision(secretary, transports, "RSL beslutar remittera förslaget till RPO akut vård och RPO "
                                                        "perioperativ vård, intensivvård och transplantation.")
         self.approve(held, ["rsl-ordforande", "rsl-ledamot-jkpg"])
-        actions.add_standing_item(secretary, forum, title="Data analys", presenter="RSG Data analys")
-        actions.add_standing_item(secretary, forum, title="Läkemedelsstrategi")
-        # The standing items came after the next meeting was made: put them on its agenda too.
-        for standing in forum.standing_items.all():
-            actions.add_item(secretary, ahead, title=standing.title, kind=standing.kind, presenter=standing.presenter)
         actions.add_item(secretary, ahead, title="Överenskommelse 2024", kind=ItemKind.DECISION)
         consultation = actions.add_item(
             secretary, ahead, title="Remiss: samverkansmodell för intensivvårdstransporter",
