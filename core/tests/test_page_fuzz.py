@@ -136,7 +136,7 @@ def answer(client, path, query, failures):
 def demo(db):
     # The prisbasbelopp come from a migration; a transactional test run earlier may have emptied them.
     importlib.import_module("meetings.migrations.0002_fees").load_prisbasbelopp(apps, None)
-    for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo"):
+    for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo", "seed_forums_demo"):
         call_command(command, stdout=io.StringIO())
 
 
