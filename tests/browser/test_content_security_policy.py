@@ -20,6 +20,7 @@ PAGES = {
               "/api/v1/docs"],
     "analytiker": ["/utskrivning/uppfoljning/", "/vardmoten/uppfoljning/", "/utskrivning/fakturaunderlag/"],
     "koordinator": ["/utskrivning/?lista=all_open", "/kalender/", "/patienter/", "/konferenser/", "/sip/"],
+    "ordforande": ["/forum/", "/forum/mal/", "/forum/uppdrag/", "/forum/sok/?q=utskrivningsklara"],
     "invanare": ["/mina-sidor/", "/mina-sidor/besok/", "/mina-sidor/avgifter/"],
 }
 
