@@ -503,9 +503,10 @@ def refresh_goal_values(actor, goal, *, today=None):
 
     rows = goals.platform_values(goal, today or timezone.localdate())
     with transaction.atomic():
-        for (month, area), value in rows.items():
+        for (month, area), (value, weight) in rows.items():
             GoalValue.objects.update_or_create(goal=goal, month=month, area=area,
-                                               defaults={"value": value, "source": goal.get_source_display(),
+                                               defaults={"value": value, "weight": weight,
+                                                         "source": goal.get_source_display(),
                                                          "entered_by": None, "entered_at": timezone.now()})
         record_write(actor, "forums.goal.refresh", goal, changes={"values": [None, len(rows)]})
     return goal

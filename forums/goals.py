@@ -23,7 +23,8 @@ def _decimal(value):
 
 
 def platform_values(goal, today):
-    """{(first day of month, area): value} for a goal whose source is the platform ("" is the whole)."""
+    """{(first day of month, area): (value, weight)} for a goal whose source is the platform ("" is
+    the whole; the weight is how many visits or cases the value stands for, None where unknown)."""
     source = goal.source
     values = {}
     if source == Goal.Source.VIDEO_SHARE:
@@ -31,19 +32,17 @@ def platform_values(goal, today):
 
         firsts, total, units, _goal = video_share(goal.owner, today)
         for first in firsts:
-            if total.share(first) is not None:
-                values[(first, "")] = _decimal(total.share(first))
-            for row in units:
+            for area, row in [("", total)] + [(row.unit, row) for row in units]:
                 if row.share(first) is not None:
-                    values[(first, row.unit)] = _decimal(row.share(first))
+                    values[(first, area)] = (_decimal(row.share(first)), row.by_month[first][1])
     elif source in (Goal.Source.SIP_MEETINGS, Goal.Source.SIP_DIGITAL_SHARE):
         from meetings.followup import sip_numbers
 
         for row in sip_numbers(goal.owner, today):
             if source == Goal.Source.SIP_MEETINGS:
-                values[(row["month"], "")] = _decimal(row["meetings"])
+                values[(row["month"], "")] = (_decimal(row["meetings"]), None)
             elif row["meetings"]:
-                values[(row["month"], "")] = _decimal(100 * row["digital"] / row["meetings"])
+                values[(row["month"], "")] = (_decimal(100 * row["digital"] / row["meetings"]), row["meetings"])
     elif source in (Goal.Source.READY_DAYS, Goal.Source.DAY0_SHARE):
         from discharge.followup import ready_days
         from discharge.invoicing import BasisScope
@@ -55,15 +54,16 @@ def platform_values(goal, today):
         result = ready_days(scope, Month(today.year, today.month))
 
         def figure(stats):
-            return stats.mean_ready_days if source == Goal.Source.READY_DAYS else stats.day0_percent
+            # The mean counts the cases in it (long-stayers are not); the day-0 share every discharge.
+            if source == Goal.Source.READY_DAYS:
+                return stats.mean_ready_days, stats.in_mean
+            return stats.day0_percent, stats.discharged
 
-        for stats in result.total:
-            if figure(stats) is not None:
-                values[(stats.month.first_day, "")] = _decimal(figure(stats))
-        for municipality, series in result.by_municipality.items():
+        for area, series in [("", result.total)] + [(m.name, s) for m, s in result.by_municipality.items()]:
             for stats in series:
-                if figure(stats) is not None:
-                    values[(stats.month.first_day, municipality.name)] = _decimal(figure(stats))
+                value, weight = figure(stats)
+                if value is not None:
+                    values[(stats.month.first_day, area)] = (_decimal(value), weight)
     return values
 
 
@@ -90,12 +90,12 @@ def figure_text(value, goal):
     return f"{text} %" if goal.unit == Goal.Unit.PERCENT else f"{text} {goal.get_unit_display()}"
 
 
-def change_text(delta, goal):
+def change_text(delta, goal, places="0.1"):
     if delta is None:
         return ""
     unit = "procentenheter" if goal.unit == Goal.Unit.PERCENT else goal.get_unit_display()
     sign = "+" if delta > 0 else "−" if delta < 0 else "±"
-    return f"{sign}{decimal_text(rules.rounded(abs(delta), '0.1' if goal.unit != Goal.Unit.COUNT else '1'))} {unit}"
+    return f"{sign}{decimal_text(rules.rounded(abs(delta), places if goal.unit != Goal.Unit.COUNT else '1'))} {unit}"
 
 
 def pace_text(pace):
@@ -138,7 +138,9 @@ class GoalSummary:
 
     def mover_rows(self):
         return [{"area": m.area, "before": figure_text(m.before, self.goal), "after": figure_text(m.after, self.goal),
-                 "change": change_text(m.delta, self.goal), "better": m.better} for m in self.movers]
+                 "change": change_text(m.delta, self.goal), "better": m.better,
+                 "contribution": change_text(m.contribution, self.goal, "0.01") if m.contribution is not None else ""}
+                for m in self.movers]
 
 
 def summarise(goal, today, *, values=None):
@@ -147,8 +149,8 @@ def summarise(goal, today, *, values=None):
     months = [rules.add_months(last, -n) for n in range(CHART_MONTHS - 1, -1, -1)]
     if values is None:
         values = list(GoalValue.objects.filter(goal=goal, month__gte=months[0], month__lte=last)
-                      .values_list("month", "area", "value"))
-    whole = {month: value for month, area, value in values if area == ""}
+                      .values_list("month", "area", "value", "weight"))
+    whole = {month: value for month, area, value, _weight in values if area == ""}
     series = [(m, whole.get(m)) for m in months]
     latest, delta = rules.change(series)
     present = [m for m, v in series if v is not None]
@@ -156,11 +158,14 @@ def summarise(goal, today, *, values=None):
     found_movers = []
     if latest_month is not None:
         before_month = rules.add_months(latest_month, -1)
-        by_area = {}
-        for month, area, value in values:
+        by_area, weights = {}, {}
+        for month, area, value, weight in values:
             if area and month in (before_month, latest_month):
                 by_area.setdefault(month, {})[area] = value
-        found_movers = rules.movers(by_area.get(before_month, {}), by_area.get(latest_month, {}), goal.direction)
+                if weight is not None:
+                    weights.setdefault(month, {})[area] = weight
+        found_movers = rules.movers(by_area.get(before_month, {}), by_area.get(latest_month, {}), goal.direction,
+                                    weights_before=weights.get(before_month), weights_after=weights.get(latest_month))
     bars = [Bar(label=MONTH_NAMES[m.month - 1], value=v, text=decimal_text(rules.rounded(v)) if v is not None else "",
                 limit=goal.target, sublabel=str(m.year) if m.month == 1 or m == months[0] else "") for m, v in series]
     chart = bar_chart(bars, chart_id=f"goal-{goal.pk}", title=goal.name,
@@ -181,6 +186,6 @@ def snapshot_for(forum, day):
             "goal": goal.name, "target": summary.target_text, "latest": summary.latest_text,
             "month": month_label(summary.latest_month) if summary.latest_month else "",
             "change": summary.delta_text, "pace": summary.pace_text,
-            "movers": [f"{m['area']}: {m['change']}" for m in summary.mover_rows()],
+            "movers": [f"{m['area']}: {m['contribution'] or m['change']}" for m in summary.mover_rows()],
         })
     return figures

@@ -355,6 +355,9 @@ class GoalValue(models.Model):
     month = models.DateField()  # the month's first day
     area = models.CharField(max_length=160, blank=True)
     value = models.DecimalField(max_digits=10, decimal_places=2)
+    # How many the value stands for (held visits, discharged cases) where the platform knows: the
+    # weight of the area in the whole, so "what changed where" can say which area moved the whole.
+    weight = models.PositiveIntegerField(null=True, blank=True)
     source = models.CharField(_("källa"), max_length=200, blank=True)
     entered_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     entered_at = models.DateTimeField(default=timezone.now)

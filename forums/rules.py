@@ -89,19 +89,39 @@ class Mover:
     before: Decimal
     after: Decimal
     better: bool
+    # How much the area moved the whole's figure (in the figure's unit), when weights are known.
+    contribution: Decimal | None = None
 
     @property
     def delta(self):
         return self.after - self.before
 
 
-def movers(before, after, direction, count=3):
-    """The areas (units, municipalities) whose value changed most from one month to the next:
-    `before` and `after` map area -> value; areas missing in either month are left out."""
-    found = [Mover(area, Decimal(before[area]), Decimal(after[area]),
-                   (Decimal(after[area]) > Decimal(before[area])) == (direction == HIGHER))
-             for area in after if area in before and Decimal(after[area]) != Decimal(before[area])]
-    found.sort(key=lambda m: (-abs(m.delta), m.area))
+def movers(before, after, direction, count=3, *, weights_before=None, weights_after=None):
+    """The areas (units, municipalities) that moved the figure most from one month to the next.
+    `before` and `after` map area -> value. With weights (area -> how many the value stands for, in
+    every area of both months), the whole is the weighted mean and each area's contribution is
+    w'v'/W' - wv/W: the contributions add up to the whole's change, and the areas are ranked by
+    them, so a municipality with one case and a big swing does not outrank one with a hundred.
+    Without weights, by the size of the area's own change. Areas missing in either month are left out."""
+    weighted = bool(weights_before) and bool(weights_after) and set(weights_before) >= set(before) \
+        and set(weights_after) >= set(after)
+    total_before = sum(Decimal(w) for w in weights_before.values()) if weighted else None
+    total_after = sum(Decimal(w) for w in weights_after.values()) if weighted else None
+    found = []
+    for area in after:
+        if area not in before:
+            continue
+        old, new = Decimal(before[area]), Decimal(after[area])
+        contribution = None
+        if weighted and total_before and total_after:
+            contribution = (Decimal(weights_after[area]) * new / total_after
+                            - Decimal(weights_before[area]) * old / total_before)
+        if old == new and not contribution:
+            continue
+        moved = contribution if contribution is not None else new - old
+        found.append(Mover(area, old, new, (moved > 0) == (direction == HIGHER), contribution))
+    found.sort(key=lambda m: (-abs(m.contribution if m.contribution is not None else m.delta), m.area))
     return found[:count]
 
 

@@ -44,6 +44,7 @@ def test_the_video_share_goal_takes_the_follow_up_pages_figure_for_the_whole_and
     assert stored[(month, "")] == Decimal(str(total.share(month))) == Decimal("25")
     assert stored[(month, "Vårdcentralen Norr")] == Decimal("25")
     assert goal.values.get(month=month, area="").entered_by is None
+    assert goal.values.get(month=month, area="").weight == 4  # the held visits the share stands for
 
 
 def test_a_hand_entered_value_keeps_its_source_and_who_entered_it_and_needs_a_source():

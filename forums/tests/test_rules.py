@@ -1,6 +1,7 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -65,3 +66,15 @@ def test_overdue_assignments_sort_before_open_ones_and_closed_ones_last():
             "done": (date(2026, 10, 1), False)}
     order = sorted(rows, key=lambda name: rules.assignment_order(*rows[name], today))
     assert order == ["late", "soon", "none", "done"]
+
+
+def test_with_weights_the_area_that_moved_the_whole_most_comes_first_and_contributions_add_up():
+    # Perstorp: one case, 3.7 -> 0 days. Malmö: a hundred cases, 2.0 -> 2.4 days.
+    before, after = {"Perstorp": Decimal("3.7"), "Malmö": Decimal("2.0")}, {"Perstorp": Decimal("0"), "Malmö": Decimal("2.4")}
+    weights = {"Perstorp": 1, "Malmö": 100}
+    found = rules.movers(before, after, rules.LOWER, weights_before=weights, weights_after=weights)
+    assert [m.area for m in found] == ["Malmö", "Perstorp"]
+    assert found[0].better is False and found[1].better is True
+    whole_before = (Decimal("3.7") * 1 + Decimal("2.0") * 100) / 101
+    whole_after = (Decimal("0") * 1 + Decimal("2.4") * 100) / 101
+    assert sum(m.contribution for m in found) == pytest.approx(whole_after - whole_before)
