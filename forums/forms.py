@@ -154,4 +154,17 @@ class GoalForm(forms.Form):
     unit = forms.ChoiceField(label="Enhet", choices=Goal.Unit.choices)
     period_start = forms.DateField(label="Period från", widget=DATE)
     period_end = forms.DateField(label="Period till", widget=DATE)
-    source = forms.ChoiceField(label="Värden", choices=Goal.Source.choices)
+    source = forms.ChoiceField(label="Värden", choices=Goal.Source.choices,
+                               help_text="Från plattformen räknas värdena som på uppföljningssidorna, per månad.")
+    forum = forms.ModelChoiceField(label="Följs upp i forum (valfritt)", queryset=None, required=False,
+                                   help_text="Målet blir en stående punkt på forumets dagordning.")
+
+    def __init__(self, *args, forums=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = forums
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
+            self.add_error("period_end", "Perioden kan inte sluta innan den börjar.")
+        return data

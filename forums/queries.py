@@ -18,6 +18,11 @@ def visible_forums(actor):
     return Forum.objects.filter(Q(members__user=actor.user) | Q(owner_id=actor.unit.organisation_id)).distinct()
 
 
+def managed_forums(actor):
+    """The forums the actor runs (chair, vice chair, secretary, or forum secretary of the owner)."""
+    return Forum.objects.filter(pk__in=[f.pk for f in visible_forums(actor) if permissions.may_manage(actor, f)])
+
+
 def forum_for(actor, forum_id):
     forum = visible_forums(actor).filter(pk=forum_id).select_related("owner").first()
     if forum is None:
@@ -100,3 +105,18 @@ def goal_for(actor, goal_id):
     if goal is None or not permissions.may_see_goal(actor, goal):
         raise Http404
     return goal
+
+
+def consultations_awaiting(actor, today=None):
+    """Consultations (remisser) the actor's organisation has not answered, in forums where they hold a
+    seat that answers: due soonest first, overdue ones too (they stay until answered)."""
+    from forums.models import ANSWERING_ROLES, ForumMember
+
+    today = today or timezone.localdate()
+    seats = ForumMember.objects.current(today).filter(user=actor.user, role__in=ANSWERING_ROLES)
+    found = []
+    for seat in seats.select_related("organisation"):
+        items = (AgendaItem.objects.filter(meeting__forum_id=seat.forum_id, kind="consultation", answer_by__isnull=False)
+                 .exclude(answers__organisation_id=seat.organisation_id).select_related("meeting__forum"))
+        found += [(item, seat.organisation, item.answer_by < today) for item in items]
+    return sorted(found, key=lambda row: (row[0].answer_by, row[0].pk))

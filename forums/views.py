@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core import params
 from core.forms import run_action
@@ -34,6 +35,7 @@ def index(request):
     return render(request, "forums/index.html", {
         "forums": forums_, "upcoming": upcoming, "form": form, "may_create": permissions.may_create_forum(actor),
         "my_assignments": queries.assignment_list(actor)[:5],
+        "consultations": queries.consultations_awaiting(actor),
     })
 
 
@@ -48,6 +50,8 @@ def _forum_context(request, forum, **extra):
         "goals": forum.goals.all(),
         "member_form": forms.MemberForm(initial={"valid_from": today, "organisation": forum.owner_id}),
         "standing_form": forms.StandingItemForm(), "meeting_form": forms.MeetingForm(),
+        "settings_form": forms.ForumForm(initial={"name": forum.name, "short_name": forum.short_name,
+                                                  "description": forum.description, "public": forum.public}),
     }
     context.update(extra)
     return context
@@ -72,6 +76,12 @@ def forum_action(request, forum_id, action):
             messages.success(request, "Ledamoten är tillagd.")
             return redirect("forums:forum", forum_id=forum.pk)
         return render(request, "forums/forum.html", _forum_context(request, forum, member_form=form), status=400)
+    if action == "installningar":
+        form = forms.ForumForm(request.POST)
+        if form.is_valid() and run_action(form, actions.update_forum, actor, forum, **form.cleaned_data):
+            messages.success(request, "Forumets uppgifter är sparade.")
+            return redirect("forums:forum", forum_id=forum.pk)
+        return render(request, "forums/forum.html", _forum_context(request, forum, settings_form=form), status=400)
     if action == "avsluta-ledamot":
         member = get_object_or_404(ForumMember, pk=params_int(request.POST, "member"), forum=forum)
         actions.end_member(actor, member)
@@ -149,6 +159,7 @@ MEETING_FORMS = {
     "narvaro": forms.AttendanceForm, "justerare": forms.ApproversForm, "tillagg": forms.TextForm,
     "remissvar": forms.AnswerForm, "nominering": forms.NominationForm,
 }
+SIMPLE_ITEM = {"ta-bort-punkt": (actions.remove_item, "Punkten är borttagen från dagordningen.")}
 SIMPLE = {"skicka": (actions.send_agenda, "Dagordningen skickas till ledamöterna med mötet som kalenderinbjudan."),
           "hallet": (actions.hold_meeting, "Mötet är markerat som hållet. Skriv protokollet nedan."),
           "justera": (actions.approve_minutes, "Du har justerat protokollet."),
@@ -164,6 +175,15 @@ def meeting_action(request, meeting_id, action):
         function, message = SIMPLE[action]
         form = forms.forms.Form(request.POST)
         if run_action(form, function, actor, meeting):
+            messages.success(request, message)
+        else:
+            messages.error(request, " ".join(form.non_field_errors()))
+        return redirect("forums:meeting", meeting_id=meeting.pk)
+    if action in SIMPLE_ITEM:
+        function, message = SIMPLE_ITEM[action]
+        item = get_object_or_404(AgendaItem, pk=params_int(request.POST, "item"), meeting=meeting)
+        form = forms.forms.Form(request.POST)
+        if run_action(form, function, actor, item):
             messages.success(request, message)
         else:
             messages.error(request, " ".join(form.non_field_errors()))
@@ -187,8 +207,6 @@ def meeting_action(request, meeting_id, action):
 
 
 def meeting_url(meeting):
-    from django.urls import reverse
-
     return reverse("forums:meeting", kwargs={"meeting_id": meeting.pk})
 
 
@@ -309,14 +327,29 @@ def search(request):
 # --- Goals: the chair's page -------------------------------------------------------------------------------
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def goals_page(request):
     actor = request.actor
     today = timezone.localdate()
+    form = forms.GoalForm(request.POST or None, forums=queries.managed_forums(actor))
+    may_create = permissions.may_create_goal(actor, actor.unit.organisation) or form.fields["forum"].queryset.exists()
+    if request.method == "POST":
+        if not may_create:
+            raise PermissionDenied
+        if form.is_valid():
+            goal = run_action(form, actions.create_goal, actor, owner=actor.unit.organisation, **form.cleaned_data)
+            if goal:
+                if goal.source != "manual":
+                    actions.refresh_goal_values(actor, goal)
+                messages.success(request, "Målet är upplagt." + (" Det står som stående punkt i forumet."
+                                                                 if goal.forum else ""))
+                return redirect(f"{reverse('forums:goals')}#mal-{goal.pk}")
     summaries = [goals.summarise(goal, today) for goal in queries.visible_goals(actor)]
     return render(request, "forums/goals.html", {
         "summaries": [(s, permissions.may_manage_goal(actor, s.goal)) for s in summaries],
         "value_form": forms.GoalValueForm(initial={"month": today.replace(day=1)}),
-    })
+        "goal_form": form, "may_create": may_create,
+    }, status=400 if form.is_bound else 200)
 
 
 @staff_required

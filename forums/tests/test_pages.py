@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -110,3 +110,34 @@ def test_the_chairs_page_says_when_the_goal_is_reached_at_the_current_pace(world
     page = client.get("/forum/mal/").content.decode()
     assert "60 %" in page and "+4 procentenheter" in page
     assert "Målet nås i" in page and str(add_months(today, 5).year) in page
+
+
+def test_a_member_sees_the_consultations_their_organisation_has_not_answered_on_the_forum_start_page(world, client):
+    item = actions.add_item(world.secretary, world.meeting(), title="Remiss: intensivvårdstransporter",
+                            kind=ItemKind.CONSULTATION, answer_by=timezone.localdate() - timedelta(days=1))
+    login(client, world.municipal)
+    page = client.get("/forum/").content.decode()
+    assert "Remiss: intensivvårdstransporter" in page and "sista dagen har passerat" in page
+    actions.answer_consultation(world.municipal, item, "Växjö kommun tillstyrker.")
+    assert "Remiss: intensivvårdstransporter" not in client.get("/forum/").content.decode()
+
+
+def test_a_secretary_puts_up_a_goal_on_the_goals_page_and_it_becomes_a_standing_item(world, client):
+    login(client, world.secretary)
+    response = client.post("/forum/mal/", {
+        "name": "Andel diktat med taligenkänning", "owner_name": "HSD", "target": "80", "direction": "higher",
+        "unit": "percent", "period_start": "2026-01-01", "period_end": "2027-12-31", "source": "manual",
+        "forum": world.forum.pk})
+    assert response.status_code == 302
+    page = client.get(f"/forum/{world.forum.pk}/").content.decode()
+    assert "Måluppföljning: Andel diktat med taligenkänning" in page
+
+
+def test_the_consultation_reminder_is_queued_a_week_before_the_deadline(world, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_item(world.secretary, world.meeting(), title="Remiss", kind=ItemKind.CONSULTATION,
+                         answer_by=timezone.localdate() + timedelta(days=20))
+    task = DBTaskResult.objects.get(task_path="forums.tasks.remind_consultation")
+    assert timezone.localtime(task.run_after).date() == timezone.localdate() + timedelta(days=13)
