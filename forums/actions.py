@@ -362,6 +362,9 @@ def set_approvers(actor, meeting, users):
     _require_manager(actor, meeting.forum)
     if not users:
         raise ActionError("Välj minst en justerare.", field="approvers")
+    seated = set(ForumMember.objects.filter(forum=meeting.forum).values_list("user_id", flat=True))
+    if any(user.pk not in seated for user in users):
+        raise ActionError("Justerare väljs bland forumets ledamöter.", field="approvers")
     with transaction.atomic():
         meeting = _locked_meeting(meeting)
         _require_open(meeting)

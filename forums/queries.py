@@ -61,6 +61,13 @@ def visible_assignments(actor):
     return Assignment.objects.filter(forum__in=visible_forums(actor))
 
 
+def assignments_for_follow_up(actor):
+    """Assignments the actor may find to follow up: in forums they see, given to them, or given to
+    their organisation (the organisation's list shows those whatever forum gave them)."""
+    return Assignment.objects.filter(Q(forum__in=visible_forums(actor)) | Q(assignee_user=actor.user)
+                                     | Q(assignee_organisation_id=actor.unit.organisation_id))
+
+
 def minutes_items(actor):
     """Items of meetings that were held, in the forums the person sees."""
     return AgendaItem.objects.filter(meeting__forum__in=visible_forums(actor), meeting__held=True)

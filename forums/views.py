@@ -308,8 +308,7 @@ def assignments(request):
 @require_POST
 def assignment_status(request, assignment_id):
     actor = request.actor
-    assignment = get_object_or_404(queries.visible_assignments(actor) | queries.Assignment.objects.filter(
-        assignee_user=actor.user), pk=assignment_id)
+    assignment = get_object_or_404(queries.assignments_for_follow_up(actor), pk=assignment_id)
     form = forms.StatusForm(request.POST)
     if form.is_valid() and run_action(form, actions.update_assignment_status, actor, assignment,
                                       form.cleaned_data["status"]):

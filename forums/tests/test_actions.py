@@ -214,3 +214,9 @@ def test_a_nomination_is_recorded_with_its_numbered_decision(world):
     nomination = actions.add_nomination(world.secretary, item, nominee="Henrik Smeds", body="NPO Öron- näsa och hals",
                                         decision_text="RSL beslutar utse Henrik Smeds.")
     assert nomination.decision.number == 1 and nomination.decision.text == "RSL beslutar utse Henrik Smeds."
+
+
+def test_approvers_are_chosen_among_the_forums_members(world):
+    meeting = world.meeting()
+    with pytest.raises(ActionError, match="bland forumets ledamöter"):
+        actions.set_approvers(world.secretary, meeting, [world.outsider.user])

@@ -141,3 +141,17 @@ def test_the_consultation_reminder_is_queued_a_week_before_the_deadline(world, d
                          answer_by=timezone.localdate() + timedelta(days=20))
     task = DBTaskResult.objects.get(task_path="forums.tasks.remind_consultation")
     assert timezone.localtime(task.run_after).date() == timezone.localdate() + timedelta(days=13)
+
+
+def test_a_member_of_the_assigned_organisation_follows_the_assignment_up_from_the_organisations_list(world, client):
+    from core.tests.factories import make_municipality, make_unit
+
+    item = actions.add_item(world.secretary, world.meeting(), title="Effekter")
+    other = make_municipality("0764", "Alvesta kommun")
+    assignment = actions.add_assignment(world.secretary, item, what="Svara om bemanningen", assignee_organisation=other)
+    colleague = world.staff("karl", "Karl", "Alvesta", make_unit(other))  # not in the forum
+    login(client, colleague)
+    assert "Svara om bemanningen" in client.get("/forum/uppdrag/?vy=organisation").content.decode()
+    client.post(f"/forum/uppdrag/{assignment.pk}/status/", {"status": "ongoing"})
+    assignment.refresh_from_db()
+    assert assignment.status == "ongoing"
