@@ -182,6 +182,48 @@ def _schedule_reminder(item):
     transaction.on_commit(lambda: tasks.remind_consultation.using(run_after=run_after).enqueue(item.pk))
 
 
+ITEM_FIELDS = ["title", "kind", "presenter", "description", "answer_by"]
+
+
+def update_item(actor, item, *, title, kind, presenter="", description="", answer_by=None):
+    """Change an item's heading, kind, presenter or papers while the minutes are open."""
+    _require_manager(actor, item.meeting.forum)
+    if kind == ItemKind.CONSULTATION and answer_by is None:
+        raise ActionError("Ange när remissvaren ska vara inne.", field="answer_by")
+    with transaction.atomic():
+        _require_open(_locked_meeting(item.meeting))
+        before = snapshot(item, ITEM_FIELDS)
+        item.title, item.kind, item.presenter, item.description = title, kind, presenter, description
+        item.answer_by = answer_by if kind == ItemKind.CONSULTATION else None
+        item.save(update_fields=ITEM_FIELDS)
+        record_write(actor, "forums.item.update", item, changes=diff(before, snapshot(item, ITEM_FIELDS)))
+        if item.answer_by and item.answer_by.isoformat() != before["answer_by"]:
+            _schedule_reminder(item)
+    return item
+
+
+def move_item(actor, item, step):
+    """Move an item one place up (step -1) or down (+1) on the agenda; the neighbour takes its number."""
+    _require_manager(actor, item.meeting.forum)
+    if step not in (-1, 1):
+        raise ValueError(step)
+    with transaction.atomic():
+        meeting = _locked_meeting(item.meeting)
+        _require_open(meeting)
+        item = AgendaItem.objects.get(pk=item.pk)
+        neighbour = meeting.items.filter(number=item.number + step).first()
+        if neighbour is None:
+            return item
+        number = item.number
+        # Through a free number: (meeting, number) is unique at every statement.
+        AgendaItem.objects.filter(pk=item.pk).update(number=0)
+        AgendaItem.objects.filter(pk=neighbour.pk).update(number=number)
+        AgendaItem.objects.filter(pk=item.pk).update(number=number + step)
+        item.refresh_from_db()
+        record_write(actor, "forums.item.move", item, changes={"number": [number, item.number]})
+    return item
+
+
 def remove_item(actor, item):
     """Take an item off an agenda that is not yet locked; the items after it move up one number."""
     meeting = item.meeting

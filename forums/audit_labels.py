@@ -10,6 +10,8 @@ LABELS = {
     "forums.meeting.schedule": "Lade upp ett forummöte",
     "forums.meeting.hold": "Markerade ett forummöte som hållet",
     "forums.item.add": "Lade till en punkt på dagordningen",
+    "forums.item.update": "Ändrade en punkt på dagordningen",
+    "forums.item.move": "Flyttade en punkt på dagordningen",
     "forums.item.remove": "Tog bort en punkt från dagordningen",
     "forums.item.notes": "Skrev anteckningar till en punkt i protokollet",
     "forums.item.carry": "Flyttade en punkt till ett senare möte",

@@ -63,6 +63,10 @@ class ItemForm(forms.Form):
                                 help_text="Bara för remisser. Påminnelse går ut en vecka före.")
 
 
+class ItemEditForm(ItemForm):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class AttachmentForm(forms.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)
     file = forms.FileField(label="Bilaga", help_text="PDF, Word, Excel, PowerPoint, PNG eller JPEG, högst 20 MB.")

@@ -2,6 +2,8 @@
 as visits use, meetings/invitations.py), and reminders of consultations due. Mail names the forum,
 the time, the place and the agenda's headings; minutes hold no patient data, and neither does mail."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
@@ -53,7 +55,11 @@ def remind_consultation(item_id):
     from forums.models import AgendaItem
 
     item = AgendaItem.objects.select_related("meeting__forum").filter(pk=item_id, kind="consultation").first()
-    if item is None or item.answer_by is None or item.answer_by < timezone.localdate():
+    from forums.actions import REMINDER_DAYS
+
+    today = timezone.localdate()
+    # A reminder queued for an earlier deadline, since moved later, waits for the new one's.
+    if item is None or item.answer_by is None or not today <= item.answer_by <= today + timedelta(days=REMINDER_DAYS):
         return 0
     answered = set(item.answers.values_list("organisation_id", flat=True))
     seats = (ForumMember.objects.current().filter(forum=item.meeting.forum, user__is_active=True,

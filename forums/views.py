@@ -142,6 +142,7 @@ def _meeting_context(request, meeting, **extra):
         "assignment_form": forms.AssignmentForm(forum=forum), "approvers_form": forms.ApproversForm(forum=forum),
         "no_patient_data": forms.NO_PATIENT_DATA, "attendance_choices": forms.Attendance.Status.choices,
         "status_choices": forms.Assignment.Status.choices, "goal_snapshot": meeting.goal_snapshot,
+        "kind_choices": forms.ItemKind.choices,
     }
     context.update(extra)
     return context
@@ -154,12 +155,14 @@ def meeting_page(request, meeting_id):
 
 
 MEETING_FORMS = {
-    "punkt": forms.ItemForm, "bilaga": forms.AttachmentForm, "anteckningar": forms.NotesForm,
+    "punkt": forms.ItemForm, "andra-punkt": forms.ItemEditForm, "bilaga": forms.AttachmentForm, "anteckningar": forms.NotesForm,
     "beslut": forms.DecisionForm, "uppdrag": forms.AssignmentForm, "flytta": forms.CarryForm,
     "narvaro": forms.AttendanceForm, "justerare": forms.ApproversForm, "tillagg": forms.TextForm,
     "remissvar": forms.AnswerForm, "nominering": forms.NominationForm,
 }
-SIMPLE_ITEM = {"ta-bort-punkt": (actions.remove_item, "Punkten är borttagen från dagordningen.")}
+SIMPLE_ITEM = {"ta-bort-punkt": (actions.remove_item, "Punkten är borttagen från dagordningen."),
+               "upp": (lambda actor, item: actions.move_item(actor, item, -1), "Punkten är flyttad upp."),
+               "ner": (lambda actor, item: actions.move_item(actor, item, 1), "Punkten är flyttad ner.")}
 SIMPLE = {"skicka": (actions.send_agenda, "Dagordningen skickas till ledamöterna med mötet som kalenderinbjudan."),
           "hallet": (actions.hold_meeting, "Mötet är markerat som hållet. Skriv protokollet nedan."),
           "justera": (actions.approve_minutes, "Du har justerat protokollet."),
@@ -221,6 +224,8 @@ def _run_meeting_form(action, form, actor, meeting):
         data.pop("item")
     if action == "punkt":
         return run_action(form, actions.add_item, actor, meeting, **data)
+    if action == "andra-punkt":
+        return run_action(form, actions.update_item, actor, item, **data)
     if action == "bilaga":
         return run_action(form, actions.add_attachment, actor, item, data["file"])
     if action == "anteckningar":

@@ -220,3 +220,29 @@ def test_approvers_are_chosen_among_the_forums_members(world):
     meeting = world.meeting()
     with pytest.raises(ActionError, match="bland forumets ledamöter"):
         actions.set_approvers(world.secretary, meeting, [world.outsider.user])
+
+
+def test_items_are_edited_and_moved_while_the_minutes_are_open(world):
+    meeting = world.meeting()
+    first = actions.add_item(world.secretary, meeting, title="Inledning")
+    second = actions.add_item(world.secretary, meeting, title="Effekter")
+    actions.update_item(world.secretary, second, title="Effekter av vårdvalet", kind=ItemKind.DISCUSSION,
+                        presenter="Jens Karlsson")
+    actions.move_item(world.secretary, second, -1)
+    assert [(i.number, i.title, i.presenter) for i in meeting.items.all()] == [
+        (1, "Effekter av vårdvalet", "Jens Karlsson"), (2, "Inledning", "")]
+    world.approved(meeting)
+    with pytest.raises(ActionError, match="låst"):
+        actions.move_item(world.secretary, first, -1)
+    with pytest.raises(ActionError, match="låst"):
+        actions.update_item(world.secretary, first, title="Ändrad", kind=ItemKind.INFORMATION)
+
+
+def test_a_reminder_for_a_deadline_that_moved_later_waits_for_the_new_date(world):
+    from forums import mail as forum_mail
+
+    item = actions.add_item(world.secretary, world.meeting(), title="Remiss", kind=ItemKind.CONSULTATION,
+                            answer_by=timezone.localdate() + timedelta(days=5))
+    actions.update_item(world.secretary, item, title="Remiss", kind=ItemKind.CONSULTATION,
+                        answer_by=timezone.localdate() + timedelta(days=30))
+    assert forum_mail.remind_consultation(item.pk) == 0

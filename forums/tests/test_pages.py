@@ -155,3 +155,15 @@ def test_a_member_of_the_assigned_organisation_follows_the_assignment_up_from_th
     client.post(f"/forum/uppdrag/{assignment.pk}/status/", {"status": "ongoing"})
     assignment.refresh_from_db()
     assert assignment.status == "ongoing"
+
+
+def test_the_secretary_changes_an_items_heading_on_the_meeting_page(world, client):
+    meeting = world.meeting()
+    item = actions.add_item(world.secretary, meeting, title="Efekter")
+    login(client, world.secretary)
+    response = client.post(f"/forum/mote/{meeting.pk}/andra-punkt/", {
+        "item": item.pk, "title": "Effekter", "kind": "discussion", "presenter": "Jens Karlsson", "description": ""})
+    assert response.status_code == 302
+    assert "Effekter" in client.get(f"/forum/mote/{meeting.pk}/").content.decode()
+    item.refresh_from_db()
+    assert (item.title, item.kind) == ("Effekter", "discussion")
