@@ -34,8 +34,8 @@ def test_agenda_minutes_approval_publication_and_follow_up(page, browser, live_s
     expect(page.get_by_text("Mötet är upplagt")).to_be_visible()
     meeting = Meeting.objects.exclude(pk=later.pk).get()
     for title, kind in (("Projektdirektiv Leva-metoden", "Beslut"), ("Designstudio stöd och behandling", "Beslut")):
-        page.get_by_label("Rubrik").fill(title)
-        page.get_by_label("Typ").select_option(label=kind)
+        page.locator("#id_title").fill(title)
+        page.locator("#id_kind").select_option(label=kind)
         page.get_by_role("button", name="Lägg till punkten").click()
     expect(page.get_by_test_id("agenda")).to_contain_text("Designstudio stöd och behandling")
     directive, design = AgendaItem.objects.filter(meeting=meeting).order_by("number")
