@@ -117,7 +117,7 @@ def _meeting_context(request, meeting, **extra):
     actor = request.actor
     forum = meeting.forum
     may_manage = permissions.may_manage(actor, forum)
-    items = list(meeting.items.select_related("carried_from__meeting", "carried_to__meeting")
+    items = list(meeting.items.select_related("carried_from__meeting", "carried_to__meeting", "standing")
                  .prefetch_related("attachments", "decisions", "assignments__assignee_user",
                                    "assignments__assignee_organisation", "answers__organisation", "nominations"))
     later = forum.meetings.filter(starts_at__gt=meeting.starts_at, locked_at__isnull=True).order_by("starts_at")
