@@ -82,3 +82,15 @@ def require_access(actor, patient, *, message="Din enhet har ingen vårdrelation
     if basis is None:
         raise NotPermitted(message)
     return basis
+
+
+def related_patients(actor, queryset, *, now=None):
+    """The patients the actor's unit has a care relation to (of any registered kind): the unit's
+    patient list. Emergency accesses are left out: they open one patient, they make no list."""
+    now = now or timezone.now()
+    if actor.is_resident or actor.unit_id is None:
+        return queryset.none()
+    condition = Q(pk__in=[])
+    for _label, source in _relation_sources.values():
+        condition |= Q(pk__in=source(actor.unit_id, now).values("patient_id"))
+    return queryset.filter(condition)

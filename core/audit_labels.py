@@ -3,6 +3,7 @@
 LABELS = {
     "patient.read": "Öppnade patientuppgifterna",
     "patient.search": "Sökte fram patienten på personnummer",
+    "patient.list": "Såg patienten i enhetens patientlista",
     "patient.register": "Registrerade patienten",
     "patient.register_from_eid": "Registrerades vid inloggning med e-legitimation",
     "user.create_resident": "Fick ett konto på Mina sidor vid inloggning med e-legitimation",

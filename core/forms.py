@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from core.errors import ActionError, NotPermitted
@@ -28,6 +27,12 @@ class PatientSearchForm(forms.Form):
     personal_number = PersonalNumberField(
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "placeholder": "ÅÅÅÅMMDD-NNNN", "autofocus": True})
     )
+
+
+class PatientNameForm(forms.Form):
+    name = forms.CharField(label="Namn", max_length=100, required=False,
+                           help_text="Början av för- eller efternamnet, t.ex. ”ann lar” för Anna Larsson.",
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
 
 class RegisterPatientForm(forms.Form):
@@ -87,11 +92,12 @@ def apply_action_error(form, error):
 
 def run_action(form, action, /, *args, **kwargs):
     """Run an action for a valid form: its result (actions return what they wrote, never None), or
-    None with the refusal put on the form. A refusal for want of permission is a 403 page."""
+    None with the refusal put on the form. A refusal for want of permission (NotPermitted) passes
+    on and is a 403 page (core.middleware.NotPermittedMiddleware)."""
     try:
         return action(*args, **kwargs)
-    except NotPermitted as error:
-        raise PermissionDenied(str(error)) from None
+    except NotPermitted:
+        raise
     except ActionError as error:
         apply_action_error(form, error)
         return None

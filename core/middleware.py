@@ -1,8 +1,12 @@
-"""Attach the acting person (`request.actor`) to every request; mark every response no-store."""
+"""Attach the acting person (`request.actor`) to every request; mark every response no-store; answer
+an action's NotPermitted with 403."""
 
+from django.core.exceptions import PermissionDenied
+from django.core.handlers.exception import response_for_exception
 from django.utils.cache import patch_cache_control
 
 from core.actor import Actor
+from core.errors import NotPermitted
 from core.models import Membership
 
 ACTING_MEMBERSHIP_KEY = "acting_membership_id"
@@ -55,3 +59,20 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         patch_cache_control(response, no_store=True)
         return response
+
+
+class NotPermittedMiddleware:
+    """The one place an action's refusal for want of permission becomes an answer on the pages: a
+    `NotPermitted` that a view does not handle itself is a 403 page (Django's handler403). Views
+    call actions and let the refusal pass; the API's counterpart is its handler in samverkan/api.py."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotPermitted):
+            return response_for_exception(request, PermissionDenied(str(exception)))
+        return None

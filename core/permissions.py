@@ -90,3 +90,22 @@ def may_make_api_key(actor, membership):
     """A key hands the membership's power to a system, and acts under the person's name: a system
     administrator's decision."""
     return actor.is_system_admin and membership.active
+
+
+# --- Patients ----------------------------------------------------------------------------------
+# Whether the actor's unit may open a patient at all is core.access's question (care relations and
+# emergency access); these say which roles may do what with a patient once they may.
+
+def may_register_patients(actor):
+    return actor.has_role(Role.CLINICAL, Role.COORDINATOR, Role.SYSTEM_ADMIN)
+
+
+def may_record_care_relations(actor):
+    """Coordinators and unit administrators document care relations by hand; clinicians without a
+    relation use emergency access, which is flagged."""
+    return actor.has_role(Role.COORDINATOR, Role.UNIT_ADMIN)
+
+
+def may_use_emergency_access(actor):
+    """Nödåtkomst is for clinical staff."""
+    return actor.has_role(Role.CLINICAL)

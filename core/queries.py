@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
-from core.access import access_basis
+from core.access import access_basis, related_patients
 from core.audit import record_read, record_reads
 from core.models import AuditEvent, EmergencyAccess, Patient, Role
 from core.rules.identity import InvalidPersonalNumber, format_personal_number, parse_personal_number
@@ -77,6 +77,28 @@ def search_patients(actor, text, *, endpoint):
     basis = access_basis(actor, patient)
     record_read(actor, patient, endpoint=endpoint, basis=AuditEvent.Basis.SEARCH, action="patient.search")
     return [SearchHit(patient=patient, card=patient_card(patient, actor), can_open=basis is not None)]
+
+
+UNIT_PATIENTS_LIMIT = 100
+
+
+def unit_patients(actor, name="", *, endpoint):
+    """The patients the acting unit has a care relation to, by name, optionally those whose first
+    or last names start with each word of `name`. A protected identity is found by name only by
+    those who may see it. At most UNIT_PATIENTS_LIMIT; every patient shown is logged as a read in
+    one insert. Returns (hits, more): more is True when the list was cut."""
+    patients = related_patients(actor, Patient.objects.select_related("home_municipality"))
+    for word in name.split()[:4]:
+        matches = Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+        if not actor.sees_protected_identity:
+            matches &= Q(protected_identity=False)
+        patients = patients.filter(matches)
+    found = list(patients.order_by("last_name", "first_name", "personal_number")[:UNIT_PATIENTS_LIMIT + 1])
+    more, found = len(found) > UNIT_PATIENTS_LIMIT, found[:UNIT_PATIENTS_LIMIT]
+    for patient in found:
+        patient.patient_id = patient.pk  # record_reads takes the patient of each object shown
+    record_reads(actor, found, action="patient.list", reason="Vårdrelation", endpoint=endpoint)
+    return [SearchHit(patient=p, card=patient_card(p, actor), can_open=True) for p in found], more
 
 
 def find_patient_for_emergency(actor, patient_id):

@@ -7,6 +7,8 @@ app_name = "core"
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: sent on to the icon in static/.
+    path("favicon.ico", health.favicon, name="favicon"),
     path("readyz", health.readyz, name="readyz"),
     path("logga-in/", auth.login_view, name="login"),
     path("logga-in/e-id/<slug:slug>/", auth.eid_start, name="eid_start"),
@@ -16,6 +18,7 @@ urlpatterns = [
     path("losenord/", auth.change_password, name="change_password"),
     path("patienter/", patients.search, name="patient_search"),
     path("patienter/ny/", patients.register, name="patient_register"),
+    path("patienter/enheten/", patients.unit_list, name="unit_patients"),
     path("patienter/<uuid:patient_id>/", patients.detail, name="patient_detail"),
     path("patienter/<uuid:patient_id>/nodatkomst/", patients.emergency_access, name="patient_emergency"),
     path("patienter/<uuid:patient_id>/vardrelation/", patients.add_care_relation, name="patient_add_relation"),

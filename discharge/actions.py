@@ -10,7 +10,10 @@ from django.utils import timezone
 from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
-from core.models import Organisation, Role, Unit
+from core.models import Organisation, Unit
+from core.text import bounded
+from discharge import permissions
+from discharge.invoicing import month_basis
 from discharge.models import (
     Agreement, AgreementCareTypeRule, AgreementDailyAmount, CaseEvent, CaseParty, DischargeCase, InvoiceDispute,
     ReadReceipt,
@@ -48,14 +51,14 @@ def _party_role(actor, case):
     return party.role
 
 
-def _require(actor, case, *roles, party_roles=None):
+def _require(actor, case, party_roles=None):
     if actor.unit_id is None:
         raise NotPermitted("Välj först vilken enhet du arbetar för.")
     role = _party_role(actor, case)
     if party_roles and role not in party_roles:
         labels = ", ".join(Party(r).label.lower() for r in party_roles)
         raise NotPermitted(f"Det här görs av {labels}.")
-    if roles and not actor.has_role(*roles):
+    if not permissions.may_work_on_cases(actor):
         raise NotPermitted("Din roll får inte göra det här.")
     return role
 
@@ -129,9 +132,9 @@ def open_case(actor, patient, *, municipality, admitted_at, care_type="somatic",
     The parties are the ward, the patient's primary-care centre (when known) and the
     municipality's needs-assessment units; each gets access to the patient through the case.
     """
-    if actor.unit is None or actor.unit.kind not in (Unit.Kind.WARD, Unit.Kind.PSYCHIATRY):
+    if not permissions.is_ward(actor):
         raise NotPermitted("Utskrivningsärenden öppnas av en vårdavdelning.")
-    if not actor.has_role(Role.CLINICAL, Role.COORDINATOR):
+    if not permissions.may_work_on_cases(actor):
         raise NotPermitted("Din roll får inte öppna utskrivningsärenden.")
     # The case opens the patient to the other parties: only a ward that may open the patient does it.
     require_access(actor, patient, message="Avdelningen har ingen vårdrelation till patienten.")
@@ -180,7 +183,7 @@ def _law_names(case, unit, role):
 def add_party(actor, case, *, unit, role):
     """Bring another unit into the case (e.g. home nursing, a new primary-care centre): only a
     unit the law makes a party in that role."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    _require(actor, case)
     if role not in Party.values:
         raise ActionError("Okänd part.", field="role")
     if not _law_names(case, unit, role):
@@ -202,25 +205,25 @@ def add_party(actor, case, *, unit, role):
 def send_admission_notice(actor, case, *, at=None, preliminary_discharge_on=None, known_needs=""):
     """Inskrivningsmeddelande: the ward tells primary care and the municipality, within 24 hours
     of admission, that a patient who may need their help has been admitted (Lag 2017:612 4 kap.)."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    _require(actor, case, party_roles=[Party.WARD])
     with transaction.atomic():
         case = _locked(case)
         _require_open(case)
         if case.admission_notice_sent_at:
             raise ActionError("Inskrivningsmeddelandet är redan skickat. Skicka en rättelse om något blev fel.")
         at = _at(at, case, label="Inskrivningsmeddelandet")
-        data = {"known_needs": known_needs.strip()[:2000],
+        data = {"known_needs": bounded(known_needs, 2000, field="known_needs", label="Kända behov"),
                 "preliminary_discharge_on": preliminary_discharge_on.isoformat() if preliminary_discharge_on else None}
         return _record(actor, case, Kind.ADMISSION_NOTICE, at=at, data=data)
 
 
 def record_needs_assessment(actor, case, *, answers, at=None):
     """Kartläggning: the shared mapping of needs; updated as the stay goes on (latest counts)."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    _require(actor, case)
     unknown = set(answers) - set(NEEDS_FIELDS)
     if unknown:
         raise ActionError(f"Okända fält i kartläggningen: {', '.join(sorted(unknown))}.")
-    cleaned = {key: str(value).strip()[:2000] for key, value in answers.items() if str(value).strip()}
+    cleaned = {key: bounded(value, 2000, field=key, label="Svaret") for key, value in answers.items() if str(value).strip()}
     if not cleaned:
         raise ActionError("Fyll i minst en del av kartläggningen.")
     with transaction.atomic():
@@ -231,8 +234,8 @@ def record_needs_assessment(actor, case, *, answers, at=None):
 
 def record_commitment(actor, case, *, provides, description="", at=None):
     """Ställningstagande: what the acting party will provide after discharge, or that it provides nothing."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
-    description = description.strip()[:2000]
+    _require(actor, case)
+    description = bounded(description, 2000, field="description", label="Beskrivningen")
     if provides and not description:
         raise ActionError("Beskriv vilka insatser ni kommer att ge.", field="description")
     with transaction.atomic():
@@ -245,7 +248,7 @@ def record_commitment(actor, case, *, provides, description="", at=None):
 def appoint_care_contact(actor, case, *, name, phone="", at=None):
     """Fast vårdkontakt: primary care names the patient's care contact, who leads coordination
     after discharge. Payment liability requires it."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.PRIMARY_CARE])
+    _require(actor, case, party_roles=[Party.PRIMARY_CARE])
     name = (name or "").strip()
     if not name:
         raise ActionError("Ange vem som är fast vårdkontakt.", field="name")
@@ -253,12 +256,13 @@ def appoint_care_contact(actor, case, *, name, phone="", at=None):
         case = _locked(case)
         _require_open(case)
         return _record(actor, case, Kind.CARE_CONTACT, at=_at(at, case, label="Utseendet"),
-                       data={"name": name[:200], "phone": (phone or "").strip()[:40]})
+                       data={"name": bounded(name, 200, field="name", label="Namnet"),
+                             "phone": bounded(phone, 40, field="phone", label="Telefonnumret")})
 
 
 def send_planning_invitation(actor, case, *, meeting_at, form, note="", at=None):
     """Kallelse till SIP/planering, from the care contact's side (primary care) or the ward."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.PRIMARY_CARE, Party.WARD])
+    _require(actor, case, party_roles=[Party.PRIMARY_CARE, Party.WARD])
     if form not in ("digital", "phone", "physical"):
         raise ActionError("Välj mötesform: digitalt, telefon eller fysiskt.", field="form")
     with transaction.atomic():
@@ -268,13 +272,13 @@ def send_planning_invitation(actor, case, *, meeting_at, form, note="", at=None)
         if meeting_at < at:
             raise ActionError("Mötet kan inte ligga före kallelsen.", field="meeting_at")
         return _record(actor, case, Kind.PLANNING_INVITATION, at=at,
-                       data={"meeting_at": meeting_at.isoformat(), "form": form, "note": note.strip()[:2000]})
+                       data={"meeting_at": meeting_at.isoformat(), "form": form, "note": bounded(note, 2000, field="note", label="Meddelandet")})
 
 
 def send_ready_notice(actor, case, *, judged_by, at=None):
     """Meddelande om utskrivningsklar: the physician has judged that no more inpatient care is
     needed; the ward's notice starts the payment-liability clock. Timestamped to the minute."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    _require(actor, case, party_roles=[Party.WARD])
     judged_by = (judged_by or "").strip()
     if not judged_by:
         raise ActionError("Ange vilken läkare som bedömt patienten utskrivningsklar.", field="judged_by")
@@ -284,12 +288,12 @@ def send_ready_notice(actor, case, *, judged_by, at=None):
         if case.ready_notice_sent_at:
             raise ActionError("Patienten är redan anmäld utskrivningsklar. Återkalla först om bedömningen ändrats.")
         at = _at(at, case, label="Meddelandet om utskrivningsklar").replace(second=0, microsecond=0)
-        return _record(actor, case, Kind.READY_NOTICE, at=at, data={"judged_by": judged_by[:200]})
+        return _record(actor, case, Kind.READY_NOTICE, at=at, data={"judged_by": bounded(judged_by, 200, field="judged_by", label="Namnet")})
 
 
 def withdraw_ready_notice(actor, case, *, reason, at=None):
     """The patient is no longer medically ready; the clock restarts on the next ready notice."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    _require(actor, case, party_roles=[Party.WARD])
     reason = (reason or "").strip()
     if not reason:
         raise ActionError("Ange varför bedömningen återkallas.", field="reason")
@@ -301,12 +305,12 @@ def withdraw_ready_notice(actor, case, *, reason, at=None):
         at = _at(at, case, label="Återkallelsen")
         if at < case.ready_notice_sent_at:
             raise ActionError("Återkallelsen kan inte ligga före meddelandet om utskrivningsklar.", field="at")
-        return _record(actor, case, Kind.READY_WITHDRAWN, at=at, data={}, reason=reason[:500])
+        return _record(actor, case, Kind.READY_WITHDRAWN, at=at, data={}, reason=bounded(reason, 500, field="reason", label="Skälet"))
 
 
 def send_discharge_notice(actor, case, *, at=None, medication_list="", summary="", transport=""):
     """Utskrivningsmeddelande with information at discharge. Ends the case."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    _require(actor, case, party_roles=[Party.WARD])
     with transaction.atomic():
         case = _locked(case)
         _require_open(case)
@@ -316,29 +320,30 @@ def send_discharge_notice(actor, case, *, at=None, medication_list="", summary="
         if at < case.ready_notice_sent_at:
             raise ActionError("Utskrivningen kan inte ligga före meddelandet om utskrivningsklar.", field="at")
         return _record(actor, case, Kind.DISCHARGE_NOTICE, at=at, data={
-            "medication_list": medication_list.strip()[:5000], "summary": summary.strip()[:5000],
-            "transport": transport.strip()[:500]})
+            "medication_list": bounded(medication_list, 5000, field="medication_list", label="Läkemedelslistan"),
+            "summary": bounded(summary, 5000, field="summary", label="Sammanfattningen"),
+            "transport": bounded(transport, 500, field="transport", label="Transporten")})
 
 
 def cancel_case(actor, case, *, reason, note="", at=None):
     """Avbrott: the process stops (died, moved, declined help, no longer needs). Ends the case."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    _require(actor, case)
     if reason not in CANCEL_REASONS:
         raise ActionError("Välj en orsak till avbrottet.", field="reason")
     with transaction.atomic():
         case = _locked(case)
         _require_open(case)
         return _record(actor, case, Kind.CANCELLATION, at=_at(at, case, label="Avbrottet"),
-                       data={"reason": reason, "note": note.strip()[:2000]})
+                       data={"reason": reason, "note": bounded(note, 2000, field="note", label="Kommentaren")})
 
 
 def record_consent(actor, case, *, objected, note="", at=None):
     """The patient's consent to the exchange, or objection (then no payment liability)."""
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR, party_roles=[Party.WARD])
+    _require(actor, case, party_roles=[Party.WARD])
     with transaction.atomic():
         case = _locked(case)
         return _record(actor, case, Kind.CONSENT, at=_at(at, case, label="Samtycket"),
-                       data={"objected": bool(objected), "note": note.strip()[:2000]})
+                       data={"objected": bool(objected), "note": bounded(note, 2000, field="note", label="Kommentaren")})
 
 
 def post_message(actor, case, *, text):
@@ -347,8 +352,7 @@ def post_message(actor, case, *, text):
     text = (text or "").strip()
     if not text:
         raise ActionError("Skriv ett meddelande.", field="text")
-    if len(text) > 4000:
-        raise ActionError("Meddelandet får vara högst 4000 tecken.", field="text")
+    text = bounded(text, 4000, field="text", label="Meddelandet")
     with transaction.atomic():
         case = _locked(case)
         return _record(actor, case, Kind.DIALOG, at=timezone.now(), data={"text": text})
@@ -358,7 +362,7 @@ def correct_event(actor, event, *, reason, at=None, data=None, void=False):
     """A sent message is never edited: the correction is a new event that points at the one it
     corrects, with a reason. The case's timestamps follow the corrected timeline."""
     case = event.case
-    _require(actor, case, Role.CLINICAL, Role.COORDINATOR)
+    _require(actor, case)
     if event.author_unit_id != actor.unit_id:
         raise NotPermitted("Bara den enhet som skickade meddelandet kan rätta det.")
     if event.kind in (Kind.CORRECTION, Kind.DIALOG):
@@ -370,7 +374,7 @@ def correct_event(actor, event, *, reason, at=None, data=None, void=False):
         case = _locked(case)
         at = _at(at or event.occurred_at, case, label="Den rättade tiden")
         payload = {"void": True} if void else dict(data or {})
-        return _record(actor, case, Kind.CORRECTION, at=at, data=payload, corrects=event, reason=reason[:500])
+        return _record(actor, case, Kind.CORRECTION, at=at, data=payload, corrects=event, reason=bounded(reason, 500, field="reason", label="Skälet"))
 
 
 def mark_read(actor, event):
@@ -393,9 +397,7 @@ AGREEMENT_FIELDS = ["name", "is_example", "model", "day_break", "count_discharge
 
 
 def _require_region_finance(actor, region):
-    if actor.is_system_admin:
-        return
-    if not (actor.has_role(Role.FINANCE) and actor.unit and actor.unit.organisation_id == region.pk):
+    if not permissions.may_edit_agreements(actor, region):
         raise NotPermitted("Avtal ändras av regionens ekonomiansvariga.")
 
 
@@ -458,18 +460,21 @@ def save_agreement(actor, agreement, *, region, values, municipalities, care_typ
 # --- Disputes --------------------------------------------------------------------------------
 
 def _require_finance_of(actor, organisation, message):
-    if not (actor.has_role(Role.FINANCE) and actor.unit and actor.unit.organisation_id == organisation.pk):
+    if not permissions.is_finance_of(actor, organisation):
         raise NotPermitted(message)
 
 
 @transaction.atomic
-def dispute_line(actor, case, *, month, reason, line_amount):
-    """A municipality disputes what one case adds to a month's invoice. `line_amount` is that
-    amount as the basis shows it now (see invoicing.MunicipalityBasis.line_amount)."""
+def dispute_line(actor, case, *, month, reason, line_amount=None):
+    """A municipality disputes what one case adds to a month's invoice: the amount the basis shows
+    for the case now (`invoicing.MunicipalityBasis.line_amount`), computed here from the database.
+    `line_amount` from the caller is not used (it was once passed in; no caller decides the sum)."""
     _require_finance_of(actor, case.municipality, "Bara kommunens ekonomiansvariga kan bestrida en rad.")
     reason = (reason or "").strip()
     if not reason:
         raise ActionError("Skriv varför raden bestrids.", field="reason")
+    bases = month_basis(case.ward.organisation, month, municipality=case.municipality)
+    line_amount = bases[0].line_amount(str(case.pk)) if bases else 0
     if line_amount <= 0:
         raise ActionError("Raden ger inget belopp att bestrida.")
     if InvoiceDispute.objects.filter(case=case, month=month.first_day).exists():

@@ -8,10 +8,11 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from core.api import _actor
+from core.api import actor_of
 from core.errors import ActionError, NotPermitted
 from core.files import FileErrors, as_action_error, upload_text
-from core.models import Organisation, Role
+from core.models import Organisation
+from discharge import permissions
 from discharge.invoicing import basis_scope, month_basis
 from discharge.liability_files import case_row, read_agreement, read_events, summary_row
 from discharge.rules.liability import LiabilityError, Month, calculate_month
@@ -87,7 +88,7 @@ def _month(text):
 @router.get("/liability", response=BasisOut, summary="Månadens fakturaunderlag för ärendena i Samverkan")
 def liability_basis(request, filters: Query[BasisFilter]):
     month = _month(filters.month)
-    scope = basis_scope(_actor(request))
+    scope = basis_scope(actor_of(request))
     municipality = None
     if filters.municipality:
         if scope.municipality is not None and scope.municipality.code != filters.municipality:
@@ -111,8 +112,8 @@ def liability_basis(request, filters: Query[BasisFilter]):
 @router.post("/liability/calculate", response=CalculationOut,
              summary="Beräkna en månad från en händelsefil och en avtalsfil (format enligt svu.md)")
 def calculate(request, month: Form[MonthText], events: File[UploadedFile], agreement: File[UploadedFile]):
-    actor = _actor(request)
-    if not actor.has_role(Role.FINANCE):
+    actor = actor_of(request)
+    if not permissions.may_calculate_liability(actor):
         raise NotPermitted("Beräkningen kräver ekonomibehörighet.")
     month = _month(month)
     events_text = upload_text(events, "events", (".csv",))

@@ -20,6 +20,7 @@ EVENT_LABELS = {
 
 LABELS = {f"discharge.{kind}": label for kind, label in EVENT_LABELS.items()} | {
     "discharge.read": "Läste utskrivningsärendet",
+    "discharge.invoice_list": "Såg patienten i fakturaunderlaget för betalningsansvar",
     "discharge.open_case": "Öppnade ett utskrivningsärende",
     "discharge.add_party": "Lade till en part i utskrivningsärendet",
     "discharge.read_receipt": "Kvitterade ett meddelande i utskrivningsärendet",

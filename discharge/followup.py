@@ -14,21 +14,18 @@ from decimal import Decimal
 from django.db.models import Q
 
 from core.errors import NotPermitted
-from core.models import Organisation, Role
+from core.models import Organisation
+from discharge import permissions
 from discharge.invoicing import (
-    CASE_FIELDS, agreement_for, case_facts, case_rows, local_midnight, organisation_scope, previous_month, terms_from,
+    CASE_FIELDS, agreement_for, case_facts, case_rows, local_midnight, organisation_scope, terms_from,
 )
 from discharge.models import Agreement, DischargeCase
+from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS
 from discharge.rules.liability import (
     AVERAGE, REASON_TEXTS, SOMATIC, LiabilityError, Month, assess_case, local, round_half_up, utc,
 )
 
 FOLLOWUP_MONTHS = 12
-# svu.md's follow-up measures admission notices against 24 hours, whatever an agreement's own
-# eligibility limit is.
-ADMISSION_NOTICE_HOURS = 24
-# Open cases ready longer than this count as long-stayers when the agreement names no limit.
-DEFAULT_LONG_STAY_DAYS = 30
 
 ON_TIME, LATE, MISSING = "on_time", "late", "missing"
 
@@ -38,7 +35,7 @@ ON_TIME, LATE, MISSING = "on_time", "late", "missing"
 def followup_scope(actor):
     """The same scope as the invoice basis (a region's staff see every municipality its wards
     serve, a municipality's staff only their own), for finance staff and coordinators."""
-    if not actor.membership or not actor.has_role(Role.FINANCE, Role.COORDINATOR):
+    if not permissions.may_read_followup(actor):
         raise NotPermitted("Uppföljningen visas för den som har ekonomi- eller samordnarbehörighet.")
     return organisation_scope(actor)
 
@@ -52,14 +49,11 @@ def scoped(cases, scope):
 
 def window(last, count=FOLLOWUP_MONTHS):
     """The `count` months ending with `last`, oldest first."""
-    months = [last]
-    while len(months) < count:
-        months.insert(0, previous_month(months[0].first_day))
-    return months
+    return last.ending_here(count)
 
 
 def month_of(day):
-    return Month(day.year, day.month)
+    return Month.of(day)
 
 
 def percent(part, whole):

@@ -5,7 +5,6 @@ region (every municipality its wards serve) or of a municipality (their own)."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +12,6 @@ from django.utils import timezone
 
 from core import params
 from core.charts import Bar, bar_chart, decimal_text, two_decimals
-from core.errors import NotPermitted
 from core.models import Organisation
 from core.views.decorators import staff_required
 from discharge import followup
@@ -40,10 +38,7 @@ def per_cent(value):
 
 
 def _scope(request):
-    try:
-        return followup.followup_scope(request.actor)
-    except NotPermitted as error:
-        raise PermissionDenied(str(error)) from None
+    return followup.followup_scope(request.actor)
 
 
 def _chosen_month(request):

@@ -13,7 +13,8 @@ from django.db.models import Q
 
 from core.db import fetch_rows
 from core.errors import NotPermitted
-from core.models import Organisation, Role
+from core.models import Organisation
+from discharge import permissions
 from discharge.models import Agreement, DischargeCase, InvoiceDispute
 from discharge.rules.liability import (
     LAW_FALLBACK, STOCKHOLM, CareTypeTerms, CaseFacts, LiabilityError, Month, Terms, calculate_month,
@@ -175,7 +176,7 @@ def month_basis(region, month, *, municipality=None):
             basis.error = str(error)
         if basis.error or basis.result.cases:
             bases.append(basis)
-    bases.sort(key=lambda b: b.municipality.code)
+    bases.sort(key=lambda b: (b.municipality.name, b.municipality.code))
     return bases
 
 
@@ -194,7 +195,7 @@ class BasisScope:
 def basis_scope(actor):
     """Finance staff of a region see its whole basis; finance staff of a municipality see their
     municipality's lines from the region of their county. Anyone else: NotPermitted."""
-    if not actor.membership or not actor.has_role(Role.FINANCE):
+    if not permissions.may_read_basis(actor):
         raise NotPermitted("Fakturaunderlaget visas för den som har ekonomibehörighet.")
     return organisation_scope(actor)
 
@@ -212,9 +213,23 @@ def organisation_scope(actor):
     raise NotPermitted("Din enhet hör inte till en region eller kommun.")
 
 
+def readable_agreements(actor):
+    """(region, agreements) the actor may read: a region's staff its own agreements; a
+    municipality's finance staff those of their county's region that their municipality is party
+    to (named in it, or an agreement for every municipality of the county)."""
+    organisation = actor.unit.organisation
+    if organisation.kind == Organisation.Kind.REGION:
+        return organisation, Agreement.objects.filter(region=organisation)
+    if organisation.kind == Organisation.Kind.MUNICIPALITY and permissions.may_read_basis(actor):
+        region = organisation_scope(actor).region
+        party = Q(municipalities=organisation) | Q(municipalities__isnull=True)
+        return region, Agreement.objects.filter(party, region=region).distinct()
+    raise NotPermitted("Avtalen visas för regionens medarbetare och för kommunens ekonomer.")
+
+
 def previous_month(today):
-    month = Month(today.year, today.month)
-    return Month(month.year - (month.month == 1), 12 if month.month == 1 else month.month - 1)
+    """The month before today's: the last whole month, the default of the basis and follow-up."""
+    return Month.of(today).previous()
 
 
 

@@ -18,6 +18,14 @@ class CareType(models.TextChoices):
     PSYCHIATRIC = "psychiatric", _("Psykiatrisk vård")
 
 
+class DischargeCaseQuerySet(models.QuerySet):
+    def visible_to(self, actor):
+        """The cases the acting unit takes part in as a party (ward, primary care, municipality)."""
+        if actor.unit_id is None:
+            return self.none()
+        return self.filter(models.Exists(CaseParty.objects.filter(case=models.OuterRef("pk"), unit_id=actor.unit_id)))
+
+
 class DischargeCase(models.Model):
     """One inpatient episode that may need help from primary care or the municipality after it.
 
@@ -63,6 +71,8 @@ class DischargeCase(models.Model):
             models.Index(fields=["patient", "admitted_at"], name="case_patient"),
         ]
         ordering = ["-admitted_at"]
+
+    objects = DischargeCaseQuerySet.as_manager()
 
     def __str__(self):
         return f"Utskrivningsärende {self.pk}"

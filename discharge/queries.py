@@ -4,26 +4,26 @@ answers 404. Patient data shown in a case or a worklist is logged as a read."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
-from core.models import Organisation, Unit
-from core.audit import record_reads
+from core.models import AuditEvent, Organisation, Unit
+from core.audit import record_read, record_reads
+from core.errors import NotPermitted
+from core.rules.month import Month
 from core.db import serial_plans
 from core.queries import patient_card
+from discharge import permissions
+from discharge.invoicing import basis_scope, month_basis
 from discharge.models import CaseParty, DischargeCase
+from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS, DEFAULT_PLANNING_DAYS
 
-ADMISSION_NOTICE_HOURS = 24
-DEFAULT_PLANNING_DAYS = 3
-DEFAULT_LONG_STAY_DAYS = 30
 PAGE_SIZE = 50
 
 
 def cases_for(actor):
-    if actor.unit_id is None:
-        return DischargeCase.objects.none()
-    return DischargeCase.objects.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), unit_id=actor.unit_id)))
+    return DischargeCase.objects.visible_to(actor)
 
 
 def party_role(actor, case):
@@ -38,6 +38,56 @@ def open_case(actor, case_id, *, endpoint):
         raise Http404 from None
     log_reads(actor, [case], endpoint=endpoint)
     return case
+
+
+def patient_panel(actor, patient):
+    """The patient page's panel: the patient's open discharge cases the acting unit takes part
+    in, each linked (the reads logged). None when there is none."""
+    cases = list(cases_for(actor).filter(patient=patient, status=DischargeCase.Status.OPEN)
+                 .select_related("ward", "municipality").order_by("-admitted_at"))
+    if not cases:
+        return None
+    log_reads(actor, cases, endpoint="core:patient_detail")
+    return {"open_cases": cases}
+
+
+def open_case_here(actor, patient):
+    """The open case of the patient at the acting ward, if there is one (the ward opens one at a time)."""
+    return cases_for(actor).filter(patient=patient, ward_id=actor.unit_id, status=DischargeCase.Status.OPEN).first()
+
+
+def finance_panel(actor):
+    """The start page of finance staff: last month's invoice basis to check and the disputes
+    waiting for an answer (region) or for the region (municipality). Counts only, no names."""
+    from discharge.invoicing import organisation_scope, previous_month
+    from discharge.models import InvoiceDispute
+
+    if not actor.has_role("finance"):
+        return None
+    try:
+        scope = organisation_scope(actor)
+    except NotPermitted:
+        return None
+    disputes = InvoiceDispute.objects.filter(status=InvoiceDispute.Status.OPEN, case__ward__organisation=scope.region)
+    if scope.municipality is not None:
+        disputes = disputes.filter(municipality=scope.municipality)
+    return {"month": previous_month(timezone.localdate()), "scope": scope, "open_disputes": disputes.count(),
+            "open_dispute_months": sorted({d for d in disputes.values_list("month", flat=True)}, reverse=True)[:3]}
+
+
+def basis_patients(actor, case_ids, *, endpoint):
+    """Who each case of an invoice basis is about ({case id: PatientCard}), so finance can tell
+    the rows apart by patient; every patient shown is logged as a read (basis: invoicing), in one
+    insert. The caller has checked that the actor may see the basis."""
+    cases = list(DischargeCase.objects.filter(pk__in=list(case_ids)).select_related("patient"))
+    record_reads(actor, cases, action="discharge.invoice_list", reason="Fakturaunderlag", endpoint=endpoint,
+                 basis=AuditEvent.Basis.INVOICE)
+    return {str(case.pk): patient_card(case.patient, actor) for case in cases}
+
+
+def may_open(actor, case_id):
+    """Whether the acting unit takes part in the case (and so may open its timeline)."""
+    return cases_for(actor).filter(pk=case_id).exists()
 
 
 def log_reads(actor, cases, *, endpoint):
@@ -56,13 +106,23 @@ class Worklist:
 
 
 WORKLISTS = [
-    Worklist("act_on", "Nya att hantera", "Ärenden där din enhet ännu inte gjort något."),
-    Worklist("commitment_missing", "Ställningstagande saknas", "Pågående ärenden utan ställningstagande från din enhet."),
-    Worklist("ready_today", "Utskrivningsklara i dag", "Meddelande om utskrivningsklar skickat i dag."),
-    Worklist("overdue", "Försenade steg", "Inskrivningsmeddelande senare än 24 timmar, eller kallelse efter tidsfristen."),
+    Worklist("act_on", "Nya att hantera", "Ärenden där din enhet ännu inte har gjort något."),
+    Worklist("commitment_missing", "Vi har inte tagit ställning",
+             "Pågående ärenden där din enhet ännu inte har skickat sitt eget ställningstagande "
+             "(oavsett vad de andra parterna har skickat)."),
+    Worklist("ready_today", "Utskrivningsklara i dag", "Ärenden där meddelandet om utskrivningsklar skickades i dag."),
+    Worklist("overdue", "Försenade steg",
+             "Inskrivningsmeddelandet saknas efter 24 timmar, eller kallelsen till planering saknas efter tidsfristen."),
     Worklist("long_stayers", "Långliggare", f"Utskrivningsklara sedan mer än {DEFAULT_LONG_STAY_DAYS} dagar."),
     Worklist("all_open", "Alla pågående", "Alla pågående ärenden där din enhet deltar."),
 ]
+# Without a list chosen, the page opens the first of these that has cases: the work waiting.
+DEFAULT_ORDER = ["act_on", "overdue", "commitment_missing", "ready_today", "long_stayers", "all_open"]
+
+
+def default_worklist(counts):
+    """The list a page opens with when none is asked for: the first with cases in it."""
+    return next((key for key in DEFAULT_ORDER if counts.get(key)), "act_on")
 
 
 def open_parties(actor):
@@ -147,5 +207,47 @@ def worklist_filter_choices(actor):
 
 
 def home_counts(actor):
+    if not permissions.may_work_on_cases(actor):
+        return None  # finance and administration have their own panels, not the ward's worklists
     counts = worklist_counts(actor)
     return {"tabs": [(w, counts[w.key]) for w in WORKLISTS if w.key != "all_open"]}
+
+
+# --- The invoice basis --------------------------------------------------------------------------
+
+def municipality_basis(actor, month_text, code):
+    """(scope, month, basis) of one municipality in one month, if the actor's finance scope covers
+    it (NotPermitted without a finance role); 404 for another municipality, an unknown month or
+    nothing to invoice."""
+    scope = basis_scope(actor)
+    try:
+        month = Month.parse(month_text)
+    except ValueError:
+        raise Http404 from None
+    if scope.municipality is not None and scope.municipality.code != code:
+        raise Http404
+    municipality = Organisation.objects.filter(kind=Organisation.Kind.MUNICIPALITY, code=code).first()
+    if municipality is None:
+        raise Http404
+    bases = month_basis(scope.region, month, municipality=municipality)
+    if not bases:
+        raise Http404
+    return scope, month, bases[0]
+
+
+def basis_row(actor, month_text, code, case_id):
+    """(scope, month, basis, row, case): one case's line in a municipality's basis, 404 when the
+    case is not in it. The case is reached through the basis, not through a care relation: finance
+    staff read it on the ground of invoicing (`log_basis_read`)."""
+    scope, month, basis = municipality_basis(actor, month_text, code)
+    row = basis.row(str(case_id))
+    if row is None:
+        raise Http404
+    case = DischargeCase.objects.select_related("patient", "ward", "municipality").get(pk=case_id)
+    return scope, month, basis, row, case
+
+
+def log_basis_read(actor, case, *, endpoint):
+    """The case's explanation shows who the patient is: a read of patient data on the ground of
+    invoicing."""
+    record_read(actor, case.patient, endpoint=endpoint, basis=AuditEvent.Basis.INVOICE)

@@ -1,16 +1,14 @@
 """Pages of discharge coordination: the worklists, opening a case, and the case with its timeline."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from core import params
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
-from core.views.decorators import staff_required
+from core.views.decorators import post_only, staff_required
 from discharge import actions, forms, queries
 from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
 
@@ -19,8 +17,10 @@ Party = CaseParty.Role
 
 @staff_required
 def worklists(request):
-    # An unknown list is the default list, as an unknown filter is no filter.
-    key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}, default="act_on")
+    # An unknown list is the default list, as an unknown filter is no filter; the default is the
+    # first list with work in it.
+    counts = queries.worklist_counts(request.actor)
+    key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
     filters = {
         "ward": params.integer(request, "avdelning"),
         "municipality": params.integer(request, "kommun"),
@@ -30,10 +30,11 @@ def worklists(request):
     page = params.integer(request, "sida", 1, maximum=10_000)
     total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
                                         endpoint="discharge:worklists")
-    counts = queries.worklist_counts(request.actor)
     wards, municipalities = queries.worklist_filter_choices(request.actor)
     return render(request, "discharge/worklists.html", {
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
+        "current_list": next(w for w in queries.WORKLISTS if w.key == key),
+        "filtered": any(value is not None for value in filters.values()) or sort != "admitted",
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // queries.PAGE_SIZE)),
         "filters": filters, "sort": sort,
         "wards": wards, "municipalities": municipalities,
@@ -44,6 +45,12 @@ def worklists(request):
 @staff_required
 def open_case(request, patient_id):
     patient, _basis = core_queries.open_patient(request.actor, patient_id, endpoint="discharge:open_case")
+    existing = queries.open_case_here(request.actor, patient)
+    if existing is not None:
+        # One open case per patient and ward: the way to it, instead of a form that would refuse.
+        queries.log_reads(request.actor, [existing], endpoint="discharge:open_case")
+        messages.info(request, "Patienten har redan ett pågående utskrivningsärende på avdelningen. Här är det.")
+        return redirect("discharge:case", case_id=existing.pk)
     form = forms.OpenCaseForm(request.POST or None, initial={
         "admitted_at": local_now_value(), "municipality": patient.home_municipality_id})
     if request.method == "POST" and form.is_valid():
@@ -53,8 +60,8 @@ def open_case(request, patient_id):
                                      admitted_at=data["admitted_at"], care_type=data["care_type"],
                                      primary_care=data["primary_care"],
                                      expected_discharge_on=data["expected_discharge_on"])
-        except NotPermitted as error:
-            raise PermissionDenied(str(error)) from None
+        except NotPermitted:
+            raise
         except ActionError as error:
             apply_action_error(form, error)
         else:
@@ -141,7 +148,7 @@ def case_detail(request, case_id):
 
 
 @staff_required
-@require_POST
+@post_only("discharge:case", case_id="case_id")
 def case_action(request, case_id, action):
     if action not in CASE_ACTIONS:
         raise Http404
@@ -163,7 +170,7 @@ def case_action(request, case_id, action):
 
 
 @staff_required
-@require_POST
+@post_only("discharge:case", case_id="case_id")
 def correct(request, case_id):
     case = queries.open_case(request.actor, case_id, endpoint="discharge:correct")
     form = forms.CorrectionForm(request.POST)

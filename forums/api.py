@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from core.api import MAX_PAGE, Id, Pagination, Text, _actor, _get_or_404
+from core.api import MAX_PAGE, Id, Pagination, Text, actor_of, get_or_404
 from forums import queries, search
 from forums.models import Assignment, Meeting
 
@@ -93,24 +93,24 @@ def _carried_to(item):
 @router.get("", response=list[ForumOut], summary="Forum som den inloggade ser")
 @paginate(Pagination, max_limit=MAX_PAGE)
 def list_forums(request):
-    return [_forum(f) for f in queries.visible_forums(_actor(request)).select_related("owner").order_by("name", "pk")]
+    return [_forum(f) for f in queries.visible_forums(actor_of(request)).select_related("owner").order_by("name", "pk")]
 
 
 @router.get("/{int:forum_id}", response=ForumOut, summary="Ett forum")
 def get_forum(request, forum_id: Id):
-    return _forum(_get_or_404(queries.visible_forums(_actor(request)).select_related("owner"), pk=forum_id))
+    return _forum(get_or_404(queries.visible_forums(actor_of(request)).select_related("owner"), pk=forum_id))
 
 
 @router.get("/{int:forum_id}/meetings", response=list[MeetingOut], summary="Forumets möten, senaste först")
 @paginate(Pagination, max_limit=MAX_PAGE)
 def list_meetings(request, forum_id: Id):
-    forum = _get_or_404(queries.visible_forums(_actor(request)), pk=forum_id)
+    forum = get_or_404(queries.visible_forums(actor_of(request)), pk=forum_id)
     return [_meeting(m) for m in forum.meetings.order_by("-starts_at", "-pk")]
 
 
 @router.get("/meetings/{int:meeting_id}", response=MeetingDetailOut, summary="Ett möte med dagordningen och protokollets anteckningar")
 def get_meeting(request, meeting_id: Id):
-    meeting = _get_or_404(Meeting.objects.filter(forum__in=queries.visible_forums(_actor(request))), pk=meeting_id)
+    meeting = get_or_404(Meeting.objects.filter(forum__in=queries.visible_forums(actor_of(request))), pk=meeting_id)
     items = [{"id": i.pk, "number": i.number, "title": i.title, "kind": i.kind, "presenter": i.presenter,
               "notes": i.notes if meeting.held else "", "answer_by": i.answer_by, "carried_from_id": i.carried_from_id,
               "carried_to_id": _carried_to(i)} for i in meeting.items.select_related("carried_to")]
@@ -126,7 +126,7 @@ class DecisionFilter(Schema):
 @router.get("/decisions", response=list[DecisionOut], summary="Beslut, senaste först, eller bäst träff vid sökning")
 @paginate(Pagination, max_limit=MAX_PAGE)
 def list_decisions(request, filters: Query[DecisionFilter]):
-    found = queries.visible_decisions(_actor(request)).select_related("item")
+    found = queries.visible_decisions(actor_of(request)).select_related("item")
     if filters.forum_id:
         found = found.filter(forum_id=filters.forum_id)
     if filters.year:
@@ -148,7 +148,7 @@ def list_assignments(request, filters: Query[AssignmentFilter]):
 
     from forums import rules
 
-    found = queries.visible_assignments(_actor(request)).select_related(
+    found = queries.visible_assignments(actor_of(request)).select_related(
         "item", "assignee_user", "assignee_organisation")
     if filters.forum_id:
         found = found.filter(forum_id=filters.forum_id)

@@ -10,12 +10,11 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from core import queries as core_queries
-from core.api import Id, Text, _actor, _get_or_404
+from core.api import Id, Text, actor_of, get_or_404
 from core.errors import ActionError, NotPermitted
 from core.files import FileErrors, as_action_error, upload_text
-from core.models import Role
-from meetings import fees, queries
-from meetings.actions import region_of
+from meetings import fees, permissions, queries
+from meetings.queries import region_of
 from meetings.fee_files import charges_csv_pieces, charges_json_pieces, read_schedule, read_visits
 from meetings.models import VisitForm, VisitKind
 from meetings.rules.fees import FeeError, calculate_charges
@@ -43,12 +42,12 @@ class FreeSlotFilter(Schema):
 
 @router.get("/free-slots", response=list[SlotOut], summary="Lediga tider för en besökstyp i regionen")
 def list_free_slots(request, filters: Query[FreeSlotFilter]):
-    actor = _actor(request)
+    actor = actor_of(request)
     if actor.unit is None:
         raise NotPermitted("Välj först vilken enhet du arbetar för.")
     if filters.form is not None and filters.form not in VisitForm.values:
         raise ActionError("Besöksformen ska vara physical, phone eller video.", field="form")
-    kind = _get_or_404(VisitKind.objects.all(), region=region_of(actor.unit), key=filters.visit_kind)
+    kind = get_or_404(VisitKind.objects.all(), region=region_of(actor.unit), key=filters.visit_kind)
     return [{
         "id": slot.pk, "unit_id": slot.unit_id, "unit_name": slot.unit.name, "staff_name": slot.staff.display_name(),
         "visit_kind": kind.key, "starts_at": slot.starts_at, "ends_at": slot.ends_at,
@@ -88,7 +87,7 @@ class PatientFeesOut(Schema):
 @router.get("/patients/{patient_id}/fees", response=PatientFeesOut,
             summary="En patients avgifter och högkostnadsskydd i den egna regionen")
 def patient_fees(request, patient_id: uuid.UUID):
-    actor = _actor(request)
+    actor = actor_of(request)
     patient, _basis = core_queries.open_patient(actor, patient_id, endpoint="api:meetings.patient_fees")
     region = region_of(actor.unit)
     try:
@@ -119,8 +118,8 @@ class FeeCalculationOut(Schema):
                           "i stället för JSON. Filerna får vara högst 20 MB var."))
 def calculate(request, visits: File[UploadedFile], schedule: File[UploadedFile],
               format: Literal["json", "csv"] = "json"):  # noqa: A002 - the query parameter's name
-    actor = _actor(request)
-    if not actor.has_role(Role.FINANCE, Role.COORDINATOR):
+    actor = actor_of(request)
+    if not permissions.may_calculate_fees(actor):
         raise NotPermitted("Beräkningen kräver ekonomi- eller samordnarbehörighet.")
     schedule_text = upload_text(schedule, "schedule", (".toml",))
     visits_text = upload_text(visits, "visits", (".csv",))

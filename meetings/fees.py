@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from django.db.models import Case, Q, UUIDField, When
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from core.batch import collector_paused
 from core.db import fetch_rows
@@ -63,6 +63,11 @@ def person_charges(patient, region):
     return engine.calculate_person(visits, schedule_book(region))
 
 
+def long_date(day):
+    """A date as the resident reads it: "28 februari 2027" (Django's Swedish locale)."""
+    return formats.date_format(day, "j F Y")
+
+
 def charge_booking(booking, region):
     """Store the charge of a visit whose outcome was just registered, in the caller's transaction.
     A missing schedule or prisbasbelopp refuses the registration with a message."""
@@ -74,7 +79,9 @@ def charge_booking(booking, region):
     return PatientCharge.objects.create(
         booking=booking, patient=booking.patient, region=region, date=charge.visit.date, fee_sek=charge.fee_sek,
         counts_to_ceiling=charge.counts_to_ceiling, paid_in_period_sek=charge.paid_in_period_sek,
-        free_card_until=charge.free_card_until, reason=charge.reason, explanation=engine.explain(charge),
+        free_card_until=charge.free_card_until, reason=charge.reason,
+        explanation=engine.explain(charge, kind_name=booking.visit_kind.name, region_name=region.name,
+                                   format_date=long_date),
     )
 
 

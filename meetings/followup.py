@@ -7,7 +7,7 @@ A region's staff see the region's units; a municipality's staff see the municipa
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -15,7 +15,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from core.errors import NotPermitted
-from core.models import Role
+from core.rules.month import Month
+from meetings import permissions
 from meetings.models import Booking, ConferenceCase, SipMeeting, SipParticipant, SipPlan, VisitForm
 
 MONTHS = 12
@@ -23,17 +24,12 @@ MONTHS = 12
 
 def months_back(today, count=MONTHS):
     """The first days of the `count` months ending with today's, oldest first."""
-    year, month = today.year, today.month
-    firsts = []
-    for _ in range(count):
-        firsts.insert(0, date(year, month, 1))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return firsts
+    return [month.first_day for month in Month.of(today).ending_here(count)]
 
 
 def scope(actor):
     """The organisation whose units the actor follows up (coordinators and finance staff)."""
-    if not actor.membership or not actor.has_role(Role.COORDINATOR, Role.FINANCE):
+    if not permissions.may_read_followup(actor):
         raise NotPermitted("Uppföljningen visas för den som har samordnar- eller ekonomibehörighet.")
     return actor.unit.organisation
 

@@ -2,11 +2,9 @@
 
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from core.charts import Bar, bar_chart
-from core.errors import NotPermitted
 from core.views.decorators import staff_required
 from meetings import followup
 
@@ -19,10 +17,7 @@ def _label(first, index):
 
 @staff_required
 def followup_page(request):
-    try:
-        organisation = followup.scope(request.actor)
-    except NotPermitted as error:
-        raise PermissionDenied(str(error)) from None
+    organisation = followup.scope(request.actor)
     firsts, total, units, goal = followup.video_share(organisation)
     bars = []
     for index, first in enumerate(firsts):

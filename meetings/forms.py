@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from core.forms import when_field
 from core.models import Organisation, Profession, Unit, User
-from meetings.actions import region_of
+from meetings.queries import region_of
 from meetings.models import Booking, ConferenceCase, SipParticipant, Slot, VisitForm, VisitKind
 
 
@@ -91,7 +91,8 @@ class SipCreateForm(forms.Form):
                   "med personens samtycke, när deras enheter bjuds in.")
     consent_note = forms.CharField(label="Om samtycket", required=False, max_length=500,
                                    help_text="T.ex. muntligt samtycke vid besök, eller via god man.")
-    person_goals = forms.CharField(label="Personens egna mål", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    person_goals = forms.CharField(label="Personens egna mål", required=False, max_length=2000,
+                                   widget=forms.Textarea(attrs={"rows": 3}))
     follow_up_on = forms.DateField(label="Uppföljning senast", widget=forms.DateInput(attrs={"type": "date"}))
 
 
@@ -102,7 +103,8 @@ def _unit_choices(plan):
 
 
 class SipUpdateForm(forms.Form):
-    person_goals = forms.CharField(label="Personens egna mål", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    person_goals = forms.CharField(label="Personens egna mål", required=False, max_length=2000,
+                                   widget=forms.Textarea(attrs={"rows": 3}))
     overall_responsible = forms.ModelChoiceField(label="Huvudansvar", queryset=Unit.objects.none())
     follow_up_on = forms.DateField(label="Uppföljning senast", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -148,7 +150,7 @@ class SipInvitationAnswerForm(forms.Form):
 
 
 class SipEffortForm(forms.Form):
-    unit = forms.ModelChoiceField(label="Utförs av", queryset=Unit.objects.none())
+    unit = forms.ModelChoiceField(label="Utförs av", queryset=Unit.objects.none(), empty_label="– välj enhet –")
     description = forms.CharField(label="Insats", max_length=500)
     goal = forms.CharField(label="Mål för insatsen", required=False, max_length=300)
 
@@ -174,7 +176,7 @@ class SipMeetingForm(forms.Form):
 
 class SipMinutesForm(forms.Form):
     meeting = forms.IntegerField(widget=forms.HiddenInput)
-    minutes = forms.CharField(label="Minnesanteckningar", widget=forms.Textarea(attrs={"rows": 4}))
+    minutes = forms.CharField(label="Minnesanteckningar", max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
     person_took_part = forms.BooleanField(label="Personen deltog", required=False)
 
 
@@ -182,11 +184,13 @@ class SipMinutesForm(forms.Form):
 
 class ConferenceCaseForm(forms.Form):
     session = forms.ModelChoiceField(label="Konferenstillfälle", queryset=None, empty_label="– välj –")
-    question = forms.CharField(label="Frågeställning", widget=forms.Textarea(attrs={"rows": 3}))
-    history = forms.CharField(label="Relevant sjukhistoria", required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    image_links = forms.CharField(label="Länkar till bilder", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    question = forms.CharField(label="Frågeställning", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    history = forms.CharField(label="Relevant sjukhistoria", required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+    image_links = forms.CharField(label="Länkar till bilder", required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text="En länk per rad, till bildarkivet (PACS).")
-    pathology_links = forms.CharField(label="Länkar till PAD/patologi", required=False,
+    pathology_links = forms.CharField(label="Länkar till PAD/patologi", required=False, max_length=2000,
                                       widget=forms.Textarea(attrs={"rows": 2}))
     legal_basis = forms.ChoiceField(label="Rättslig grund för att dela uppgifterna", widget=forms.RadioSelect,
                                     choices=ConferenceCase.LegalBasis.choices,
@@ -203,7 +207,7 @@ class ConferenceCaseForm(forms.Form):
 
 class RecommendationForm(forms.Form):
     case = forms.UUIDField(widget=forms.HiddenInput)
-    recommendation = forms.CharField(label="Rekommendation för utredning och behandling",
+    recommendation = forms.CharField(label="Rekommendation för utredning och behandling", max_length=5000,
                                      widget=forms.Textarea(attrs={"rows": 3}))
     informs_patient = forms.CharField(label="Informerar patienten", max_length=150,
                                       help_text="T.ex. remitterande läkare eller kontaktsjuksköterskan.")

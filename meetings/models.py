@@ -84,6 +84,21 @@ class Slot(models.Model):
         return getattr(self, form, False) if form in VisitForm.values else False
 
 
+def _own_or(actor, queryset, staff_filter):
+    """A resident sees their own rows; staff what `staff_filter` (a Q on the acting unit) allows."""
+    if actor.is_resident:
+        return queryset.filter(patient_id=actor.user.patient_id)
+    if actor.unit_id is None:
+        return queryset.none()
+    return queryset.filter(staff_filter)
+
+
+class BookingQuerySet(models.QuerySet):
+    def visible_to(self, actor):
+        """A resident's own bookings; the acting unit's bookings for staff."""
+        return _own_or(actor, self, Q(unit_id=actor.unit_id))
+
+
 class Booking(models.Model):
     """A visit booked for a patient with a staff member of a unit."""
 
@@ -116,6 +131,8 @@ class Booking(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)  # cancelled or outcome registered
     cancel_reason = models.CharField(_("orsak"), max_length=300, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["staff", "starts_at"], name="booking_staff_start"),
@@ -182,6 +199,12 @@ class FeeScheduleRow(models.Model):
                                                name="one_fee_per_kind_and_form")]
 
 
+class PatientChargeQuerySet(models.QuerySet):
+    def visible_to(self, actor):
+        """A resident's own charges; for staff, the charges of the patients the unit may open."""
+        return _own_or(actor, self, Q(patient__in=Patient.objects.visible_to(actor)))
+
+
 class PatientCharge(models.Model):
     """The fee for a visit, as the engine set it when the outcome was registered, with its reason."""
 
@@ -197,12 +220,22 @@ class PatientCharge(models.Model):
     explanation = models.TextField(_("förklaring"))
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = PatientChargeQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["patient", "region", "date"], name="charge_patient_region_date")]
         ordering = ["date"]
 
 
 # --- SIP, samordnad individuell plan (HSL 16 kap. 4 §, SoL 2 kap. 7 §) --------------------------------
+
+class SipPlanQuerySet(models.QuerySet):
+    def visible_to(self, actor):
+        """A resident's own plans; for staff, the plans the acting unit takes part in (accepted,
+        and named in the person's consent: `SipParticipant.objects.units_taking_part`)."""
+        return _own_or(actor, self, Q(pk__in=SipParticipant.objects.units_taking_part()
+                                      .filter(unit_id=actor.unit_id).values("plan_id")))
+
 
 class SipPlan(models.Model):
     """One joint plan for a person who needs efforts from both health care and social services.
@@ -223,6 +256,8 @@ class SipPlan(models.Model):
     follow_up_on = models.DateField(_("uppföljning senast"))
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = SipPlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -378,6 +413,16 @@ class ConferenceAttendance(models.Model):
         constraints = [models.UniqueConstraint(fields=["session", "user"], name="one_attendance_per_person")]
 
 
+class ConferenceCaseQuerySet(models.QuerySet):
+    def visible_to(self, actor):
+        """For staff, the cases of the conferences the acting unit takes part in or leads; a
+        resident reads no conference cases here."""
+        if actor.is_resident or actor.unit_id is None:
+            return self.none()
+        series = ConferenceSeries.objects.filter(Q(participating_units=actor.unit_id) | Q(owner_unit=actor.unit_id))
+        return self.filter(session__series__in=series.values("pk"))
+
+
 class ConferenceCase(models.Model):
     """A patient case registered to a session by a participating unit, and the conference's
     recommendation, which goes back to the referring unit as a structured answer."""
@@ -403,6 +448,8 @@ class ConferenceCase(models.Model):
     inform_by = models.DateField(_("senast"), null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = ConferenceCaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "registered_at"]

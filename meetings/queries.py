@@ -1,5 +1,7 @@
-"""Reads of bookings: who may see a booking, when its video room is open, and the patient's own
-upcoming visits. A booking the actor may not see answers 404."""
+"""Every read of the care meetings that needs access rules or is shared with the actions: bookings
+(who may see one, when its video room is open, a patient's upcoming visits), a unit's calendar and
+region, SIP plans and conferences. What the actor may not see answers 404; reads of patient data
+are logged here."""
 
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -10,17 +12,51 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.audit import record_read, record_reads
-from core.models import AuditEvent
+from core.models import AuditEvent, Organisation
 from core.queries import patient_card
-from meetings.actions import calendar_of
 from meetings.models import (
     Booking, ConferenceCase, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, SipPlanVersion, Slot,
-    VisitForm,
+    UnitCalendar, VisitForm,
 )
 from meetings.video import provider
 
 # A visit nobody closed (no outcome registered) stops admitting people this long after its end.
 JOIN_GRACE = timedelta(hours=2)
+
+
+# --- Settings and plans, read by the actions too -------------------------------------------------
+
+def calendar_of(unit):
+    """The unit's booking rules; the defaults (unsaved) when it has set none. Reading never writes."""
+    return UnitCalendar.objects.filter(unit=unit).first() or UnitCalendar(unit=unit)
+
+
+def region_of(unit):
+    organisation = unit.organisation
+    if organisation.kind == Organisation.Kind.REGION:
+        return organisation
+    return Organisation.objects.filter(kind=Organisation.Kind.REGION, county_code=organisation.county_code).first()
+
+
+def taking_part(plan):
+    """The plan's unit participants that take part: accepted, with the consent naming their organisation."""
+    return SipParticipant.objects.units_taking_part().filter(plan=plan)
+
+
+def sip_content(plan):
+    """The plan as the person and the participants agreed it, for a version: the units that take
+    part (not those still invited) and the relatives and others."""
+    units = set(taking_part(plan).values_list("unit_id", flat=True))
+    return {
+        "person_goals": plan.person_goals,
+        "overall_responsible": plan.overall_responsible.name,
+        "follow_up_on": plan.follow_up_on.isoformat(),
+        "participants": [{"name": p.name, "role": p.role, "unit": p.unit.name if p.unit else "",
+                          "is_relative": p.is_relative} for p in plan.participants.select_related("unit")
+                         if p.unit_id is None or p.unit_id in units],
+        "efforts": [{"unit": e.unit.name, "description": e.description, "goal": e.goal}
+                    for e in plan.efforts.select_related("unit")],
+    }
 
 
 @dataclass(frozen=True)
@@ -44,9 +80,10 @@ def join_state(booking, now=None, *, calendar=None):
     return JoinState("open", opens_at=opens_at)
 
 
-def _booking(pk, **where):
+def _booking(actor, pk, **where):
     try:
-        return Booking.objects.select_related("unit", "visit_kind", "staff", "patient").get(pk=pk, **where)
+        return (Booking.objects.visible_to(actor).select_related("unit", "visit_kind", "staff", "patient")
+                .get(pk=pk, **where))
     except (Booking.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -56,15 +93,17 @@ def staff_booking(actor, booking_id, *, endpoint, booked_staff_only=False):
     it is booked with. The read of the patient is logged."""
     if actor.unit_id is None:
         raise Http404
-    where = {"unit_id": actor.unit_id} | ({"staff": actor.user} if booked_staff_only else {})
-    booking = _booking(booking_id, **where)
+    where = {"staff": actor.user} if booked_staff_only else {}
+    booking = _booking(actor, booking_id, **where)
     record_read(actor, booking.patient, endpoint=endpoint, basis="relation", reason="Bokat besök")
     return booking
 
 
 def own_booking(actor, booking_id, *, endpoint):
     """The resident's own booking (404 otherwise); the read is logged (basis: own)."""
-    booking = _booking(booking_id, patient_id=actor.user.patient_id)
+    if not actor.is_resident:
+        raise Http404
+    booking = _booking(actor, booking_id)
     record_read(actor, booking.patient, endpoint=endpoint, basis="own", reason="Eget besök")
     return booking
 
@@ -92,6 +131,28 @@ def unit_day(actor, day):
     return [(b, patient_card(b.patient, actor), join_state(b, calendar=calendar)) for b in bookings]
 
 
+def unit_week(actor, monday):
+    """The acting unit's bookings in the week from `monday`, as a grid of days by staff member:
+    (days, staff, rows) where rows is [(day, [(staff member, cell)])] and each cell a list of
+    (booking, card, join state). Every patient shown is logged as a read, in one insert."""
+    start = timezone.make_aware(datetime.combine(monday, time(0, 0)))
+    bookings = list(Booking.objects.filter(unit_id=actor.unit_id, starts_at__gte=start,
+                                           starts_at__lt=start + timedelta(days=7))
+                    .select_related("patient", "patient__home_municipality", "staff", "visit_kind")
+                    .order_by("starts_at", "staff__last_name"))
+    record_reads(actor, bookings, action="meetings.read", reason="Bokat besök", endpoint="meetings:calendar")
+    calendar = calendar_of(actor.unit)
+    staff = sorted({b.staff for b in bookings}, key=lambda u: (u.first_name, u.last_name, u.pk))
+    days = [monday + timedelta(days=n) for n in range(7)]
+    cells = {(day, user.pk): [] for day in days for user in staff}
+    for booking in bookings:
+        cells[(timezone.localdate(booking.starts_at), booking.staff_id)].append(
+            (booking, patient_card(booking.patient, actor), join_state(booking, calendar=calendar)))
+    # Weekend days only when something is booked on them.
+    shown = [day for day in days if day.weekday() < 5 or any(cells[(day, u.pk)] for u in staff)]
+    return shown, staff, [(day, [(user, cells[(day, user.pk)]) for user in staff]) for day in shown]
+
+
 def free_slots(visit_kind, *, form=None, unit_id=None, since=None, until=None, limit=20):
     """The first free times for a visit kind (and so in its region), in time order; narrowed to a
     form and a unit when given. Reads the partial index of free times per visit kind."""
@@ -117,14 +178,9 @@ def slot_days(unit_id, days=14):
 
 # --- SIP ---------------------------------------------------------------------------------------------
 
-def _plans_taking_part(unit_id):
-    return SipPlan.objects.filter(pk__in=SipParticipant.objects.units_taking_part().filter(unit_id=unit_id)
-                                  .values("plan_id"))
-
-
 def unit_sip_plans(actor):
     """The active plans the acting unit takes part in, with the people shown logged as reads."""
-    plans = list(_plans_taking_part(actor.unit_id).filter(status=SipPlan.Status.ACTIVE)
+    plans = list(SipPlan.objects.visible_to(actor).filter(status=SipPlan.Status.ACTIVE)
                  .select_related("patient", "overall_responsible").order_by("follow_up_on"))
     record_reads(actor, plans, action="meetings.sip.read", reason="Samordnad individuell plan (SIP)",
                  endpoint="meetings:sip_list")
@@ -161,7 +217,7 @@ def staff_sip(actor, plan_id, *, endpoint):
     if actor.unit_id is None:
         raise Http404
     try:
-        plan = _plans_taking_part(actor.unit_id).select_related("patient", "overall_responsible").get(pk=plan_id)
+        plan = SipPlan.objects.visible_to(actor).select_related("patient", "overall_responsible").get(pk=plan_id)
     except (SipPlan.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     record_read(actor, plan.patient, endpoint=endpoint, basis="relation", reason="Samordnad individuell plan (SIP)")
@@ -180,7 +236,9 @@ def own_sip_version(actor, plan_id, number, *, endpoint):
 
 
 def own_sip_plans(actor):
-    return list(SipPlan.objects.filter(patient_id=actor.user.patient_id).prefetch_related("versions")
+    if not actor.is_resident:
+        return []
+    return list(SipPlan.objects.visible_to(actor).prefetch_related("versions")
                 .order_by("-created_at"))
 
 

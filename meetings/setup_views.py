@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from core.forms import run_action
 from core.views.decorators import staff_required
-from meetings import actions, forms
-from meetings.actions import calendar_of, region_of
+from meetings import actions, forms, permissions
+from meetings.queries import calendar_of, region_of
 from meetings.models import FeeSchedule, Prisbasbelopp, VisitForm, VisitKind
 from meetings.rules.fees import ceiling_amount
 
@@ -44,8 +44,8 @@ def overview(request):
     return render(request, "meetings/settings.html", {
         "unit": unit, "region": region, "calendar": calendar_of(unit), "kinds": kinds, "schedules": schedules,
         "amounts": sorted(amounts.values(), key=lambda a: -a.year),
-        "may_manage_calendar": actions.may_manage_calendar(request.actor, unit),
-        "may_manage_fees": actions.may_manage_fees(request.actor, region),
+        "may_manage_calendar": permissions.may_manage_calendar(request.actor, unit),
+        "may_manage_fees": permissions.may_manage_fees(request.actor, region),
         "prisbasbelopp_form": forms.PrisbasbeloppForm() if request.actor.is_system_admin else None,
     })
 
@@ -53,7 +53,7 @@ def overview(request):
 @staff_required
 def booking_rules(request):
     unit = request.actor.unit
-    if not actions.may_manage_calendar(request.actor, unit):
+    if not permissions.may_manage_calendar(request.actor, unit):
         raise PermissionDenied("Bokningsreglerna ändras av enhetens administratör eller samordnare.")
     calendar = calendar_of(unit)
     form = forms.BookingRulesForm(request.POST or None, initial={
@@ -70,7 +70,7 @@ def booking_rules(request):
 @staff_required
 def visit_kind_edit(request, kind_id=None):
     region = _region(request)
-    if not actions.may_manage_fees(request.actor, region):
+    if not permissions.may_manage_fees(request.actor, region):
         raise PermissionDenied("Besökstyper ändras av regionens ekonomiansvariga.")
     kind = None if kind_id is None else get_object_or_404(VisitKind, pk=kind_id, region=region)
     initial = {} if kind is None else {name: getattr(kind, name) for name in actions.VISIT_KIND_FIELDS}
@@ -96,7 +96,7 @@ def _schedule_initial(schedule):
 @staff_required
 def fee_schedule_edit(request, year=None):
     region = _region(request)
-    if not actions.may_manage_fees(request.actor, region):
+    if not permissions.may_manage_fees(request.actor, region):
         raise PermissionDenied("Avgiftstabellen ändras av regionens ekonomiansvariga.")
     schedule = None
     if year is not None:

@@ -6,12 +6,11 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from core import queries as core_queries
 from core.forms import run_action
-from core.views.decorators import resident_required, staff_required
-from meetings import actions, exports, forms, queries
+from core.views.decorators import post_only, resident_required, staff_required
+from meetings import actions, exports, forms, permissions, queries
 from meetings.models import SipParticipant
 
 
@@ -19,12 +18,12 @@ from meetings.models import SipParticipant
 def sip_list(request):
     return render(request, "meetings/sip_list.html", {
         "rows": queries.unit_sip_plans(request.actor), "invitations": queries.unit_sip_invitations(request.actor),
-        "may_answer": actions.may_answer_invitations(request.actor),
+        "may_answer": permissions.may_answer_invitations(request.actor),
         "today": timezone.localdate()})
 
 
 @staff_required
-@require_POST
+@post_only("meetings:sip_list")
 def sip_invitation_answer(request, participant_id):
     """The invited unit accepts or declines; after accepting it opens the plan when the person's
     consent names its organisation."""
@@ -40,7 +39,7 @@ def sip_invitation_answer(request, participant_id):
     if not accept:
         messages.success(request, f"Din enhet har tackat nej till {participant.reference}.")
         return redirect("meetings:sip_list")
-    if actions.taking_part(participant.plan).filter(unit_id=request.actor.unit_id).exists():
+    if queries.taking_part(participant.plan).filter(unit_id=request.actor.unit_id).exists():
         messages.success(request, f"Din enhet deltar nu i {participant.reference}.")
         return redirect("meetings:sip", plan_id=participant.plan_id)
     messages.success(request, f"Din enhet har tackat ja till {participant.reference}. Planen öppnas när personens "

@@ -60,6 +60,16 @@ def _day(request):
 @staff_required
 def calendar(request):
     day = _day(request)
+    # The week by default; one day when a day is asked for (as after booking) or the day view chosen.
+    view = params.choice(request, "vy", {"vecka", "dag"}, default="dag" if "dag" in request.GET else "vecka")
+    if view == "vecka":
+        monday = day - timedelta(days=day.weekday())
+        days, staff, rows = queries.unit_week(request.actor, monday)
+        return render(request, "meetings/calendar_week.html", {
+            "day": day, "monday": monday, "sunday": monday + timedelta(days=6), "days": days, "staff": staff,
+            "rows": rows, "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+            "today": timezone.localdate(),
+        })
     return render(request, "meetings/calendar.html", {
         "day": day, "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
         "rows": queries.unit_day(request.actor, day), "today": timezone.localdate(),
@@ -137,7 +147,7 @@ def _initial(key, booking):
 def portal_fees(request):
     """The patient's charges and, per region, how far they are from the free card."""
     patient = request.actor.user.patient
-    charges = list(PatientCharge.objects.filter(patient=patient).select_related("booking__unit", "booking__visit_kind",
+    charges = list(PatientCharge.objects.visible_to(request.actor).select_related("booking__unit", "booking__visit_kind",
                                                                                  "region").order_by("-date"))
     regions = {c.region_id: c.region for c in charges}
     standings = []

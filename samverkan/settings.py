@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ActorMiddleware",
+    "core.middleware.NotPermittedMiddleware",
     # Axes last, as its documentation asks: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -194,9 +195,11 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Language and time ----------------------------------------------------------------------
+# Swedish only, written straight into the source: no translation catalogues of our own (see
+# docs/decisions.md, issue 11). USE_I18N stays on for Django's own Swedish: month and day names in
+# the `date` filter, form and validation messages.
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
@@ -284,7 +287,7 @@ OIDC_PROVIDERS = {}
 for _kind, _claim, _scopes in (
     # The HSA-id claim's name differs between identity providers: set it to the one the region's IdP
     # releases for the employee's HSA-id (its SAML attribute is employeeHsaId).
-    ("staff", env("OIDC_STAFF_HSA_CLAIM", "hsa_id"), env("OIDC_STAFF_SCOPES", "openid profile")),
+    ("staff", env("OIDC_STAFF_HSA_CLAIM", "employeeHsaId"), env("OIDC_STAFF_SCOPES", "openid profile")),
     # The Swedish OIDC profile's claim and scope for the personal identity number.
     ("resident", env("OIDC_RESIDENT_PNR_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber"),
      env("OIDC_RESIDENT_SCOPES", "openid profile https://id.oidc.se/scope/naturalPersonNumber")),

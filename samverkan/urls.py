@@ -4,7 +4,7 @@ from core.admin import site as registers
 
 urlpatterns = [
     path("administration/register/", registers.urls),
-    path("api/v1/", include("core.api")),
+    path("api/v1/", include("samverkan.api")),
     path("utskrivning/", include("discharge.urls")),
     path("", include("forums.urls")),
     path("", include("meetings.urls")),

@@ -1,12 +1,16 @@
 """Use a freshly installed Samverkan over HTTPS as people would: called by scripts/production_path.sh.
 
-The bootstrapped administrator logs in, adds a unit, a user with a password and the user's
-membership in the unit through the registers' forms, and logs out; then the new user logs in and
-sees the start page. Checks HSTS and secure cookies on the way. Standard library only. Exits
-non-zero, naming the step, at the first thing that is wrong.
+`--phase admin`: the bootstrapped administrator logs in, adds a unit, a user with a password and the
+user's membership in the unit through the registers' forms, and logs out; then the new user logs in
+and sees the start page. Checks HSTS and secure cookies on the way.
+`--phase eid` (after the day-one imports): an imported staff member logs in with e-ID and sees their
+unit; a resident with no record logs in with e-ID and lands on Mina sidor. The browser's side of the
+OpenID provider (its login and consent forms) is played here too.
+Standard library only. Exits non-zero, naming the step, at the first thing that is wrong.
 """
 
 import argparse
+import html
 import http.cookiejar
 import json
 import re
@@ -80,6 +84,8 @@ class Browser:
 
     def request(self, path, data=None, referer=None):
         url = urllib.parse.urljoin(self.base, path)
+        if not url.startswith(self.base):
+            raise Failure(f"{url} is not on {self.base}")
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         request = urllib.request.Request(url, data=body)
         if data is not None:
@@ -149,15 +155,75 @@ def log_in(browser, username, password):
     return home
 
 
+def through_provider(app, slug, login, cafile):
+    """Start the e-ID login at /logga-in/e-id/<slug>/, log in at the provider as `login` (its
+    development login form takes any password) and consent; return the address it sends the browser
+    back to on the app."""
+    status, headers, text = app.request(f"/logga-in/e-id/{slug}/")
+    location = headers.get("Location", "")
+    if status != 302 or location.startswith(app.base):
+        raise Failure(f"starting the e-ID login answered {status} {location!r}:\n{text[:1000]}")
+    origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(location))
+    provider = Browser(origin, cafile)
+    url, data = location, None
+    for _ in range(12):
+        status, headers, text = provider.request(url, data, referer=url)
+        if status in (301, 302, 303):
+            url, data = urllib.parse.urljoin(url, headers["Location"]), None
+            if url.startswith(app.base):
+                return url[len(app.base):]
+            continue
+        if status != 200:
+            raise Failure(f"the provider answered {status} at {url}:\n{text[:1000]}")
+        forms = Forms()
+        forms.feed(text)
+        form = next(f for f in forms.forms if f["method"] == "post")
+        data = dict(form["fields"])
+        if "login" in data:
+            data.update(login=login, password="any")
+        url = urllib.parse.urljoin(url, form["action"])
+    raise Failure("the provider never sent the browser back")
+
+
+def eid_phase(args, say):
+    say("the login page offers e-ID for staff and residents")
+    staff = Browser(args.base, args.cafile)
+    _, page = staff.get("/logga-in/")
+    for slug in ("personal", "invanare"):
+        if f"/logga-in/e-id/{slug}/" not in page:
+            raise Failure(f"the login page has no e-ID login for {slug}")
+
+    say(f"log in with e-ID as the imported {args.eid_staff_name} and see {args.eid_staff_unit!r}")
+    back = through_provider(staff, "personal", "personal", args.cafile)
+    headers, _ = staff.get(back, expect=302)
+    location = headers.get("Location", "")
+    if location != "/":
+        raise Failure(f"after the e-ID login the app sent the staff member to {location!r}")
+    _, home = staff.get("/")
+    if f"Hej {args.eid_staff_name}" not in home or html.escape(args.eid_staff_unit) not in home:
+        raise Failure(f"the staff member's start page does not show their unit:\n{home[:2000]}")
+
+    say("log in with e-ID as a resident without a record, and land on Mina sidor")
+    resident = Browser(args.base, args.cafile)
+    back = through_provider(resident, "invanare", "invanare", args.cafile)
+    headers, _ = resident.get(back, expect=302)
+    portal = headers.get("Location", "")
+    _, page = resident.get(portal)
+    if "Mina sidor" not in page:
+        raise Failure(f"the resident landed on {portal!r} without Mina sidor:\n{page[:2000]}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", required=True)
     parser.add_argument("--cafile", required=True)
-    parser.add_argument("--username", required=True)
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--phase", choices=["admin", "eid"], default="admin")
+    parser.add_argument("--username")
+    parser.add_argument("--password")
     parser.add_argument("--first-name", default="")
+    parser.add_argument("--eid-staff-name", help="the first name of the imported staff member")
+    parser.add_argument("--eid-staff-unit", help="the name of their unit")
     args = parser.parse_args()
-    admin = Browser(args.base, args.cafile)
     step = "setup"
 
     def say(text):
@@ -166,82 +232,90 @@ def main():
         print(f"    {text}", flush=True)
 
     try:
-        say("GET /healthz and /readyz")
-        headers, text = admin.get("/healthz")
-        if json.loads(text) != {"status": "ok"}:
-            raise Failure(f"/healthz: {text}")
-        hsts = headers.get("Strict-Transport-Security", "")
-        if not re.search(r"max-age=[1-9]", hsts):
-            raise Failure(f"no HSTS header over HTTPS: {hsts!r}")
-        _, text = admin.get("/readyz")
-        ready = json.loads(text)
-        if ready.get("database") != "ok" or ready.get("migrations") != "ok":
-            raise Failure(f"/readyz: {text}")
-
-        say("the login page, its stylesheet (collectstatic) and the CSRF cookie")
-        _, page = admin.get("/logga-in/")
-        styles = Forms()
-        styles.feed(page)
-        if not styles.stylesheets:
-            raise Failure("the login page links no stylesheet")
-        for href in styles.stylesheets:
-            admin.get(href)
-        csrf = admin.cookie("csrftoken")
-        if csrf is None or not csrf.secure:
-            raise Failure(f"the CSRF cookie must be Secure: {csrf}")
-
-        say(f"log in as the bootstrapped administrator {args.username}")
-        home = log_in(admin, args.username, args.password)
-        if args.first_name and f"Hej {args.first_name}" not in home:
-            raise Failure("the administrator's start page does not greet them")
-
-        suffix = secrets.randbelow(10**4)
-        unit_name = f"Avdelning {suffix} Produktionstest"
-        unit_hsa = f"SE2321000032-P{suffix}"
-        say(f"add the unit {unit_name!r} in Region Skåne")
-        organisation = autocomplete(admin, "unit", "organisation", "Region Skåne")
-        admin.submit(f"{REGISTER}/core/unit/add/", {
-            "organisation": str(organisation), "name": unit_name, "hsa_id": unit_hsa, "kind": "ward",
-            "active": "on", "_save": "Spara"})
-        unit = autocomplete(admin, "membership", "unit", unit_hsa)
-
-        username = f"ssk{suffix}"
-        password = f"Nytt-{secrets.token_urlsafe(12)}"
-        say(f"add the user {username} with a password")
-        _, location, _ = admin.submit(f"{REGISTER}/core/user/add/", {
-            "username": username, "first_name": "Sara", "last_name": "Sjuksköterska",
-            "email": f"{username}@region.example", "password1": password, "password2": password,
-            "usable_password": "true", "_save": "Spara"})
-        user = re.search(r"/core/user/(\d+)/change/", location)
-        if not user:
-            raise Failure(f"adding the user did not lead to the user's page: {location!r}")
-
-        say(f"give {username} a membership in the unit")
-        form, _ = admin.form(f"{REGISTER}/core/membership/add/")
-        professions = [value for value in form["selects"].get("profession", []) if value]
-        roles = form["checkboxes"].get("roles", [])
-        if not professions or "clinical" not in roles:
-            raise Failure(f"the membership form offers professions {professions} and roles {roles}")
-        admin.submit(f"{REGISTER}/core/membership/add/", {
-            "user": user.group(1), "unit": str(unit), "profession": professions[0], "roles": ["clinical"],
-            "active": "on", "_save": "Spara"})
-
-        say("log out")
-        status, headers, _ = admin.request("/logga-ut/", {"csrfmiddlewaretoken": admin.cookie("csrftoken").value})
-        if status != 302 or admin.cookie("sessionid") is not None:
-            raise Failure(f"logging out answered {status}; the session cookie is still there")
-        admin.get("/", expect=302)
-
-        say(f"log in as {username} and see the start page")
-        nurse = Browser(args.base, args.cafile)
-        home = log_in(nurse, username, password)
-        if "Hej Sara" not in home or unit_name not in home:
-            raise Failure(f"the new user's start page does not show their unit:\n{home[:2000]}")
-    except (Failure, OSError, ValueError, KeyError) as error:
-        print(f"production client FAILED at: {step}: {error}", file=sys.stderr)
+        if args.phase == "eid":
+            eid_phase(args, say)
+        else:
+            admin_phase(args, say)
+    except (Failure, OSError, ValueError, KeyError, StopIteration) as error:
+        print(f"production client FAILED at: {step}: {error!r}", file=sys.stderr)
         return 1
     print("    all steps passed")
     return 0
+
+
+def admin_phase(args, say):
+    admin = Browser(args.base, args.cafile)
+    say("GET /healthz and /readyz")
+    headers, text = admin.get("/healthz")
+    if json.loads(text) != {"status": "ok"}:
+        raise Failure(f"/healthz: {text}")
+    hsts = headers.get("Strict-Transport-Security", "")
+    if not re.search(r"max-age=[1-9]", hsts):
+        raise Failure(f"no HSTS header over HTTPS: {hsts!r}")
+    _, text = admin.get("/readyz")
+    ready = json.loads(text)
+    if ready.get("database") != "ok" or ready.get("migrations") != "ok":
+        raise Failure(f"/readyz: {text}")
+
+    say("the login page, its stylesheet (collectstatic) and the CSRF cookie")
+    _, page = admin.get("/logga-in/")
+    styles = Forms()
+    styles.feed(page)
+    if not styles.stylesheets:
+        raise Failure("the login page links no stylesheet")
+    for href in styles.stylesheets:
+        admin.get(href)
+    csrf = admin.cookie("csrftoken")
+    if csrf is None or not csrf.secure:
+        raise Failure(f"the CSRF cookie must be Secure: {csrf}")
+
+    say(f"log in as the bootstrapped administrator {args.username}")
+    home = log_in(admin, args.username, args.password)
+    if args.first_name and f"Hej {args.first_name}" not in home:
+        raise Failure("the administrator's start page does not greet them")
+
+    suffix = secrets.randbelow(10**4)
+    unit_name = f"Avdelning {suffix} Produktionstest"
+    unit_hsa = f"SE2321000032-P{suffix}"
+    say(f"add the unit {unit_name!r} in Region Skåne")
+    organisation = autocomplete(admin, "unit", "organisation", "Region Skåne")
+    admin.submit(f"{REGISTER}/core/unit/add/", {
+        "organisation": str(organisation), "name": unit_name, "hsa_id": unit_hsa, "kind": "ward",
+        "active": "on", "_save": "Spara"})
+    unit = autocomplete(admin, "membership", "unit", unit_hsa)
+
+    username = f"ssk{suffix}"
+    password = f"Nytt-{secrets.token_urlsafe(12)}"
+    say(f"add the user {username} with a password")
+    _, location, _ = admin.submit(f"{REGISTER}/core/user/add/", {
+        "username": username, "first_name": "Sara", "last_name": "Sjuksköterska",
+        "email": f"{username}@region.example", "password1": password, "password2": password,
+        "usable_password": "true", "_save": "Spara"})
+    user = re.search(r"/core/user/(\d+)/change/", location)
+    if not user:
+        raise Failure(f"adding the user did not lead to the user's page: {location!r}")
+
+    say(f"give {username} a membership in the unit")
+    form, _ = admin.form(f"{REGISTER}/core/membership/add/")
+    professions = [value for value in form["selects"].get("profession", []) if value]
+    roles = form["checkboxes"].get("roles", [])
+    if not professions or "clinical" not in roles:
+        raise Failure(f"the membership form offers professions {professions} and roles {roles}")
+    admin.submit(f"{REGISTER}/core/membership/add/", {
+        "user": user.group(1), "unit": str(unit), "profession": professions[0], "roles": ["clinical"],
+        "active": "on", "_save": "Spara"})
+
+    say("log out")
+    status, headers, _ = admin.request("/logga-ut/", {"csrfmiddlewaretoken": admin.cookie("csrftoken").value})
+    if status != 302 or admin.cookie("sessionid") is not None:
+        raise Failure(f"logging out answered {status}; the session cookie is still there")
+    admin.get("/", expect=302)
+
+    say(f"log in as {username} and see the start page")
+    nurse = Browser(args.base, args.cafile)
+    home = log_in(nurse, username, password)
+    if "Hej Sara" not in home or unit_name not in home:
+        raise Failure(f"the new user's start page does not show their unit:\n{home[:2000]}")
 
 
 if __name__ == "__main__":

@@ -51,8 +51,16 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_passwords_are_hashed_with_argon2():
+def test_passwords_are_hashed_with_argon2(settings):
+    # The test run hashes with MD5 for speed (conftest.py); production's list is the settings module's.
+    from samverkan import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
     assert make_user().password.startswith("argon2")
+
+
+def test_test_users_are_hashed_quickly():
+    assert make_user().password.startswith("md5")
 
 
 def test_forms_refuse_posts_without_a_csrf_token():
@@ -334,3 +342,29 @@ def test_changing_ones_password_needs_the_old_one_and_is_audited(client):
     actor.user.refresh_from_db()
     assert actor.user.check_password("Nytt-langt-losen-7")
     assert AuditEvent.objects.filter(action="user.change_own_password", user=actor.user).exists()
+
+
+def test_the_browser_s_favicon_request_finds_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith(".svg")
+
+
+def test_the_unit_s_patient_list_finds_its_own_patients_by_name_and_logs_each_shown(client):
+    from core.tests.factories import login as log_in_as
+    from core.tests.factories import make_care_relation
+
+    nurse = make_actor(roles=("clinical",))
+    anna = make_care_relation(nurse, make_patient(first_name="Anna", last_name="Larsson")).patient
+    make_care_relation(nurse, make_patient(first_name="Bertil", last_name="Ek"))
+    hidden = make_care_relation(nurse, make_patient(first_name="Annika", last_name="Lund", protected=True)).patient
+    stranger = make_patient(first_name="Anna", last_name="Lindgren")  # no relation: found by number only
+    log_in_as(client, nurse)
+    listing = client.get(reverse("core:unit_patients")).content.decode()
+    assert "Anna Larsson" in listing and "Bertil Ek" in listing and "Skyddad identitet" in listing
+    assert "Anna Lindgren" not in listing
+    found = client.post(reverse("core:unit_patients"), {"name": "ann"}).content.decode()
+    assert "Anna Larsson" in found and "Bertil Ek" not in found and "Lindgren" not in found
+    assert "Skyddad identitet" not in found  # a protected name is not found by its name
+    assert AuditEvent.objects.filter(action="patient.list", patient=anna).count() == 2
+    assert AuditEvent.objects.filter(action="patient.list", patient=hidden).count() == 1
+    assert not AuditEvent.objects.filter(patient=stranger).exists()

@@ -47,3 +47,21 @@ def resident_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def post_only(page, **kwarg_names):
+    """A form's target that only takes POST: opened by GET (an address copied from the address bar
+    after a refused form, a reload), it sends the browser to the page the form belongs to, named
+    `page` with the view's URL kwargs given in `kwarg_names` (page kwarg -> view kwarg), instead of
+    a bare 405. Nothing is read or written on the way."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "POST":
+                return redirect(page, **{name: kwargs[source] for name, source in kwarg_names.items()})
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -75,3 +77,8 @@ def readiness(connection):
 def readyz(request):
     ready, report = readiness(connections[DEFAULT_DB_ALIAS])
     return JsonResponse({"status": "ok" if ready else "unavailable", **report}, status=200 if ready else 503)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page names: sent on to the icon in static/."""
+    return redirect(static("favicon.svg"), permanent=True)

@@ -5,10 +5,12 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from core import actions, queries
+from core import actions, permissions, queries
 from core.errors import ActionError, NotPermitted
-from core.forms import CareRelationForm, EmergencyAccessForm, PatientSearchForm, RegisterPatientForm, apply_action_error
-from core.models import Role, Unit
+from core.forms import (
+    CareRelationForm, EmergencyAccessForm, PatientNameForm, PatientSearchForm, RegisterPatientForm, apply_action_error,
+)
+from core.home_panels import patient_panels
 from core.views.decorators import staff_required
 
 
@@ -22,6 +24,17 @@ def search(request):
 
 
 @staff_required
+def unit_list(request):
+    """The unit's patients (those it has a care relation to), found by name. The name is sent by
+    POST, as the number is in search: names stay out of addresses and server logs."""
+    form = PatientNameForm(request.POST or None)
+    name = form.cleaned_data["name"] if request.method == "POST" and form.is_valid() else ""
+    hits, more = queries.unit_patients(request.actor, name, endpoint="core:unit_patients")
+    return render(request, "core/unit_patients.html", {"form": form, "hits": hits, "more": more, "name": name,
+                                                       "limit": queries.UNIT_PATIENTS_LIMIT})
+
+
+@staff_required
 def detail(request, patient_id):
     patient, basis = queries.open_patient(request.actor, patient_id, endpoint="core:patient_detail")
     return render(request, "core/patient_detail.html", {
@@ -29,9 +42,8 @@ def detail(request, patient_id):
         "card": queries.patient_card(patient, request.actor),
         "basis": basis,
         "relations": queries.care_relations_of(patient, request.actor),
-        "relation_form": CareRelationForm() if request.actor.has_role(Role.COORDINATOR, Role.UNIT_ADMIN) else None,
-        "may_open_discharge_case": request.actor.unit.kind in (Unit.Kind.WARD, Unit.Kind.PSYCHIATRY),
-        "may_book": request.actor.has_role(Role.CLINICAL, Role.COORDINATOR),
+        "relation_form": CareRelationForm() if permissions.may_record_care_relations(request.actor) else None,
+        "panels": patient_panels(request.actor, patient),
     })
 
 
@@ -50,7 +62,7 @@ def emergency_access(request, patient_id):
     # Nothing that identifies the patient is shown before the access is started (not even the
     # number): the person came from a search hit, which showed it and was logged.
     return render(request, "core/emergency_access.html", {
-        "form": form, "may_use": request.actor.has_role(Role.CLINICAL),
+        "form": form, "may_use": permissions.may_use_emergency_access(request.actor),
     })
 
 

@@ -4,13 +4,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from core import actions
 from core.errors import ActionError
 from core.forms import apply_action_error
 from core.models import ApiToken, Membership
-from core.views.decorators import admin_required
+from core.views.decorators import admin_required, post_only
 
 
 def manageable_memberships(actor):
@@ -50,7 +49,7 @@ def token_list(request):
 
 
 @admin_required
-@require_POST
+@post_only("core:tokens")
 def token_revoke(request, token_id):
     token = get_object_or_404(ApiToken.objects.filter(membership__in=manageable_memberships(request.actor)), pk=token_id)
     actions.revoke_api_token(request.actor, token)

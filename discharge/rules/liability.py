@@ -8,10 +8,11 @@ the rule, and each liable day with its amount.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
+
+from core.rules.month import Month
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -112,42 +113,6 @@ class CaseFacts:
     discharged_at: datetime | None
     care_contact_appointed: bool
     patient_objected: bool
-
-
-@dataclass(frozen=True)
-class Month:
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text):
-        """'YYYY-MM' -> Month; ValueError otherwise. Years run 1900-2199: no case lies outside, and
-        a month at the edge of Python's dates (9999-12) could not be stepped to its next month."""
-        parts = text.split("-")
-        if len(parts) != 2 or len(parts[0]) != 4 or len(parts[1]) != 2 or not (parts[0] + parts[1]).isdigit():
-            raise ValueError(f"Månaden ska skrivas ÅÅÅÅ-MM, inte {text!r}.")
-        year, month = int(parts[0]), int(parts[1])
-        if not 1 <= month <= 12 or not 1900 <= year <= 2199:
-            raise ValueError(f"Ingen sådan månad: {text!r}.")
-        return cls(year, month)
-
-    # Cached: the engine asks for the month's last day for every case of the month.
-    @cached_property
-    def first_day(self):
-        return date(self.year, self.month, 1)
-
-    @cached_property
-    def last_day(self):
-        return self.next().first_day - timedelta(days=1)
-
-    def next(self):
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
-    def contains(self, day):
-        return day is not None and (day.year, day.month) == (self.year, self.month)
-
-    def __str__(self):
-        return f"{self.year:04d}-{self.month:02d}"
 
 
 @dataclass(frozen=True)

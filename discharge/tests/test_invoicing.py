@@ -170,15 +170,28 @@ def test_a_municipality_disputes_a_line_and_the_region_accepts_it_as_a_credit(cl
     assert AuditEvent.objects.filter(action__startswith="discharge.dispute").count() == 2
 
 
+def test_a_dispute_is_for_the_amount_the_basis_shows_whatever_the_caller_says(client, setup):
+    case = setup["longer"]
+    dispute = actions.dispute_line(setup["municipal_finance"], case, month=OCTOBER, reason="x", line_amount=1)
+    assert dispute.disputed_sek == 9300
+    dispute.delete()
+    url = reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": setup["municipality"].code,
+                                                  "case_id": case.pk})
+    login(client, setup["municipal_finance"])
+    client.post(url, {"action": "dispute", "reason": "Fel belopp?", "line_amount": "1", "disputed_sek": "1"})
+    assert InvoiceDispute.objects.get(case=case).disputed_sek == 9300
+
+
 def test_only_the_municipality_disputes_and_only_the_region_answers(setup):
     month, case = OCTOBER, setup["longer"]
     with pytest.raises(NotPermitted):
-        actions.dispute_line(setup["finance"], case, month=month, reason="x", line_amount=100)
+        actions.dispute_line(setup["finance"], case, month=month, reason="x")
+    with pytest.raises(ActionError, match="inget belopp"):
+        # Without the short case the longer one alone is 3 liable days: the short case adds nothing.
+        actions.dispute_line(setup["municipal_finance"], setup["short"], month=month, reason="x")
+    dispute = actions.dispute_line(setup["municipal_finance"], case, month=month, reason="x")
     with pytest.raises(ActionError):
-        actions.dispute_line(setup["municipal_finance"], case, month=month, reason="x", line_amount=0)
-    dispute = actions.dispute_line(setup["municipal_finance"], case, month=month, reason="x", line_amount=100)
-    with pytest.raises(ActionError):
-        actions.dispute_line(setup["municipal_finance"], case, month=month, reason="igen", line_amount=100)
+        actions.dispute_line(setup["municipal_finance"], case, month=month, reason="igen")
     with pytest.raises(NotPermitted):
         actions.answer_dispute(setup["municipal_finance"], dispute, accept=True, answer="")
     actions.answer_dispute(setup["finance"], dispute, accept=False, answer="Tidpunkterna stämmer.")
@@ -290,3 +303,38 @@ def test_the_basis_pdf_shows_markup_in_names_literally_and_never_as_a_link(clien
         "month": "2026-10", "code": setup["municipality"].code, "fmt": "pdf"}))
     assert_safe_pdf(response, f"Fakturaunderlag 2026-10: {value} ({setup['municipality'].code})",
                     f"Fakturerande region: {value}. Avtal: {value}.")
+
+
+def test_finance_tells_the_rows_apart_by_patient_and_sees_why_the_timeline_is_not_theirs(client, setup):
+    login(client, setup["finance"])
+    code, case = setup["municipality"].code, setup["longer"]
+    listing = client.get(reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": code})).content.decode()
+    assert case.patient.formatted_personal_number in listing and str(case.pk)[:8] + "<" not in listing
+    assert AuditEvent.objects.filter(action="discharge.invoice_list", patient=case.patient, basis="invoice").exists()
+    page = client.get(reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": code, "case_id": case.pk}))
+    text = page.content.decode()
+    assert 'data-testid="timeline-not-shown"' in text and reverse("discharge:case", args=[case.pk]) not in text
+
+
+def test_municipal_finance_reads_the_agreement_its_municipality_is_party_to(client, setup):
+    agreement = Agreement.objects.get(region=setup["region"])
+    login(client, setup["municipal_finance"])
+    assert client.get(reverse("discharge:agreement", args=[agreement.pk])).status_code == 200
+    assert agreement.name in client.get(reverse("discharge:agreements")).content.decode()
+    other = make_municipality(code="1283", name="Helsingborgs kommun")
+    agreement.municipalities.set([other])
+    assert client.get(reverse("discharge:agreement", args=[agreement.pk])).status_code == 404
+
+
+def test_finance_staff_start_on_the_month_to_check_and_the_open_disputes(client, setup):
+    code, case = setup["municipality"].code, setup["longer"]
+    login(client, setup["municipal_finance"])
+    client.post(reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": code, "case_id": case.pk}),
+                {"action": "dispute", "reason": "Fel dag 0."})
+    login(client, setup["finance"])
+    page = client.get(reverse("core:home")).content.decode()
+    assert 'data-testid="finance-panel"' in page and 'data-testid="discharge-counters"' not in page
+    assert "bestridanden att besvara" in page and "?manad=2026-10" in page
+    login(client, setup["municipal_finance"])
+    page = client.get(reverse("core:home")).content.decode()
+    assert "väntar på regionens svar" in page and f"/2026-10/{code}/" in page

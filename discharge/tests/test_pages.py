@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from core.errors import ActionError
 from core.models import AuditEvent
 from core.tests.factories import make_actor
 from discharge import actions
@@ -89,3 +90,47 @@ def test_an_unknown_action_is_404(client):
     parties, case = make_case()
     as_actor(client, parties["ward"])
     assert client.post(reverse("discharge:case_action", args=[case.pk, "hack"]), {}).status_code == 404
+
+
+def test_a_planning_invitation_shows_its_meeting_in_swedish_words(client):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    parties, case = make_case()
+    actions.send_planning_invitation(parties["ward"], case, form="digital",
+                                     meeting_at=timezone.make_aware(datetime(2030, 12, 4, 10, 0)))
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("discharge:case", args=[case.pk])).content.decode()
+    assert "Möte onsdag 4 december 2030 kl. 10:00 (digitalt)" in page
+
+
+def test_opening_a_case_form_s_address_leads_to_the_case_page_not_a_bare_405(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    refused = client.post(reverse("discharge:case_action", args=[case.pk, "dialog"]), {"text": ""})
+    assert refused.status_code == 400 and "Detta fält måste fyllas i." in refused.content.decode()
+    for url in (reverse("discharge:case_action", args=[case.pk, "dialog"]), reverse("discharge:correct", args=[case.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url == reverse("discharge:case", args=[case.pk])
+
+
+def test_a_message_longer_than_its_limit_is_refused_with_the_limit_not_cut(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("discharge:case", args=[case.pk])).content.decode()
+    assert "Högst 4000 tecken." in page and 'maxlength="4000"' in page
+    response = client.post(reverse("discharge:case_action", args=[case.pk, "dialog"]), {"text": "x" * 6000})
+    assert response.status_code == 400 and "som mest 4000 tecken (den har 6000)" in response.content.decode()
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.DIALOG).exists()
+    with pytest.raises(ActionError, match="högst 2000 tecken"):
+        actions.record_commitment(parties["needs"], case, provides=True, description="ord " * 1000)
+
+
+def test_the_patient_page_links_the_open_case_and_opening_another_leads_to_it(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("core:patient_detail", args=[case.patient.pk])).content.decode()
+    assert reverse("discharge:case", args=[case.pk]) in page and "Pågående utskrivningsärende" in page
+    response = client.get(reverse("discharge:open_case", args=[case.patient.pk]))
+    assert response.status_code == 302 and response.url == reverse("discharge:case", args=[case.pk])

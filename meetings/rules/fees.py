@@ -256,16 +256,46 @@ def ceiling_status(visits, schedule, day):
     )
 
 
-def explain(charge):
-    """The charge in a sentence or two, for the visit page and the patient's fee page."""
-    visit, parts = charge.visit, [REASON_TEXTS[charge.reason] + "."]
+FORM_PHRASES = {"physical": "på mottagningen", "phone": "per telefon", "video": "per video"}
+
+
+def explain(charge, *, kind_name=None, region_name=None, format_date=date.isoformat):
+    """The charge in a few plain sentences addressed to the resident, for the visit page and the
+    resident's fee page. The caller gives the names the engine does not know (the visit kind's
+    name, the region's) and how a date is written; without them the keys and ISO dates stand in."""
+    visit = charge.visit
+    what = f"{kind_name or visit.visit_kind} {FORM_PHRASES.get(visit.form, visit.form)}"
+    what = what[:1].upper() + what[1:]
+    rules = f"avgifterna i {region_name}" if region_name else "regionens avgifter"
+    rules += f" för {visit.date.year}"
+    priced = (f"{what} kostar {charge.scheduled_fee_sek} kr enligt {rules}."
+              if charge.scheduled_fee_sek is not None else None)
+    parts = []
     if charge.reason == AGE_EXEMPT:
-        parts.append(f"Patienten var {charge.age} år på besöksdagen.")
-    if charge.scheduled_fee_sek is not None:
-        parts.append(f"Avgiftstabellen: {visit.visit_kind}, {visit.form}: {charge.scheduled_fee_sek} kr.")
-    if charge.period is not None:
-        parts.append(f"Högkostnadsskydd {charge.period.start}–{charge.period.end}: {charge.paid_in_period_sek} av "
-                     f"{charge.period.ceiling} kr betalt.")
+        parts.append(f"Du var {charge.age} år på besöksdagen, och i din ålder är besöken avgiftsfria.")
+    elif charge.reason == NO_SHOW_FEE:
+        missed = ("Du avbokade besöket för sent" if visit.outcome == LATE_CANCEL
+                  else "Du kom inte till besöket och avbokade det inte")
+        parts.append(f"{missed}, och då tar regionen ut {charge.fee_sek} kr. "
+                     "Den avgiften räknas inte in i högkostnadsskyddet.")
+    elif charge.reason == FREE_VISIT:
+        parts.append(f"{what} är avgiftsfritt enligt {rules}.")
+    elif charge.reason == FREE_CARD:
+        parts.append("Du har frikort, så besöket kostar ingenting.")
+        if priced:
+            parts.append(f"Utan frikort hade det kostat {charge.scheduled_fee_sek} kr.")
+    elif charge.reason == CEILING_REACHED:
+        if priced:
+            parts.append(priced)
+        parts.append(f"Du betalar {charge.fee_sek} kr: då har du nått högkostnadsskyddet och får frikort.")
+    else:
+        if priced:
+            parts.append(priced)
+        parts.append(f"Du betalar {charge.fee_sek} kr.")
+    if charge.period is not None and charge.reason != AGE_EXEMPT:
+        parts.append(f"Under din period med högkostnadsskydd ({format_date(charge.period.start)} till "
+                     f"{format_date(charge.period.end)}) har du betalat {charge.paid_in_period_sek} kr "
+                     f"av {charge.period.ceiling} kr.")
     if charge.free_card_until:
-        parts.append(f"Frikort till och med {charge.free_card_until}.")
+        parts.append(f"Ditt frikort gäller till och med {format_date(charge.free_card_until)}.")
     return " ".join(parts)

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from core.models import User
+from core.models import Membership, User
 from meetings import fees
 from meetings.models import Booking, ConferenceSession, SipParticipant, SipPlan
 
@@ -33,3 +33,21 @@ def test_the_demo_loads_twice_and_shows_visits_fees_sip_and_a_conference():
     standing = fees.standing(second, region)
     assert (standing.paid_sek, standing.left_sek) == (1200, 250)
     assert ConferenceSession.objects.filter(held=True, cases__answered_at__isnull=False).exists()
+    # The lung conference meets on Tuesdays, as its schedule says ("Tisdagar 14.00").
+    assert {timezone.localtime(s.starts_at).weekday() for s in ConferenceSession.objects.all()} == {1}
+    # The robot that wrote the demo's messages is offered as nobody's colleague.
+    from meetings.forms import BookingForm
+
+    clinic = Booking.objects.filter(patient=resident.patient).first().unit
+    offered = [str(user) for user in BookingForm(unit=clinic).fields["staff"].queryset]
+    assert offered and not any("Demodata" in name for name in offered)
+    assert not Membership.objects.filter(user__first_name="Demodata", active=True).exists()
+    # Finance has something to do: last month's basis has liable days for Malmö (the demo's
+    # municipal finance officer) and Lund, and a dispute in each state.
+    from discharge.invoicing import month_basis, previous_month
+    from discharge.models import InvoiceDispute
+
+    region = Booking.objects.filter(patient=resident.patient).first().unit.organisation
+    liable = {b.municipality.code for b in month_basis(region, previous_month(timezone.localdate())) if b.final_sek}
+    assert {"1280", "1281"} <= liable
+    assert set(InvoiceDispute.objects.values_list("status", flat=True)) == {"open", "accepted", "rejected"}

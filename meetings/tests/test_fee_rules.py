@@ -124,7 +124,20 @@ def test_a_sip_meeting_is_free_and_starts_no_period():
 
 def test_a_cheaper_digital_form_is_charged_as_the_schedule_says():
     (charge,) = calculate_charges([visit(1, date(2024, 3, 1), kind="sjukskoterska", form="video")], SCHEDULE)
-    assert charge.fee_sek == 100 and "sjukskoterska, video: 100 kr" in explain(charge)
+    assert charge.fee_sek == 100 and "Sjukskoterska per video kostar 100 kr" in explain(charge)
+
+
+def test_the_explanation_speaks_to_the_resident_in_plain_swedish():
+    (charge,) = calculate_charges([visit(1, date(2024, 3, 1), kind="sjukskoterska", form="phone")], SCHEDULE)
+    text = explain(charge, kind_name="Sjuksköterskebesök", region_name="Region Skåne")
+    assert text.startswith(f"Sjuksköterskebesök per telefon kostar {charge.fee_sek} kr enligt avgifterna i "
+                           "Region Skåne för 2024. Du betalar")
+    assert "phone" not in text and "sjukskoterska" not in text
+
+
+def test_an_age_exemption_says_how_old_the_resident_was():
+    (charge,) = calculate_charges([visit(1, date(2024, 3, 1), born=date(1926, 1, 1))], SCHEDULE)
+    assert explain(charge).startswith("Du var 98 år på besöksdagen")
 
 
 def test_a_missing_year_is_an_error_not_a_guess():

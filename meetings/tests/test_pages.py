@@ -153,3 +153,21 @@ def test_times_are_laid_out_from_the_slots_page(client, clinic):
         "staff": clinic["physician"].user.pk, "visit_kind": clinic["kind"].pk, "day": day.isoformat(),
         "start": "14:00", "end": "16:00", "minutes": "20", "forms": ["physical"]})
     assert bad.status_code == 400 and "redan tider" in bad.content.decode()
+
+
+def test_the_week_view_has_a_column_per_staff_member_and_a_row_per_day(client, clinic):
+    from meetings import actions
+
+    starts = later(24 * 3)
+    actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user, visit_kind=clinic["kind"],
+                       form="phone", starts_at=starts, notify=False)
+    login(client, clinic["nurse"])
+    day = timezone.localtime(starts).date()
+    page = client.get(reverse("meetings:calendar") + f"?vy=vecka&dag={day:%Y-%m-%d}").content.decode()
+    assert 'data-testid="calendar-week"' in page
+    assert f"<th>{clinic['physician'].user.display_name()}</th>" in page
+    assert "Greta Testsson" in page and "Läkarbesök, telefon" in page
+    assert f"Vecka {day.isocalendar().week}:" in page
+    assert AuditEvent.objects.filter(patient=clinic["patient"], kind="read", endpoint="meetings:calendar").count() == 1
+    # Without a day asked for, the calendar opens on this week.
+    assert 'data-testid="calendar-week"' in client.get(reverse("meetings:calendar")).content.decode()

@@ -35,7 +35,8 @@ def test_an_attended_visit_is_charged_by_the_schedule_with_its_reason(clinic):
     booking = held(clinic, make_patient(birth=date(1970, 6, 15)))
     charge = PatientCharge.objects.get(booking=booking)
     assert (charge.fee_sek, charge.reason, charge.counts_to_ceiling) == (300, "fee", True)
-    assert "Avgiftstabellen: lakarbesok, video: 300 kr" in charge.explanation
+    assert "Läkarbesök per video kostar 300 kr enligt avgifterna i" in charge.explanation
+    assert "Du betalar 300 kr." in charge.explanation
     event = AuditEvent.objects.get(action="meetings.outcome")
     assert event.changes["fee_sek"] == [None, 300]
 
@@ -95,7 +96,7 @@ def test_the_patient_sees_charges_and_how_far_to_the_free_card(client, clinic):
     login(client, resident)
     page = client.get("/mina-sidor/avgifter/").content.decode()
     assert "Du har betalat <strong>300 kr</strong>" in page and "kvar till frikort" in page
-    assert "Avgift enligt avgiftstabellen" in page
+    assert "Läkarbesök per video kostar 300 kr" in page
     other = make_resident(make_patient())
     login(client, other)
     assert "Du har inga registrerade avgifter" in client.get("/mina-sidor/avgifter/").content.decode()

@@ -109,7 +109,7 @@ def test_three_parties_take_a_case_to_discharge_and_the_municipality_disputes_th
 
     # The municipality disputes the line.
     log_in(page, "eva")
-    page.get_by_role("link", name="Fakturaunderlag").click()
+    page.get_by_role("link", name="Fakturaunderlag", exact=True).click()  # the menu, not the start page panel
     expect(page.get_by_test_id("basis-final")).to_have_text("55\u00a0800\u00a0kr")
     page.get_by_test_id("basis-cases").get_by_role("link").first.click()
     expect(page.get_by_test_id("explanation")).to_contain_text("före dygnsbrytet 12:00")

@@ -7,11 +7,15 @@
 // fresh RSA key each run and publishes it at its jwks_uri, so the client must really verify.
 // When it is ready it prints one line, "ready <issuer>", on standard output.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 
 import Provider from 'oidc-provider';
 
 const config = JSON.parse(process.argv[2]);
-const issuer = `http://127.0.0.1:${config.port}`;
+// With "tls": {"cert": path, "key": path} it serves HTTPS, as a production deployment requires of an
+// identity provider (scripts/production_path.sh); the tests use plain HTTP on loopback.
+const issuer = `${config.tls ? 'https' : 'http'}://127.0.0.1:${config.port}`;
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-signing-key', use: 'sig', alg: 'RS256' };
@@ -49,9 +53,11 @@ const provider = new Provider(issuer, {
 });
 provider.proxy = false;
 
-const server = provider.listen(config.port, '127.0.0.1', () => {
-  process.stdout.write(`ready ${issuer}\n`);
-});
+const ready = () => process.stdout.write(`ready ${issuer}\n`);
+const server = config.tls
+  ? https.createServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, provider.callback())
+    .listen(config.port, '127.0.0.1', ready)
+  : provider.listen(config.port, '127.0.0.1', ready);
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => server.close(() => process.exit(0)));
 }

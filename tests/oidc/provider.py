@@ -47,10 +47,10 @@ def free_port():
 
 
 @contextmanager
-def running_provider(redirect_uris, accounts):
+def running_provider(redirect_uris, accounts, tls=None):
     """Run the provider with a staff and a resident client that may return to `redirect_uris`
     ({"staff": [...], "resident": [...]}) and the test `accounts` ({login: claims}); yields its
-    issuer URL."""
+    issuer URL. With `tls` ({"cert": path, "key": path}) it serves HTTPS with that certificate."""
     ensure_installed()
     node = shutil.which("node")
     if not node:
@@ -64,12 +64,14 @@ def running_provider(redirect_uris, accounts):
         "personalNumberClaim": PERSONAL_NUMBER_CLAIM,
         "personalNumberScope": PERSONAL_NUMBER_SCOPE,
     }
+    if tls:
+        config["tls"] = tls
     # Its output goes to a file, never a pipe nobody reads (a full pipe would stall it).
     output = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen([node, str(HERE / "provider.mjs"), json.dumps(config)], cwd=HERE,
                                stdout=output, stderr=subprocess.STDOUT, text=True,
                                env={"PATH": "/usr/bin:/bin:/usr/local/bin", "NODE_ENV": "test"})
-    issuer = f"http://127.0.0.1:{port}"
+    issuer = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -77,7 +79,8 @@ def running_provider(redirect_uris, accounts):
                 output.seek(0)
                 raise ProviderFailed(f"The test OpenID provider exited with {process.returncode}:\n{output.read()}")
             try:
-                response = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
+                response = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2,
+                                        verify=tls["cert"] if tls else True)
                 if response.ok and response.json().get("issuer") == issuer:
                     break
             except requests.RequestException:
@@ -102,8 +105,8 @@ UNKNOWN_HSA_ID = "SE2321000016-ZZ99"
 NEW_RESIDENT_NUMBER = "194203142387"
 KNOWN_RESIDENT_NUMBER = "193811249808"
 ACCOUNTS = {
-    "anna": {"hsa_id": STAFF_HSA_ID, "given_name": "Anna", "family_name": "Lind"},
-    "okand": {"hsa_id": UNKNOWN_HSA_ID, "given_name": "Okänd", "family_name": "Person"},
+    "anna": {"employeeHsaId": STAFF_HSA_ID, "given_name": "Anna", "family_name": "Lind"},
+    "okand": {"employeeHsaId": UNKNOWN_HSA_ID, "given_name": "Okänd", "family_name": "Person"},
     "nils": {PERSONAL_NUMBER_CLAIM: NEW_RESIDENT_NUMBER, "given_name": "Nils", "family_name": "Nyberg"},
     "karin": {PERSONAL_NUMBER_CLAIM: KNOWN_RESIDENT_NUMBER, "given_name": "Karin", "family_name": "Kvist"},
 }
@@ -119,8 +122,41 @@ def provider_settings(issuer):
     """settings.OIDC_PROVIDERS for both kinds at the running test provider (the defaults' claims)."""
     return {
         "staff": dict(issuer=issuer, client_id=STAFF_CLIENT["client_id"], client_secret=STAFF_CLIENT["client_secret"],
-                      claim="hsa_id", scopes="openid profile"),
+                      claim="employeeHsaId", scopes="openid profile"),
         "resident": dict(issuer=issuer, client_id=RESIDENT_CLIENT["client_id"],
                          client_secret=RESIDENT_CLIENT["client_secret"], claim=PERSONAL_NUMBER_CLAIM,
                          scopes=f"openid profile {PERSONAL_NUMBER_SCOPE}"),
     }
+
+
+def serve():
+    """`python -m tests.oidc.provider --base URL --cert PEM --key PEM --staff-hsa-id ID`: run the provider
+    over HTTPS for scripts/production_path.sh until terminated, with one staff login (`personal`, the
+    given HSA-id) and one new resident (`invanare`); when it is up, prints one line:
+    "issuer <url> <staff client id> <staff secret> <resident client id> <resident secret>"."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser()
+    for name in ("--base", "--cert", "--key", "--staff-hsa-id"):
+        parser.add_argument(name, required=True)
+    args = parser.parse_args()
+    accounts = {
+        "personal": {"employeeHsaId": args.staff_hsa_id, "given_name": "Anna", "family_name": "Svensson"},
+        "invanare": {PERSONAL_NUMBER_CLAIM: NEW_RESIDENT_NUMBER, "given_name": "Nils", "family_name": "Nyberg"},
+    }
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    with running_provider(redirect_uris(args.base), accounts, tls={"cert": args.cert, "key": args.key}) as issuer:
+        print("issuer", issuer, STAFF_CLIENT["client_id"], STAFF_CLIENT["client_secret"],
+              RESIDENT_CLIENT["client_id"], RESIDENT_CLIENT["client_secret"], flush=True)
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    serve()

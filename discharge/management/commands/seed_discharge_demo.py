@@ -6,7 +6,7 @@ set of cases still open today. Idempotent: does nothing when demo cases exist.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.actor import Actor
 from core.models import CareRelation, Membership, Organisation, Patient, Unit, User
 from discharge import actions
-from discharge.invoicing import PRESETS
+from discharge.invoicing import PRESETS, month_basis, previous_month
 from discharge.models import Agreement, AgreementCareTypeRule, AgreementDailyAmount, DischargeCase
 
 DEMO_ROBOT = "demo-utskrivning"
@@ -48,6 +48,10 @@ class Command(BaseCommand):
         for index in range(open):
             admitted = now - timedelta(hours=self.rng.uniform(2, 24 * 40))
             self.one_case(patients[(cases + index) % len(patients)], wards, primary, admitted, finish=False)
+        self.load_disputes(wards, primary)
+        # The robot wrote the demo's messages; it is no person to book or choose: its memberships
+        # end here, so no staff choice offers it.
+        Membership.objects.filter(user__username=DEMO_ROBOT).update(active=False)
         self.stdout.write(self.style.SUCCESS(f"Demo discharge cases: {DischargeCase.objects.count()}."))
 
     def load_example_agreement(self):
@@ -63,6 +67,72 @@ class Command(BaseCommand):
             AgreementCareTypeRule.objects.create(agreement=agreement, care_type=care_type, **rule)
         for year, amount in amounts.items():
             AgreementDailyAmount.objects.create(agreement=agreement, year=year, amount_sek=amount)
+
+    def long_stay(self, patient, ward, primary, municipality, month, *, ready_day, ready_days):
+        """A somatic case in `month` whose patient waited `ready_days` days after being ready:
+        liable days for the municipality, whatever the random cases gave."""
+        ward_actor = self.actors[ward.pk]
+        CareRelation.objects.get_or_create(patient=patient, unit=ward, valid_until=None,
+                                           defaults={"reason": "Inskriven på avdelningen", "created_by": ward_actor.user})
+        first = timezone.make_aware(datetime.combine(month.first_day, time(8, 0)))
+        ready_at = first + timedelta(days=ready_day - 1, hours=2)
+        case = actions.open_case(ward_actor, patient, municipality=municipality, admitted_at=first - timedelta(days=4),
+                                 care_type="somatic", primary_care=primary)
+        parties = {p.role: self.actors[p.unit_id] for p in case.parties.all()}
+        actions.send_admission_notice(ward_actor, case, at=first - timedelta(days=4) + timedelta(hours=3),
+                                      known_needs="Hemtjänst sedan tidigare")
+        actions.appoint_care_contact(parties["primary_care"], case, name="Distriktssköterska (demo)",
+                                     at=first - timedelta(days=3))
+        actions.record_commitment(parties["municipality"], case, provides=True, description="Korttidsplats",
+                                  at=first - timedelta(days=2))
+        actions.send_ready_notice(ward_actor, case, judged_by="Ansvarig läkare (demo)", at=ready_at)
+        actions.send_discharge_notice(ward_actor, case, at=ready_at + timedelta(days=ready_days),
+                                      medication_list="Enligt läkemedelslista", transport="Sjukresa")
+        return case
+
+    def load_disputes(self, wards, primary):
+        """Last month's invoice basis with something to dispute: long waits in Malmö (the demo's
+        municipal finance officer, `kommunekonom`) and Lund, and a dispute in each state: open
+        (Malmö), accepted with a credit and rejected with a reason (Lund)."""
+        region = Organisation.objects.filter(kind=Organisation.Kind.REGION, county_code="12").first()
+        municipalities = {m.code: m for m in Organisation.objects.filter(kind="municipality", code__in=["1280", "1281"])}
+        somatic = [w for w in wards if w.kind == Unit.Kind.WARD]
+        patients = list(Patient.objects.filter(is_demo=True, protected_identity=False)
+                        .exclude(discharge_cases__status=DischargeCase.Status.OPEN).order_by("personal_number")[:8])
+        if region is None or len(municipalities) < 2 or not somatic or len(patients) < 4:
+            return
+        month = previous_month(timezone.localdate())
+        cases = {}
+        for index, (code, ready_day, waited) in enumerate([("1280", 3, 12), ("1280", 8, 9), ("1281", 4, 14),
+                                                          ("1281", 10, 11)]):
+            cases.setdefault(code, []).append(self.long_stay(
+                patients[index], somatic[index % len(somatic)], primary[index % len(primary)], municipalities[code],
+                month, ready_day=ready_day, ready_days=waited))
+        bases = {b.municipality.code: b for b in month_basis(region, month)}
+        region_finance = Membership.objects.filter(user__username="analytiker", unit__organisation=region).first()
+        if region_finance is None:
+            return
+        region_actor = Actor.for_membership(region_finance)
+
+        def municipal_finance(code):
+            unit = Unit.objects.filter(organisation=municipalities[code], kind=Unit.Kind.NEEDS_ASSESSMENT).first()
+            membership = next((m for m in Membership.objects.filter(unit=unit, active=True) if "finance" in m.roles), None)
+            if membership is None:  # no finance officer of Lund in the demo: the robot disputes for it
+                membership, _ = Membership.objects.update_or_create(
+                    user=User.objects.get(username=DEMO_ROBOT), unit=unit,
+                    defaults={"profession": "koordinator", "roles": ["clinical", "coordinator", "finance"]})
+            return Actor.for_membership(membership)
+
+        def dispute(code, case, reason):
+            return actions.dispute_line(municipal_finance(code), case, month=month, reason=reason,
+                                        line_amount=bases[code].line_amount(str(case.pk)))
+
+        dispute("1280", cases["1280"][0], "Vårdkontakten utsågs sent enligt vår journal; vi vill se underlaget.")
+        accepted = dispute("1281", cases["1281"][0], "Patienten hade plats på korttidsboende från dag 3.")
+        actions.answer_dispute(region_actor, accepted, accept=True, answer="Stämmer, raden krediteras.")
+        rejected = dispute("1281", cases["1281"][1], "Vi fick aldrig meddelandet om utskrivningsklar.")
+        actions.answer_dispute(region_actor, rejected, accept=False,
+                               answer="Meddelandet skickades i tid och är kvitterat av er enhet.")
 
     def robot_actors(self):
         """A demo account with a membership in every unit that takes part, to send the messages."""

@@ -218,9 +218,16 @@ class Command(BaseCommand):
         patients = list(Patient.objects.filter(is_demo=True, protected_identity=False, birth_date__year__range=(1940, 1965))
                         .order_by("personal_number")[:5])
         now = timezone.localtime()
-        upcoming = actions.schedule_session(chair, series, starts_at=(now + timedelta(days=6)).replace(
+        # Both sessions on a Tuesday, as the series' schedule says: the next one at least six days
+        # ahead (registration still open), the held one the last Tuesday before today (scheduled
+        # ahead first, as sessions are, then moved back into the past below).
+        tuesday_ahead = (1 - now.weekday()) % 7
+        tuesday_ahead += 7 if tuesday_ahead < 6 else 0
+        upcoming = actions.schedule_session(chair, series, starts_at=(now + timedelta(days=tuesday_ahead)).replace(
             hour=14, minute=0, second=0, microsecond=0))
-        held = actions.schedule_session(chair, series, starts_at=(now + timedelta(days=3)).replace(
+        last_tuesday = (now.weekday() - 1) % 7 or 7
+        held_back = timedelta(days=7 * ((tuesday_ahead + last_tuesday) // 7 + 1))
+        held = actions.schedule_session(chair, series, starts_at=(now - timedelta(days=last_tuesday) + held_back).replace(
             hour=14, minute=0, second=0, microsecond=0))
         questions = ["Operabel tumör i höger överlob? Kompletterande utredning?", "Stadieindelning och behandlingsval.",
                      "Strålbehandling eller kirurgi vid nedsatt lungfunktion?"]
@@ -233,14 +240,16 @@ class Command(BaseCommand):
                                   history="Rökare, 40 paketår. Hosta sedan tre månader.",
                                   image_links="https://pacs.example.invalid/studie/demo")
         # The first session is history now: it was held, with attendance and answers.
-        ConferenceSession.objects.filter(pk=held.pk).update(starts_at=held.starts_at - timedelta(days=7),
-                                                            ends_at=held.ends_at - timedelta(days=7))
+        ConferenceSession.objects.filter(pk=held.pk).update(starts_at=held.starts_at - held_back,
+                                                            ends_at=held.ends_at - held_back)
         held.refresh_from_db()
         actions.record_attendance(chair, held, [chair_membership])
         for case in held.cases.all()[:2]:
             actions.record_recommendation(chair, case, recommendation="PET-DT och bronkoskopi, därefter ställningstagande "
                                           "till lobektomi.", informs_patient="Remitterande läkare",
                                           inform_by=timezone.localdate() + timedelta(days=5))
+        # The robot referred the demo cases; it is no person to choose (its memberships end here).
+        Membership.objects.filter(user=robot).update(active=False)
 
     def history(self, clinic, person, kinds, patient, start, rng):
         # SIP meetings belong to plans (see demo_sip), not to the calendar's everyday history.

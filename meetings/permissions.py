@@ -1,0 +1,49 @@
+"""Who may do what in the care meetings (vårdmöten): bookings, plans, conferences, calendars and
+fees. The `may_*` checks here are enforced by `meetings.actions` and used by the pages to offer only
+what the action would accept.
+
+Patient access is not decided here: an action that touches a patient calls
+`core.access.require_access`, and reads go through the `visible_to(actor)` managers.
+"""
+
+from core.models import Role
+
+# The roles that book, rebook and cancel visits and register their outcome.
+BOOKING_ROLES = (Role.CLINICAL, Role.COORDINATOR)
+
+
+def may_book_visits(actor):
+    """Clinical staff and coordinators book visits in their unit's calendar."""
+    return actor.has_role(*BOOKING_ROLES)
+
+
+def may_answer_invitations(actor):
+    """Who answers the acting unit's invitations: its clinicians and coordinators (who would take
+    part) and its unit administrator (who answers for the unit's relations)."""
+    return actor.unit_id is not None and actor.has_role(Role.CLINICAL, Role.COORDINATOR, Role.UNIT_ADMIN)
+
+
+def may_answer_invitation(actor, participant):
+    return participant.unit_id is not None and actor.unit_id == participant.unit_id and may_answer_invitations(actor)
+
+
+def may_manage_calendar(actor, unit):
+    """A unit's booking rules and free times belong to its administrator and coordinators."""
+    return actor.is_system_admin or (actor.unit_id == unit.pk and actor.has_role(Role.UNIT_ADMIN, Role.COORDINATOR))
+
+
+def may_manage_fees(actor, region):
+    """A region's visit kinds and fee schedules belong to its finance staff (its avgiftshandbok)."""
+    return actor.is_system_admin or (
+        region is not None and actor.has_role(Role.FINANCE) and actor.unit is not None
+        and actor.unit.organisation_id == region.pk)
+
+
+def may_read_followup(actor):
+    """The follow-up figures are for coordinators and finance staff."""
+    return bool(actor.membership) and actor.has_role(Role.COORDINATOR, Role.FINANCE)
+
+
+def may_calculate_fees(actor):
+    """The fee calculation on uploaded files (API) is for finance staff and coordinators."""
+    return actor.has_role(Role.FINANCE, Role.COORDINATOR)
