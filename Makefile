@@ -29,6 +29,7 @@ demo: migrate
 	$(PY) manage.py seed_discharge_demo
 	$(PY) manage.py seed_meetings_demo
 	$(PY) manage.py seed_contact_demo
+	$(PY) manage.py seed_forums_demo
 
 # The web server and the background task worker (mail), stopped together: scripts/run_demo.sh.
 run: demo

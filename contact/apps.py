@@ -12,3 +12,7 @@ class ContactConfig(AppConfig):
 
         register()
         register_action_labels(LABELS)
+
+    def demo_logins(self):
+        """For `print_demo_logins`: (username, what the login shows)."""
+        return [("kontakt", "Sjuksköterska vid kontaktingången i Kronoberg: kön, bedömning, chatt, inställningar")]

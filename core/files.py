@@ -137,3 +137,57 @@ def as_action_error(error, field):
     """FileErrors as the API's field errors, one message per bad row."""
     return ActionError.many({field: [f"rad {line}: {message}" if line else message
                                      for line, message in error.problems]})
+
+
+# --- Attachments (bilagor): documents and pictures people upload to share -------------------------
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# What a file must begin with to be what its name says. The content decides, not the name or the
+# browser's Content-Type: a script renamed to .pdf is refused.
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old Word and Excel formats
+_ZIP = b"PK\x03\x04"
+ATTACHMENT_KINDS = {
+    ".pdf": ("application/pdf", (b"%PDF-",), None),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",), None),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",), None),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",), None),
+    ".doc": ("application/msword", (_OLE,), None),
+    ".xls": ("application/vnd.ms-excel", (_OLE,), None),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (_ZIP,), "word/"),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (_ZIP,), "xl/"),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (_ZIP,), "ppt/"),
+}
+
+
+def check_attachment(upload, field="file"):
+    """(safe file name, content type) of an uploaded document or picture whose content is what its
+    name says (PDF, Word, Excel, PowerPoint, PNG, JPEG) and which is at most 20 MB; ActionError otherwise."""
+    import zipfile
+    from pathlib import PurePath
+
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ActionError(f"Filen är större än {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB.", field=field)
+    if upload.size == 0:
+        raise ActionError("Filen är tom.", field=field)
+    name = PurePath((upload.name or "").replace("\\", "/")).name.strip()
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ATTACHMENT_KINDS:
+        raise ActionError("Bilagor kan vara PDF, Word, Excel, PowerPoint, PNG eller JPEG.", field=field)
+    content_type, starts, member_prefix = ATTACHMENT_KINDS[suffix]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(starts):
+        raise ActionError(f"Filen är inte en riktig {suffix[1:].upper()}-fil.", field=field)
+    if member_prefix:
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            raise ActionError(f"Filen är inte en riktig {suffix[1:].upper()}-fil.", field=field) from None
+        finally:
+            upload.seek(0)
+        if not any(n.startswith(member_prefix) for n in names) or any(n.lower().endswith(".bin") and "vbaproject" in n.lower() for n in names):
+            raise ActionError(f"Filen är inte en riktig {suffix[1:].upper()}-fil (eller innehåller makron).", field=field)
+    safe = "".join(c if c.isalnum() or c in " ._-()åäöÅÄÖ" else "_" for c in name)[:150] or f"bilaga{suffix}"
+    return safe, content_type

@@ -30,33 +30,44 @@ def uid(booking):
     return f"{booking.pk}@samverkan"
 
 
-def calendar_for(booking, method, *, join_url=""):
-    """The booking as a VCALENDAR with one VEVENT; the same UID every time, SEQUENCE raised with
-    every change, so calendar programs update or cancel the event they already have."""
+def event_calendar(*, uid, sequence, starts_at, ends_at, summary, location, description, organizer_name, method,
+                   prodid="-//Samverkan//Vårdmöten//SV"):
+    """One event as a VCALENDAR: the same UID every time and SEQUENCE raised with every change, so
+    calendar programs update or cancel the event they already have. Shared by visits and forum
+    meetings (forums/mail.py)."""
     calendar = Calendar()
-    calendar.add("prodid", "-//Samverkan//Vårdmöten//SV")
+    calendar.add("prodid", prodid)
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = Event()
-    event.add("uid", uid(booking))
-    event.add("sequence", booking.sequence)
+    event.add("uid", uid)
+    event.add("sequence", sequence)
     event.add("dtstamp", datetime.now(dt_timezone.utc))
-    event.add("dtstart", booking.starts_at.astimezone(dt_timezone.utc))
-    event.add("dtend", booking.ends_at.astimezone(dt_timezone.utc))
-    event.add("summary", f"{VisitForm(booking.form).label}: {booking.unit.name}")
-    event.add("location", vText(join_url if booking.form == VisitForm.VIDEO else booking.unit.name))
+    event.add("dtstart", starts_at.astimezone(dt_timezone.utc))
+    event.add("dtend", ends_at.astimezone(dt_timezone.utc))
+    event.add("summary", summary)
+    event.add("location", vText(location))
+    event.add("description", description)
+    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
+    organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}")
+    organizer.params["cn"] = vText(organizer_name)
+    event["organizer"] = organizer
+    calendar.add_component(event)
+    return calendar
+
+
+def calendar_for(booking, method, *, join_url=""):
+    """The booking as a VCALENDAR with one VEVENT."""
     description = [f"{booking.visit_kind.name} hos {booking.unit.name}."]
     if booking.form == VisitForm.VIDEO:
         description.append(f"Anslut via Samverkan: {join_url} (öppnar en stund före start).")
     if booking.note:
         description.append(booking.note)
-    event.add("description", "\n".join(description))
-    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}")
-    organizer.params["cn"] = vText(booking.unit.name)
-    event["organizer"] = organizer
-    calendar.add_component(event)
-    return calendar
+    return event_calendar(
+        uid=uid(booking), sequence=booking.sequence, starts_at=booking.starts_at, ends_at=booking.ends_at,
+        summary=f"{VisitForm(booking.form).label}: {booking.unit.name}",
+        location=join_url if booking.form == VisitForm.VIDEO else booking.unit.name,
+        description="\n".join(description), organizer_name=booking.unit.name, method=method)
 
 
 def recipients(booking):

@@ -27,6 +27,7 @@ from ninja.security import HttpBearer, SessionAuth
 import core.api
 import discharge.api
 import contact.api
+import forums.api
 import meetings.api
 from core import actions
 from core.actor import Actor
@@ -225,6 +226,7 @@ api.add_router("/patients", core.api.patients)
 api.add_router("/discharge", discharge.api.router)
 api.add_router("/meetings", meetings.api.router)
 api.add_router("/contact", contact.api.router)
+api.add_router("/forums", forums.api.router)
 
 
 # Mounted last, so it matches only what nothing above does: an API caller gets JSON, not the

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "discharge",
     "meetings",
     "contact",
+    "forums",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -239,6 +240,11 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# --- Forum attachments (bilagor) -------------------------------------------------------------------
+# On disk, outside the database and outside every served directory: only the download view hands
+# them out, as attachments (forums/views.py).
+FORUM_FILES_ROOT = env("FORUM_FILES_ROOT", str(BASE_DIR / "var" / "forum-files"))
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env(

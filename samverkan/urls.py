@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", include("samverkan.api")),
     path("utskrivning/", include("discharge.urls")),
     path("", include("contact.urls")),
+    path("", include("forums.urls")),
     path("", include("meetings.urls")),
     path("", include("core.urls")),
 ]

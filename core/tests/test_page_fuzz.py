@@ -29,6 +29,8 @@ from core.middleware import ACTING_MEMBERSHIP_KEY, active_memberships
 from core.models import ApiToken, Patient, User
 from discharge.models import Agreement, DischargeCase
 from discharge.rules.liability import Month
+from forums.models import Assignment, Attachment, Forum, Goal
+from forums.models import Meeting as ForumMeeting
 from meetings.models import Booking, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, VisitKind
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +98,8 @@ def path_values(today):
         "month": str(Month(today.year, today.month)), "code": case.municipality.code if case else "1280",
         "fmt": "csv", "action": "dialog", "participant_id": first(SipParticipant) or 1, "slug": "personal",
         "matter_id": first(Matter) or uuid.uuid4(), "picture_id": first(Picture) or 1,
+        "forum_id": first(Forum) or 1, "meeting_id": first(ForumMeeting) or 1, "attachment_id": first(Attachment) or 1,
+        "assignment_id": first(Assignment) or 1, "goal_id": first(Goal) or 1,
     }
 
 
@@ -134,7 +138,7 @@ def answer(client, path, query, failures):
 def demo(db):
     # The prisbasbelopp come from a migration; a transactional test run earlier may have emptied them.
     importlib.import_module("meetings.migrations.0002_fees").load_prisbasbelopp(apps, None)
-    for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo", "seed_contact_demo"):
+    for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo", "seed_contact_demo", "seed_forums_demo"):
         call_command(command, stdout=io.StringIO())
 
 

@@ -20,6 +20,7 @@ PAGES = {
               "/api/v1/docs"],
     "analytiker": ["/utskrivning/uppfoljning/", "/vardmoten/uppfoljning/", "/utskrivning/fakturaunderlag/"],
     "koordinator": ["/utskrivning/?lista=all_open", "/kalender/", "/patienter/", "/konferenser/", "/sip/"],
+    "ordforande": ["/forum/", "/forum/mal/", "/forum/uppdrag/", "/forum/sok/?q=utskrivningsklara"],
     "invanare": ["/mina-sidor/", "/mina-sidor/besok/", "/mina-sidor/avgifter/"],
 }
 
@@ -35,7 +36,7 @@ def log_in(page, username):
 def test_the_main_pages_load_without_a_content_security_policy_refusal(page):
     # A transactional test before this one emptied the tables, the migration's prisbasbelopp too.
     importlib.import_module("meetings.migrations.0002_fees").load_prisbasbelopp(apps, None)
-    for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo", "seed_contact_demo"):
+    for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo", "seed_contact_demo", "seed_forums_demo"):
         call_command(command, stdout=io.StringIO())
     video = Booking.objects.filter(patient__resident_account__username="invanare", form="video",
                                    status="booked").first()

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from core.management.commands.seed_demo import DEMO_PASSWORD, STAFF
@@ -13,6 +14,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username':<20} {'profession':<22} roles")
         for username, _first, _last, profession, roles, _units in STAFF:
             self.stdout.write(f"  {username:<20} {Profession(profession).label:<22} {', '.join(roles)}")
-        self.stdout.write(f"  {'kontakt':<20} {'Sjuksköterska':<22} clinical, coordinator (kontaktingång Kronoberg; unit_admin vid Kontaktingången)")
+        # Apps with demo logins of their own list them through their AppConfig's `demo_logins()`:
+        # (username, what the login shows) pairs; core knows no app above it.
+        for config in apps.get_app_configs():
+            for username, what in getattr(config, "demo_logins", lambda: [])():
+                self.stdout.write(f"  {username:<20} {what}")
         self.stdout.write(f"  {'invanare':<20} {'invånare (portal)':<22} -")
         self.stdout.write(f"  {'invanare2':<20} {'invånare (portal)':<22} - (nära frikort)\n")

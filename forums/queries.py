@@ -1,0 +1,129 @@
+"""Reads of the forums app with their access rules: members see their forums, staff of the owner
+organisation see its forums, anyone reads a public forum's published minutes. A page asking for
+something the person may not see gets 404 (it stays hidden)."""
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from forums import permissions, rules, search
+from forums.models import AgendaItem, Assignment, Decision, Forum, Goal, Meeting
+
+
+def visible_forums(actor):
+    if actor is None or actor.membership is None:
+        return Forum.objects.none()
+    if actor.is_system_admin:
+        return Forum.objects.all()
+    return Forum.objects.filter(Q(members__user=actor.user) | Q(owner_id=actor.unit.organisation_id)).distinct()
+
+
+def managed_forums(actor):
+    """The forums the actor runs (chair, vice chair, secretary, or forum secretary of the owner)."""
+    return Forum.objects.filter(pk__in=[f.pk for f in visible_forums(actor) if permissions.may_manage(actor, f)])
+
+
+def forum_for(actor, forum_id):
+    forum = visible_forums(actor).filter(pk=forum_id).select_related("owner").first()
+    if forum is None:
+        raise Http404
+    return forum
+
+
+def meeting_for(actor, meeting_id):
+    meeting = Meeting.objects.select_related("forum__owner").filter(pk=meeting_id,
+                                                                    forum__in=visible_forums(actor)).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def public_meeting(meeting_id):
+    meeting = Meeting.objects.select_related("forum").filter(pk=meeting_id, forum__public=True,
+                                                             published_at__isnull=False).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def public_forum(forum_id):
+    forum = Forum.objects.filter(pk=forum_id, public=True).first()
+    if forum is None:
+        raise Http404
+    return forum
+
+
+def visible_decisions(actor):
+    return Decision.objects.filter(forum__in=visible_forums(actor))
+
+
+def visible_assignments(actor):
+    return Assignment.objects.filter(forum__in=visible_forums(actor))
+
+
+def assignments_for_follow_up(actor):
+    """Assignments the actor may find to follow up: in forums they see, given to them, or given to
+    their organisation (the organisation's list shows those whatever forum gave them)."""
+    return Assignment.objects.filter(Q(forum__in=visible_forums(actor)) | Q(assignee_user=actor.user)
+                                     | Q(assignee_organisation_id=actor.unit.organisation_id))
+
+
+def minutes_items(actor):
+    """Items of meetings that were held, in the forums the person sees."""
+    return AgendaItem.objects.filter(meeting__forum__in=visible_forums(actor), meeting__held=True)
+
+
+def assignment_list(actor, *, mine=True, today=None):
+    """The actor's own assignments (mine) or their organisation's, open and overdue first."""
+    today = today or timezone.localdate()
+    rows = Assignment.objects.select_related("forum", "item__meeting", "assignee_user", "assignee_organisation")
+    if mine:
+        rows = rows.filter(assignee_user=actor.user)
+    else:
+        rows = rows.filter(assignee_organisation_id=actor.unit.organisation_id)
+    rows = list(rows)
+    rows.sort(key=lambda a: rules.assignment_order(a.due, a.status in ("open", "ongoing"), today))
+    return rows
+
+
+def search_all(actor, words, limit=50):
+    """Decisions, assignments and minutes (item notes) matching `words`, each list best first."""
+    if not words:
+        return {"decisions": [], "assignments": [], "items": []}
+    return {
+        "decisions": list(search.matching(visible_decisions(actor).select_related("forum", "item__meeting"),
+                                          "decision", words)[:limit]),
+        "assignments": list(search.matching(visible_assignments(actor).select_related(
+            "forum", "item__meeting", "assignee_user", "assignee_organisation"), "assignment", words)[:limit]),
+        "items": list(search.matching(minutes_items(actor).select_related("meeting__forum"), "agendaitem",
+                                      words)[:limit]),
+    }
+
+
+def visible_goals(actor):
+    if actor is None or actor.membership is None:
+        return Goal.objects.none()
+    return (Goal.objects.filter(Q(owner_id=actor.unit.organisation_id) | Q(forum__in=visible_forums(actor)))
+            .distinct().select_related("owner", "forum"))
+
+
+def goal_for(actor, goal_id):
+    goal = visible_goals(actor).filter(pk=goal_id).first()
+    if goal is None or not permissions.may_see_goal(actor, goal):
+        raise Http404
+    return goal
+
+
+def consultations_awaiting(actor, today=None):
+    """Consultations (remisser) the actor's organisation has not answered, in forums where they hold a
+    seat that answers: due soonest first, overdue ones too (they stay until answered)."""
+    from forums.models import ANSWERING_ROLES, ForumMember
+
+    today = today or timezone.localdate()
+    seats = ForumMember.objects.current(today).filter(user=actor.user, role__in=ANSWERING_ROLES)
+    found = []
+    for seat in seats.select_related("organisation"):
+        items = (AgendaItem.objects.filter(meeting__forum_id=seat.forum_id, kind="consultation", answer_by__isnull=False)
+                 .exclude(answers__organisation_id=seat.organisation_id).select_related("meeting__forum"))
+        found += [(item, seat.organisation, item.answer_by < today) for item in items]
+    return sorted(found, key=lambda row: (row[0].answer_by, row[0].pk))

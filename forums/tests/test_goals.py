@@ -1,0 +1,77 @@
+"""Goals whose values come from the platform's own data are computed by the follow-up pages' own
+functions; the chair's page and the minutes' snapshot show them."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from core.errors import ActionError
+from core.tests.factories import make_actor, make_patient
+from forums import actions, goals
+from forums.models import Goal
+from meetings import actions as meeting_actions
+from meetings import followup
+from meetings.models import Booking
+from meetings.tests.factories import in_care, later, make_clinic
+
+pytestmark = pytest.mark.django_db
+
+
+def held(clinic, form):
+    booking = meeting_actions.book_visit(clinic["nurse"], in_care(clinic, make_patient(birth=date(1970, 6, 15))),
+                                         staff=clinic["physician"].user, visit_kind=clinic["kind"], form=form,
+                                         starts_at=later(24 * 40))
+    start = timezone.now() - timedelta(days=1)
+    Booking.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=start + timedelta(minutes=30))
+    return meeting_actions.register_outcome(clinic["physician"], booking, outcome="attended")
+
+
+def test_the_video_share_goal_takes_the_follow_up_pages_figure_for_the_whole_and_per_unit():
+    clinic = make_clinic()
+    held(clinic, "video")
+    for _ in range(3):
+        held(clinic, "physical")
+    coordinator = make_actor(unit=clinic["unit"], roles=("coordinator",))
+    goal = actions.create_goal(coordinator, name="Andel besök via video", owner=clinic["region"], target=Decimal(10),
+                               direction="higher", unit="percent", period_start=date(2026, 1, 1),
+                               period_end=date(2027, 12, 31), source=Goal.Source.VIDEO_SHARE)
+    actions.refresh_goal_values(coordinator, goal)
+    month = (timezone.localtime() - timedelta(days=1)).date().replace(day=1)
+    _firsts, total, _units, _goal = followup.video_share(clinic["region"])
+    stored = dict(((v.month, v.area), v.value) for v in goal.values.all())
+    assert stored[(month, "")] == Decimal(str(total.share(month))) == Decimal("25")
+    assert stored[(month, "Vårdcentralen Norr")] == Decimal("25")
+    assert goal.values.get(month=month, area="").entered_by is None
+    assert goal.values.get(month=month, area="").weight == 4  # the held visits the share stands for
+
+
+def test_a_hand_entered_value_keeps_its_source_and_who_entered_it_and_needs_a_source():
+    clinic = make_clinic()
+    coordinator = make_actor(unit=clinic["unit"], roles=("coordinator",))
+    goal = actions.create_goal(coordinator, name="Andel diktat med taligenkänning", owner=clinic["region"],
+                               target=Decimal(80), direction="higher", unit="percent", period_start=date(2026, 1, 1),
+                               period_end=date(2027, 12, 31))
+    with pytest.raises(ActionError, match="varifrån"):
+        actions.enter_goal_value(coordinator, goal, month=date(2026, 10, 1), value=Decimal(55), source=" ")
+    row = actions.enter_goal_value(coordinator, goal, month=date(2026, 10, 14), value=Decimal(55), source="Stratsys")
+    assert (row.month, row.source, row.entered_by) == (date(2026, 10, 1), "Stratsys", coordinator.user)
+
+
+def test_a_goal_linked_to_a_forum_is_a_standing_item_and_the_minutes_keep_the_figures_shown():
+    from forums.tests.factories import World
+
+    world = World()
+    goal = actions.create_goal(world.secretary, name="Andel diktat med taligenkänning", owner=world.region,
+                               target=Decimal(80), direction="higher", unit="percent", forum=world.forum,
+                               period_start=date(2026, 1, 1), period_end=date(2027, 12, 31))
+    today = timezone.localdate()
+    actions.enter_goal_value(world.secretary, goal, month=today, value=Decimal(62), source="Stratsys")
+    meeting = world.meeting(days=1)
+    assert [i.title for i in meeting.items.all()] == ["Måluppföljning: Andel diktat med taligenkänning"]
+    actions.hold_meeting(world.secretary, meeting)
+    actions.enter_goal_value(world.secretary, goal, month=today, value=Decimal(70), source="Stratsys, rättat")
+    meeting.refresh_from_db()
+    assert meeting.goal_snapshot[0]["latest"] == "62 %"
+    assert goals.summarise(goal, today).latest_text == "70 %"
