@@ -32,3 +32,20 @@ def test_backup_refuses_to_overwrite_a_file(tmp_path):
     with pytest.raises(CommandError, match="finns redan"):
         call_command("backup", str(existing))
     assert existing.read_text() == "keep me"
+
+
+def test_a_restore_that_fails_part_way_leaves_the_database_as_it_was(tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's restore checks the file before it copies anything")
+    make_region(code="12", name="Region Skåne")
+    target = tmp_path / "backup.dump"
+    call_command("backup", str(target))
+    # Cut the dump short: pg_restore fails after the schema has been emptied in the transaction.
+    broken = tmp_path / "broken.dump"
+    broken.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    Organisation.objects.filter(code="12").update(name="Ändrat namn")
+    with pytest.raises(CommandError, match="nothing restored"):
+        call_command("restore", str(broken), "--yes")
+    assert Organisation.objects.get(code="12").name == "Ändrat namn"

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from core.management.dbtools import pg_command
+from core.management.dbtools import pg_restore_replacing
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             backup.close()
         elif connection.vendor == "postgresql":
             connection.close()
-            pg_command("pg_restore", ["--clean", "--if-exists", "--no-owner", "--single-transaction", str(source)])
+            pg_restore_replacing(source)
         else:
             raise CommandError(f"Unsupported database: {connection.vendor}")
         self.stdout.write(self.style.SUCCESS(f"Database restored from {source}."))
