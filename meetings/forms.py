@@ -1,5 +1,5 @@
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from core.forms import when_field
 from core.models import Organisation, Profession, Unit, User
@@ -307,3 +307,19 @@ class ConferenceSeriesForm(forms.Form):
 class ConferenceSessionForm(forms.Form):
     starts_at = when_field("Börjar", required=True, help_text="Datum och klockslag.")
     minutes = forms.IntegerField(label="Längd (minuter)", min_value=15, max_value=480, initial=90)
+
+
+class OwnVisitCancelForm(forms.Form):
+    reason = forms.CharField(label="Vill du berätta varför? (frivilligt)", required=False, max_length=300)
+
+
+class OwnVisitRebookForm(forms.Form):
+    slot = forms.ModelChoiceField(label="Ny tid", queryset=Slot.objects.none(), widget=forms.RadioSelect,
+                                  empty_label=None)
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].queryset = Slot.objects.filter(pk__in=[s.pk for s in slots]).select_related("staff")
+        self.fields["slot"].label_from_instance = lambda s: (
+            f"{formats.date_format(timezone.localtime(s.starts_at), 'l j F')} kl. "
+            f"{timezone.localtime(s.starts_at):%H:%M}, {s.staff.display_name()}")

@@ -47,3 +47,15 @@ def may_read_followup(actor):
 def may_calculate_fees(actor):
     """The fee calculation on uploaded files (API) is for finance staff and coordinators."""
     return actor.has_role(Role.FINANCE, Role.COORDINATOR)
+
+
+def may_change_own_visit(actor, booking, now):
+    """A resident cancels or moves their own booked visit themselves up to the unit's limit for a
+    late cancellation before it; later, they call the unit (a late cancellation may carry a fee)."""
+    from datetime import timedelta
+
+    from meetings.queries import calendar_of
+
+    if not actor.is_resident or actor.user.patient_id != booking.patient_id or not booking.is_open:
+        return False
+    return booking.starts_at - now >= timedelta(hours=calendar_of(booking.unit).late_cancel_hours)

@@ -34,4 +34,5 @@ urlpatterns = [
     path("sip/<uuid:plan_id>/", sip_views.sip_detail, name="sip"),
     path("sip/<uuid:plan_id>/version-<int:number>.pdf", sip_views.sip_version_pdf, name="sip_version_pdf"),
     path("mina-sidor/besok/<uuid:booking_id>/anslut/", views.portal_join, name="portal_join"),
+    path("mina-sidor/besok/<uuid:booking_id>/", views.portal_visit, name="portal_visit"),
 ]

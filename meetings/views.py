@@ -16,6 +16,7 @@ from core.forms import run_action
 from core.views.decorators import resident_required, staff_required
 from meetings import actions, fees, forms, queries
 from meetings.models import PatientCharge
+from meetings.permissions import may_change_own_visit
 
 
 def _join_page(request, booking, *, display_name, moderator, back_url):
@@ -46,6 +47,36 @@ def portal_visits(request):
     return render(request, "meetings/portal_visits.html", {
         "rows": [(b, queries.join_state(b)) for b in bookings],
     })
+
+
+@resident_required
+def portal_visit(request, booking_id):
+    """The resident's own visit: cancel it, or move it to another free time of the same kind at
+    the unit, up to the unit's limit for a late cancellation."""
+    booking = queries.own_booking(request.actor, booking_id, endpoint="meetings:portal_visit")
+    may_change = may_change_own_visit(request.actor, booking, timezone.now())
+    calendar = queries.calendar_of(booking.unit)
+    slots = []
+    if may_change:
+        since = timezone.now() + timedelta(hours=calendar.late_cancel_hours)
+        slots = queries.free_slots(booking.visit_kind, form=booking.form, unit_id=booking.unit_id, since=since, limit=12)
+    action = request.POST.get("action") if request.method == "POST" else None
+    cancel_form = forms.OwnVisitCancelForm(request.POST if action == "cancel" else None)
+    rebook_form = forms.OwnVisitRebookForm(request.POST if action == "rebook" else None, slots=slots)
+    if action == "cancel" and cancel_form.is_valid():
+        if run_action(cancel_form, actions.cancel_own_visit, request.actor, booking,
+                      reason=cancel_form.cleaned_data["reason"]):
+            messages.success(request, "Besöket är avbokat. Du får en bekräftelse med e-post.")
+            return redirect("meetings:portal_visits")
+    elif action == "rebook" and rebook_form.is_valid():
+        if run_action(rebook_form, actions.rebook_own_visit, request.actor, booking,
+                      slot=rebook_form.cleaned_data["slot"]):
+            messages.success(request, "Besöket har fått en ny tid. Du får en bekräftelse med e-post.")
+            return redirect("meetings:portal_visits")
+    return render(request, "meetings/portal_visit.html", {
+        "booking": booking, "may_change": may_change, "late_cancel_hours": calendar.late_cancel_hours,
+        "cancel_form": cancel_form, "rebook_form": rebook_form, "slots": slots,
+    }, status=400 if action else 200)
 
 
 # --- The unit's calendar ---------------------------------------------------------------------------

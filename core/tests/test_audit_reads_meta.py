@@ -202,7 +202,7 @@ def booking_visit(endpoint):
     booking = actions.book_visit(clinic["nurse"], in_care(clinic, resident.patient), staff=clinic["physician"].user,
                                  visit_kind=clinic["kind"], form="video", starts_at=later(), notify=False)
     callers = {"meetings:booking": clinic["nurse"], "meetings:join": clinic["physician"],
-               "meetings:portal_join": resident}
+               "meetings:portal_join": resident, "meetings:portal_visit": resident}
     if endpoint.name not in callers:
         raise unknown(endpoint)
     return Visit(callers[endpoint.name], {"booking_id": booking.pk}, resident.patient)

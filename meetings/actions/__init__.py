@@ -12,7 +12,8 @@ it wrote. Reads live in `meetings.queries`. Everything is importable from here a
 (`from meetings import actions; actions.book_visit(...)`)."""
 
 from meetings.actions.bookings import (  # noqa: F401
-    book_visit, BOOKING_FIELDS, cancel, create_slots, rebook, register_outcome, Status,
+    book_visit, BOOKING_FIELDS, cancel, cancel_own_visit, create_slots, rebook, rebook_own_visit, register_outcome,
+    Status,
 )
 from meetings.actions.sip import (  # noqa: F401
     add_sip_effort, add_sip_participant, answer_sip_invitation, book_sip_meeting, create_sip,

@@ -13,7 +13,7 @@ from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Membership
 from meetings import fees, tasks
-from meetings.permissions import may_book_visits
+from meetings.permissions import may_book_visits, may_change_own_visit
 from meetings.queries import calendar_of, region_of
 from meetings.models import Booking, Slot, VisitForm
 from meetings.video import provider
@@ -242,3 +242,53 @@ def create_slots(actor, *, staff, visit_kind, day, start, end, minutes, forms):
         "staff": [None, staff.pk], "visit_kind": [None, visit_kind.key], "day": [None, day.isoformat()],
         "slots": [None, len(slots)]})
     return slots
+
+
+def _require_own_visit(actor, booking, at):
+    if not may_change_own_visit(actor, booking, at):
+        hours = calendar_of(booking.unit).late_cancel_hours
+        raise NotPermitted(f"Besöket kan inte ändras här längre: kortare tid än {hours} timmar före besöket "
+                           f"ringer du mottagningen, {booking.unit.name}.")
+
+
+@transaction.atomic
+def cancel_own_visit(actor, booking, *, reason=""):
+    """The resident cancels their own visit from Mina sidor, in time (never a late cancellation:
+    later than the unit's limit they call the unit)."""
+    booking = _locked(booking)
+    at = timezone.now()
+    _require_own_visit(actor, booking, at)
+    before = snapshot(booking, BOOKING_FIELDS)
+    booking.status = Status.CANCELLED
+    booking.cancel_reason = (reason or "").strip()[:300] or "Avbokat av patienten på Mina sidor"
+    _take(booking.slot, False)
+    booking.closed_at = at
+    booking.sequence += 1
+    booking.save()
+    record_write(actor, "meetings.cancel", booking, patient=booking.patient,
+                 changes=diff(before, snapshot(booking, BOOKING_FIELDS)) | {"by_patient": [None, True]})
+    _mail_after_commit(booking, "cancellation")
+    return booking
+
+
+@transaction.atomic
+def rebook_own_visit(actor, booking, *, slot):
+    """The resident moves their own visit to another free time of the same unit and visit kind,
+    in time (as cancelling)."""
+    booking = _locked(booking)
+    _require_own_visit(actor, booking, timezone.now())
+    slot = _locked_slot(slot)
+    if slot is None or slot.unit_id != booking.unit_id:
+        raise ActionError("Välj en av de lediga tiderna.", field="slot")
+    _check_time(booking.unit, slot.staff, booking.patient, slot.starts_at, slot.ends_at, visit_kind=booking.visit_kind,
+                form=booking.form, slot=slot, booking=booking)
+    before = snapshot(booking, BOOKING_FIELDS)
+    _take(booking.slot, False)
+    _take(slot, True)
+    booking.staff, booking.slot, booking.starts_at, booking.ends_at = slot.staff, slot, slot.starts_at, slot.ends_at
+    booking.sequence += 1
+    booking.save()
+    record_write(actor, "meetings.rebook", booking, patient=booking.patient,
+                 changes=diff(before, snapshot(booking, BOOKING_FIELDS)) | {"by_patient": [None, True]})
+    _mail_after_commit(booking, "update")
+    return booking

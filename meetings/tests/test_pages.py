@@ -171,3 +171,47 @@ def test_the_week_view_has_a_column_per_staff_member_and_a_row_per_day(client, c
     assert AuditEvent.objects.filter(patient=clinic["patient"], kind="read", endpoint="meetings:calendar").count() == 1
     # Without a day asked for, the calendar opens on this week.
     assert 'data-testid="calendar-week"' in client.get(reverse("meetings:calendar")).content.decode()
+
+
+def test_a_resident_moves_their_own_visit_to_a_free_time_and_then_cancels_it(client, clinic):
+    from core.tests.factories import make_resident
+    from meetings.models import Slot
+
+    resident = make_resident(clinic["patient"])
+    booking = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+                                 visit_kind=clinic["kind"], form="physical", starts_at=later(24 * 5), notify=False)
+    free = Slot.objects.create(unit=clinic["unit"], staff=clinic["physician"].user, visit_kind=clinic["kind"],
+                               starts_at=later(24 * 7), ends_at=later(24 * 7) + timedelta(minutes=30),
+                               created_by=clinic["nurse"].user)
+    login(client, resident)
+    url = reverse("meetings:portal_visit", args=[booking.pk])
+    assert url in client.get(reverse("meetings:portal_visits")).content.decode()
+    page = client.get(url).content.decode()
+    assert "Boka om" in page and "Avboka besöket" in page
+    assert client.post(url, {"action": "rebook", "slot": free.pk}).status_code == 302
+    booking.refresh_from_db()
+    free.refresh_from_db()
+    assert (booking.starts_at, booking.slot_id, free.booked) == (free.starts_at, free.pk, True)
+    assert client.post(url, {"action": "cancel", "reason": "Bortrest"}).status_code == 302
+    booking.refresh_from_db()
+    free.refresh_from_db()
+    assert (booking.status, booking.cancel_reason, free.booked) == ("cancelled", "Bortrest", False)
+    assert AuditEvent.objects.filter(action="meetings.cancel", user=resident, changes__by_patient=[None, True]).exists()
+
+
+def test_within_the_late_cancellation_limit_the_resident_is_told_to_call(client, clinic):
+    from core.tests.factories import make_resident
+
+    resident = make_resident(clinic["patient"])
+    booking = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+                                 visit_kind=clinic["kind"], form="physical", starts_at=later(5), notify=False)
+    login(client, resident)
+    url = reverse("meetings:portal_visit", args=[booking.pk])
+    page = client.get(url).content.decode()
+    assert 'data-testid="call-the-unit"' in page and "Avboka besöket" not in page
+    assert client.post(url, {"action": "cancel"}).status_code == 403
+    booking.refresh_from_db()
+    assert booking.status == "booked"
+    other = make_resident()
+    login(client, other)
+    assert client.get(url).status_code == 404
