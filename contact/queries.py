@@ -1,6 +1,6 @@
 """Reads of contact matters with their access rules. Staff see the matters their unit holds (and a
 national front end those it filed); a resident sees their own and those they filed for someone
-they may act for. Every read of a matter is logged, with its basis."""
+they may still act for today. Every read of a matter is logged, with its basis."""
 
 from datetime import timedelta
 
@@ -16,7 +16,13 @@ QUEUE_LIMIT = 200
 
 def visible_matters(actor, queryset):
     if actor.is_resident:
-        return queryset.filter(Q(patient_id=actor.user.patient_id) | Q(filed_by=actor.user))
+        # Matters they filed for someone else only while they may still act for that person: an
+        # ombud's power of attorney ends with its period, a guardianship when the child turns 18.
+        from contact.permissions import persons_for
+
+        acting_for = [person.pk for person, kind in persons_for(actor.user) if kind]
+        return queryset.filter(Q(patient_id=actor.user.patient_id)
+                               | Q(filed_by=actor.user, patient_id__in=acting_for))
     if actor.unit_id is None:
         return queryset.none()
     return queryset.filter(Q(unit_id=actor.unit_id) | Q(filed_by_unit_id=actor.unit_id))

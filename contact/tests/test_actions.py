@@ -193,3 +193,34 @@ def test_the_breach_sweep_marks_every_overdue_unanswered_matter(django_capture_o
     overdue.refresh_from_db()
     fresh.refresh_from_db()
     assert overdue.breached_at is not None and fresh.breached_at is None
+
+
+def test_an_ombud_whose_power_has_ended_and_a_guardian_of_a_grown_child_no_longer_see_the_matters_they_filed():
+    from contact import queries
+    from django.http import Http404
+
+    setup = make_entry()
+    today = timezone.localdate()
+    child = make_patient(birth=date(today.year - 18, today.month, today.day) + timedelta(days=3))
+    principal = make_patient()
+    for person, kind in ((child, "guardian"), (principal, "ombud")):
+        person.listed_unit = setup["centre"]
+        person.save()
+        Representation.objects.create(representative=setup["patient"], principal=person, kind=kind,
+                                      valid_from=today - timedelta(days=400), registered_by=setup["nurse"].user)
+    resident = resident_actor(setup)
+    for_child, for_principal = file(setup, patient=child), file(setup, patient=principal)
+    own = file(setup)
+    assert {m.pk for m in queries.own_matters(resident)} == {for_child.pk, for_principal.pk, own.pk}
+
+    Representation.objects.filter(principal=principal).update(valid_until=today - timedelta(days=1))
+    later = today + timedelta(days=3)  # the child turns 18
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.localdate", return_value=later):
+        assert [m.pk for m in queries.own_matters(resident)] == [own.pk]
+        for matter in (for_child, for_principal):
+            with pytest.raises(Http404):
+                queries.own_matter(resident, matter.pk, endpoint="contact:portal_matter")
+            with pytest.raises(NotPermitted):
+                actions.send_message(resident, matter, text="Hur går det?")
