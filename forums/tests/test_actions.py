@@ -246,3 +246,26 @@ def test_a_reminder_for_a_deadline_that_moved_later_waits_for_the_new_date(world
     actions.update_item(world.secretary, item, title="Remiss", kind=ItemKind.CONSULTATION,
                         answer_by=timezone.localdate() + timedelta(days=30))
     assert forum_mail.remind_consultation(item.pk) == 0
+
+
+def test_a_picture_attachment_is_re_encoded_so_no_gps_position_or_camera_survives(world):
+    import io
+
+    from PIL import Image
+
+    item = actions.add_item(world.secretary, world.meeting(), title="Bilder från studiebesöket")
+    exif = Image.Exif()
+    exif[0x010F] = "Telefonmärke"
+    exif[0x8825] = {1: "N", 2: (56.0, 52.0, 30.0), 3: "E", 4: (14.0, 48.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(out, format="JPEG", exif=exif.tobytes())
+    assert b"Telef" in out.getvalue()
+    attachment = actions.add_attachment(world.secretary, item, SimpleUploadedFile("foto.jpg", out.getvalue()))
+    stored = attachment.file.read()
+    assert b"Telef" not in stored and b"Exif" not in stored
+    with Image.open(io.BytesIO(stored)) as picture:
+        assert picture.format == "JPEG" and picture.size == (64, 48) and not picture.getexif()
+    assert attachment.size == len(stored)
+    broken = SimpleUploadedFile("trasig.png", b"\x89PNG\r\n\x1a\n" + b"inte en bild" * 10)
+    with pytest.raises(ActionError, match="inte en riktig PNG"):
+        actions.add_attachment(world.secretary, item, broken)
