@@ -244,12 +244,13 @@ def remove_item(actor, item):
 
 def add_attachment(actor, item, upload):
     _require_manager(actor, item.meeting.forum)
-    _require_open(item.meeting)
     name, content_type = check_attachment(upload)
     if content_type in ("image/png", "image/jpeg"):
         # Pictures are drawn again so that no GPS position, camera or time from a phone survives.
         upload = ContentFile(reencoded_picture(upload, content_type), name=name)
     with transaction.atomic():
+        # The meeting as it is now, locked against an approval crossing the upload.
+        _require_open(_locked_meeting(item.meeting))
         attachment = Attachment(item=item, name=name, content_type=content_type, size=upload.size,
                                 uploaded_by=actor.user)
         attachment.file.save(name, upload, save=False)

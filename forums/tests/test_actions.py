@@ -269,3 +269,23 @@ def test_a_picture_attachment_is_re_encoded_so_no_gps_position_or_camera_survive
     broken = SimpleUploadedFile("trasig.png", b"\x89PNG\r\n\x1a\n" + b"inte en bild" * 10)
     with pytest.raises(ActionError, match="inte en riktig PNG"):
         actions.add_attachment(world.secretary, item, broken)
+
+
+def test_locked_minutes_refuse_attachments_item_edits_moves_and_nominations_too(world):
+    meeting = world.meeting()
+    item = actions.add_item(world.secretary, meeting, title="Effekter")
+    actions.add_item(world.secretary, meeting, title="Övrigt")
+    world.approved(meeting)  # `item` still carries the meeting as it was before the lock
+    pdf = SimpleUploadedFile("efterhand.pdf", b"%PDF-1.4\n%%EOF\n")
+    attempts = [
+        lambda: actions.add_attachment(world.secretary, item, pdf),
+        lambda: actions.update_item(world.secretary, item, title="Ändrad rubrik", kind=ItemKind.INFORMATION),
+        lambda: actions.move_item(world.secretary, item, 1),
+        lambda: actions.add_nomination(world.secretary, item, nominee="Anna Berg", body="Nationellt råd",
+                                       decision_text="Beslutar att nominera Anna Berg."),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ActionError, match="låst"):
+            attempt()
+    item.refresh_from_db()
+    assert (item.title, item.number, item.attachments.count(), item.nominations.count()) == ("Effekter", 1, 0, 0)
