@@ -1,5 +1,5 @@
 """Reads of contact matters with their access rules. Staff see the matters their unit holds (and a
-national front end those it filed); a resident sees their own and those they filed for someone
+national front end's key those it filed); a resident sees their own and those they filed for someone
 they may still act for today. Every read of a matter is logged, with its basis."""
 
 from datetime import timedelta
@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from contact.models import Matter, Message, Picture
+from contact.models import Channel, Matter, Message, Picture
 from core.audit import record_read, record_reads
 
 QUEUE_LIMIT = 200
@@ -25,7 +25,10 @@ def visible_matters(actor, queryset):
                                | Q(filed_by=actor.user, patient_id__in=acting_for))
     if actor.unit_id is None:
         return queryset.none()
-    return queryset.filter(Q(unit_id=actor.unit_id) | Q(filed_by_unit_id=actor.unit_id))
+    # A national front end reads back what its own key filed through the API; not every member of
+    # its unit, and not a unit that filed a matter and then handed it over (no care relation left).
+    return queryset.filter(Q(unit_id=actor.unit_id)
+                           | Q(channel=Channel.API, filed_by=actor.user, filed_by_unit_id=actor.unit_id))
 
 
 def _get(queryset, matter_id):

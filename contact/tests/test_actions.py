@@ -224,3 +224,28 @@ def test_an_ombud_whose_power_has_ended_and_a_guardian_of_a_grown_child_no_longe
                 queries.own_matter(resident, matter.pk, endpoint="contact:portal_matter")
             with pytest.raises(NotPermitted):
                 actions.send_message(resident, matter, text="Hur går det?")
+
+
+def test_staff_of_the_front_end_s_unit_do_not_read_what_its_key_filed_for_another_unit_nor_a_nurse_what_she_handed_over():
+    from django.http import Http404
+
+    from contact import queries
+    from contact.models import Channel
+    from core.tests.factories import make_actor
+
+    setup = make_entry()
+    front_end = make_actor(unit=setup["intake"])
+    intake_nurse = make_actor(unit=setup["intake"])
+    filed = actions.file_matter(front_end, setup["patient"], category="ongoing", description="Ont i ryggen",
+                                channel=Channel.API)
+    assert filed.unit == setup["centre"]
+    assert queries.staff_matter(front_end, filed.pk, endpoint="api:contact.matter") == filed
+    with pytest.raises(Http404):
+        queries.staff_matter(intake_nurse, filed.pk, endpoint="contact:matter")
+
+    started = actions.file_matter(setup["nurse"], setup["patient"], category="ongoing", description="Uppföljning",
+                                  channel=Channel.STAFF)
+    actions.transfer(setup["nurse"], started, unit=setup["night"], note="Nattens team tar det")
+    assert queries.staff_matter(setup["night_nurse"], started.pk, endpoint="contact:matter") == started
+    with pytest.raises(Http404):
+        queries.staff_matter(setup["nurse2"], started.pk, endpoint="contact:matter")
