@@ -56,8 +56,12 @@ def own_matter(actor, matter_id, *, endpoint, log=True):
     return matter
 
 
-def own_matters(actor):
-    return list(Matter.objects.visible_to(actor).select_related("patient", "unit").order_by("-created_at")[:50])
+def own_matters(actor, *, endpoint="contact:portal_list"):
+    """The resident's list; each matter about someone else (a child, a principal) is logged as a read."""
+    matters = list(Matter.objects.visible_to(actor).select_related("patient", "unit").order_by("-created_at")[:50])
+    record_reads(actor, [m for m in matters if m.patient_id != actor.user.patient_id], action="contact.read",
+                 reason="Ärende som ombud/vårdnadshavare", endpoint=endpoint, basis="own")
+    return matters
 
 
 def queue(actor, *, profession=None, mine=False, now=None):
