@@ -249,3 +249,21 @@ def test_staff_of_the_front_end_s_unit_do_not_read_what_its_key_filed_for_anothe
     assert queries.staff_matter(setup["night_nurse"], started.pk, endpoint="contact:matter") == started
     with pytest.raises(Http404):
         queries.staff_matter(setup["nurse2"], started.pk, endpoint="contact:matter")
+
+
+def test_an_ombud_whose_power_has_ended_is_no_longer_told_when_something_happens_in_the_matter():
+    from contact import notify
+
+    setup = make_entry()
+    today = timezone.localdate()
+    principal = make_patient()
+    principal.listed_unit = setup["centre"]
+    principal.save()
+    Representation.objects.create(representative=setup["patient"], principal=principal, kind="ombud",
+                                  valid_from=today - timedelta(days=400), registered_by=setup["nurse"].user)
+    matter = file(setup, patient=principal)
+    assert notify.tell_resident(matter, "answered") == 1
+    Representation.objects.filter(principal=principal).update(valid_until=today - timedelta(days=1))
+    mail.outbox.clear()
+    assert notify.tell_resident(matter, "answered") == 0
+    assert mail.outbox == []
