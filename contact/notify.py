@@ -18,9 +18,12 @@ TEXTS = {
 
 
 def _people(matter):
-    """The filer (resident) and the patient's own account, once each; never staff or systems."""
+    """The filer (resident, while they may still act for the patient) and the patient's own
+    account, once each; never staff or systems."""
+    from contact.permissions import representation_of
+
     people = []
-    if matter.filed_by.patient_id is not None:
+    if matter.filed_by.patient_id is not None and representation_of(matter.filed_by, matter.patient) is not None:
         people.append(matter.filed_by)
     account = getattr(matter.patient, "resident_account", None)
     if account is not None and all(account.pk != p.pk for p in people):

@@ -1,6 +1,6 @@
 """Reads of contact matters with their access rules. Staff see the matters their unit holds (and a
-national front end those it filed); a resident sees their own and those they filed for someone
-they may act for. Every read of a matter is logged, with its basis."""
+national front end's key those it filed); a resident sees their own and those they filed for someone
+they may still act for today. Every read of a matter is logged, with its basis."""
 
 from datetime import timedelta
 
@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from contact.models import Matter, Message, Picture
+from contact.models import Channel, Matter, Message, Picture
 from core.audit import record_read, record_reads
 
 QUEUE_LIMIT = 200
@@ -16,10 +16,19 @@ QUEUE_LIMIT = 200
 
 def visible_matters(actor, queryset):
     if actor.is_resident:
-        return queryset.filter(Q(patient_id=actor.user.patient_id) | Q(filed_by=actor.user))
+        # Matters they filed for someone else only while they may still act for that person: an
+        # ombud's power of attorney ends with its period, a guardianship when the child turns 18.
+        from contact.permissions import persons_for
+
+        acting_for = [person.pk for person, kind in persons_for(actor.user) if kind]
+        return queryset.filter(Q(patient_id=actor.user.patient_id)
+                               | Q(filed_by=actor.user, patient_id__in=acting_for))
     if actor.unit_id is None:
         return queryset.none()
-    return queryset.filter(Q(unit_id=actor.unit_id) | Q(filed_by_unit_id=actor.unit_id))
+    # A national front end reads back what its own key filed through the API; not every member of
+    # its unit, and not a unit that filed a matter and then handed it over (no care relation left).
+    return queryset.filter(Q(unit_id=actor.unit_id)
+                           | Q(channel=Channel.API, filed_by=actor.user, filed_by_unit_id=actor.unit_id))
 
 
 def _get(queryset, matter_id):
@@ -47,8 +56,12 @@ def own_matter(actor, matter_id, *, endpoint, log=True):
     return matter
 
 
-def own_matters(actor):
-    return list(Matter.objects.visible_to(actor).select_related("patient", "unit").order_by("-created_at")[:50])
+def own_matters(actor, *, endpoint="contact:portal_list"):
+    """The resident's list; each matter about someone else (a child, a principal) is logged as a read."""
+    matters = list(Matter.objects.visible_to(actor).select_related("patient", "unit").order_by("-created_at")[:50])
+    record_reads(actor, [m for m in matters if m.patient_id != actor.user.patient_id], action="contact.read",
+                 reason="Ärende som ombud/vårdnadshavare", endpoint=endpoint, basis="own")
+    return matters
 
 
 def queue(actor, *, profession=None, mine=False, now=None):

@@ -191,3 +191,35 @@ def check_attachment(upload, field="file"):
             raise ActionError(f"Filen är inte en riktig {suffix[1:].upper()}-fil (eller innehåller makron).", field=field)
     safe = "".join(c if c.isalnum() or c in " ._-()åäöÅÄÖ" else "_" for c in name)[:150] or f"bilaga{suffix}"
     return safe, content_type
+
+
+# A picture this many pixels or more is refused (a small file that unpacks to a huge image).
+MAX_ATTACHMENT_PIXELS = 40_000_000
+
+
+def reencoded_picture(upload, content_type, field="file"):
+    """The bytes of a PNG or JPEG attachment drawn again with Pillow, so that nothing of the file's
+    metadata (EXIF with GPS position, camera and time; XMP; text chunks) is kept. The orientation in
+    EXIF is applied first. ActionError when the file is not a picture after all."""
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    kind = {"image/png": "PNG", "image/jpeg": "JPEG"}[content_type]
+    upload.seek(0)
+    try:
+        with Image.open(io.BytesIO(upload.read())) as probe:
+            if probe.format != kind or probe.width * probe.height > MAX_ATTACHMENT_PIXELS:
+                raise UnidentifiedImageError
+            image = ImageOps.exif_transpose(probe)
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ActionError(f"Filen är inte en riktig {'JPEG' if kind == 'JPEG' else kind}-fil.", field=field) from None
+    finally:
+        upload.seek(0)
+    keep_alpha = kind == "PNG" and ("A" in image.getbands() or image.mode == "P")
+    image = image.convert("RGBA" if keep_alpha else "RGB")
+    image.info = {}
+    out = io.BytesIO()
+    image.save(out, format=kind, **({"quality": 90} if kind == "JPEG" else {}))
+    return out.getvalue()

@@ -8,13 +8,14 @@ correction is a dated addendum. Following an assignment up (its status) goes on 
 
 from datetime import datetime, time, timedelta
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
-from core.files import check_attachment
+from core.files import check_attachment, reencoded_picture
 from forums import permissions, rules
 from forums.models import (
     Addendum, AgendaItem, Approver, Assignment, Attachment, Attendance, ConsultationAnswer, Decision, DecisionCounter,
@@ -243,9 +244,13 @@ def remove_item(actor, item):
 
 def add_attachment(actor, item, upload):
     _require_manager(actor, item.meeting.forum)
-    _require_open(item.meeting)
     name, content_type = check_attachment(upload)
+    if content_type in ("image/png", "image/jpeg"):
+        # Pictures are drawn again so that no GPS position, camera or time from a phone survives.
+        upload = ContentFile(reencoded_picture(upload, content_type), name=name)
     with transaction.atomic():
+        # The meeting as it is now, locked against an approval crossing the upload.
+        _require_open(_locked_meeting(item.meeting))
         attachment = Attachment(item=item, name=name, content_type=content_type, size=upload.size,
                                 uploaded_by=actor.user)
         attachment.file.save(name, upload, save=False)

@@ -38,6 +38,15 @@ def meeting_for(actor, meeting_id):
     return meeting
 
 
+def meeting_to_join(actor, meeting_id):
+    """A meeting whose video room the actor may enter: its members with a seat today and those who
+    run the forum. Staff of the owner organisation who only read the minutes do not (404)."""
+    meeting = meeting_for(actor, meeting_id)
+    if not meeting.video_room or not (permissions.seat(actor, meeting.forum) or permissions.may_manage(actor, meeting.forum)):
+        raise Http404
+    return meeting
+
+
 def public_meeting(meeting_id):
     meeting = Meeting.objects.select_related("forum").filter(pk=meeting_id, forum__public=True,
                                                              published_at__isnull=False).first()

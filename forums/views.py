@@ -284,9 +284,7 @@ def attachment(request, attachment_id):
 @staff_required
 def join(request, meeting_id):
     """The forum meeting's video room, for its members: the room's address is made here, per person."""
-    meeting = queries.meeting_for(request.actor, meeting_id)
-    if not meeting.video_room:
-        raise Http404
+    meeting = queries.meeting_to_join(request.actor, meeting_id)
     from meetings.video import provider
 
     url = provider().join_url(meeting.video_room, display_name=request.actor.user.display_name(),

@@ -193,3 +193,77 @@ def test_the_breach_sweep_marks_every_overdue_unanswered_matter(django_capture_o
     overdue.refresh_from_db()
     fresh.refresh_from_db()
     assert overdue.breached_at is not None and fresh.breached_at is None
+
+
+def test_an_ombud_whose_power_has_ended_and_a_guardian_of_a_grown_child_no_longer_see_the_matters_they_filed():
+    from contact import queries
+    from django.http import Http404
+
+    setup = make_entry()
+    today = timezone.localdate()
+    child = make_patient(birth=date(today.year - 18, today.month, today.day) + timedelta(days=3))
+    principal = make_patient()
+    for person, kind in ((child, "guardian"), (principal, "ombud")):
+        person.listed_unit = setup["centre"]
+        person.save()
+        Representation.objects.create(representative=setup["patient"], principal=person, kind=kind,
+                                      valid_from=today - timedelta(days=400), registered_by=setup["nurse"].user)
+    resident = resident_actor(setup)
+    for_child, for_principal = file(setup, patient=child), file(setup, patient=principal)
+    own = file(setup)
+    assert {m.pk for m in queries.own_matters(resident)} == {for_child.pk, for_principal.pk, own.pk}
+
+    Representation.objects.filter(principal=principal).update(valid_until=today - timedelta(days=1))
+    later = today + timedelta(days=3)  # the child turns 18
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.localdate", return_value=later):
+        assert [m.pk for m in queries.own_matters(resident)] == [own.pk]
+        for matter in (for_child, for_principal):
+            with pytest.raises(Http404):
+                queries.own_matter(resident, matter.pk, endpoint="contact:portal_matter")
+            with pytest.raises(NotPermitted):
+                actions.send_message(resident, matter, text="Hur går det?")
+
+
+def test_staff_of_the_front_end_s_unit_do_not_read_what_its_key_filed_for_another_unit_nor_a_nurse_what_she_handed_over():
+    from django.http import Http404
+
+    from contact import queries
+    from contact.models import Channel
+    from core.tests.factories import make_actor
+
+    setup = make_entry()
+    front_end = make_actor(unit=setup["intake"])
+    intake_nurse = make_actor(unit=setup["intake"])
+    filed = actions.file_matter(front_end, setup["patient"], category="ongoing", description="Ont i ryggen",
+                                channel=Channel.API)
+    assert filed.unit == setup["centre"]
+    assert queries.staff_matter(front_end, filed.pk, endpoint="api:contact.matter") == filed
+    with pytest.raises(Http404):
+        queries.staff_matter(intake_nurse, filed.pk, endpoint="contact:matter")
+
+    started = actions.file_matter(setup["nurse"], setup["patient"], category="ongoing", description="Uppföljning",
+                                  channel=Channel.STAFF)
+    actions.transfer(setup["nurse"], started, unit=setup["night"], note="Nattens team tar det")
+    assert queries.staff_matter(setup["night_nurse"], started.pk, endpoint="contact:matter") == started
+    with pytest.raises(Http404):
+        queries.staff_matter(setup["nurse2"], started.pk, endpoint="contact:matter")
+
+
+def test_an_ombud_whose_power_has_ended_is_no_longer_told_when_something_happens_in_the_matter():
+    from contact import notify
+
+    setup = make_entry()
+    today = timezone.localdate()
+    principal = make_patient()
+    principal.listed_unit = setup["centre"]
+    principal.save()
+    Representation.objects.create(representative=setup["patient"], principal=principal, kind="ombud",
+                                  valid_from=today - timedelta(days=400), registered_by=setup["nurse"].user)
+    matter = file(setup, patient=principal)
+    assert notify.tell_resident(matter, "answered") == 1
+    Representation.objects.filter(principal=principal).update(valid_until=today - timedelta(days=1))
+    mail.outbox.clear()
+    assert notify.tell_resident(matter, "answered") == 0
+    assert mail.outbox == []

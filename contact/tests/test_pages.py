@@ -193,3 +193,28 @@ def test_the_region_s_admin_changes_targets_and_questions_without_a_deploy_and_a
     matter = actions.file_matter(Actor.resident(setup["resident"]), setup["patient"], category="ongoing",
                                  description="Ont i ryggen")
     assert (matter.due_at - matter.created_at).total_seconds() == 60 * 60
+
+
+def test_the_resident_s_list_logs_a_read_of_each_matter_about_someone_they_act_for(client):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from contact.models import Representation
+    from core.tests.factories import make_patient
+
+    setup = make_entry()
+    today = timezone.localdate()
+    child = make_patient(birth=date(today.year - 7, 3, 1), first_name="Lilla")
+    child.listed_unit = setup["centre"]
+    child.save()
+    Representation.objects.create(representative=setup["patient"], principal=child, kind="guardian",
+                                  valid_from=today - timedelta(days=10), registered_by=setup["nurse"].user)
+    resident = Actor.resident(setup["resident"])
+    actions.file_matter(resident, setup["patient"], category="ongoing", description="Ont i ryggen")
+    for_child = actions.file_matter(resident, child, category="new_symptoms", description="Feber sedan i går")
+    login(client, setup["resident"])
+    page = client.get("/mina-sidor/kontakt/").content.decode()
+    assert "för Lilla" in page
+    reads = AuditEvent.objects.filter(kind="read", endpoint="contact:portal_list")
+    assert [(r.patient_id, r.object_id) for r in reads] == [(child.pk, str(for_child.pk))]

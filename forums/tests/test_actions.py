@@ -246,3 +246,46 @@ def test_a_reminder_for_a_deadline_that_moved_later_waits_for_the_new_date(world
     actions.update_item(world.secretary, item, title="Remiss", kind=ItemKind.CONSULTATION,
                         answer_by=timezone.localdate() + timedelta(days=30))
     assert forum_mail.remind_consultation(item.pk) == 0
+
+
+def test_a_picture_attachment_is_re_encoded_so_no_gps_position_or_camera_survives(world):
+    import io
+
+    from PIL import Image
+
+    item = actions.add_item(world.secretary, world.meeting(), title="Bilder från studiebesöket")
+    exif = Image.Exif()
+    exif[0x010F] = "Telefonmärke"
+    exif[0x8825] = {1: "N", 2: (56.0, 52.0, 30.0), 3: "E", 4: (14.0, 48.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(out, format="JPEG", exif=exif.tobytes())
+    assert b"Telef" in out.getvalue()
+    attachment = actions.add_attachment(world.secretary, item, SimpleUploadedFile("foto.jpg", out.getvalue()))
+    stored = attachment.file.read()
+    assert b"Telef" not in stored and b"Exif" not in stored
+    with Image.open(io.BytesIO(stored)) as picture:
+        assert picture.format == "JPEG" and picture.size == (64, 48) and not picture.getexif()
+    assert attachment.size == len(stored)
+    broken = SimpleUploadedFile("trasig.png", b"\x89PNG\r\n\x1a\n" + b"inte en bild" * 10)
+    with pytest.raises(ActionError, match="inte en riktig PNG"):
+        actions.add_attachment(world.secretary, item, broken)
+
+
+def test_locked_minutes_refuse_attachments_item_edits_moves_and_nominations_too(world):
+    meeting = world.meeting()
+    item = actions.add_item(world.secretary, meeting, title="Effekter")
+    actions.add_item(world.secretary, meeting, title="Övrigt")
+    world.approved(meeting)  # `item` still carries the meeting as it was before the lock
+    pdf = SimpleUploadedFile("efterhand.pdf", b"%PDF-1.4\n%%EOF\n")
+    attempts = [
+        lambda: actions.add_attachment(world.secretary, item, pdf),
+        lambda: actions.update_item(world.secretary, item, title="Ändrad rubrik", kind=ItemKind.INFORMATION),
+        lambda: actions.move_item(world.secretary, item, 1),
+        lambda: actions.add_nomination(world.secretary, item, nominee="Anna Berg", body="Nationellt råd",
+                                       decision_text="Beslutar att nominera Anna Berg."),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ActionError, match="låst"):
+            attempt()
+    item.refresh_from_db()
+    assert (item.title, item.number, item.attachments.count(), item.nominations.count()) == ("Effekter", 1, 0, 0)

@@ -167,3 +167,13 @@ def test_the_secretary_changes_an_items_heading_on_the_meeting_page(world, clien
     assert "Effekter" in client.get(f"/forum/mote/{meeting.pk}/").content.decode()
     item.refresh_from_db()
     assert (item.title, item.kind) == ("Effekter", "discussion")
+
+
+def test_only_the_forum_s_members_join_its_video_room_not_every_member_of_staff_of_the_owner(world, client):
+    meeting = world.meeting(video=True)
+    login(client, world.outsider)  # staff of the owner region, no seat in the forum
+    assert client.get(f"/forum/mote/{meeting.pk}/").status_code == 200
+    assert client.get(f"/forum/mote/{meeting.pk}/anslut/").status_code == 404
+    member = Client()
+    login(member, world.municipal)
+    assert member.get(f"/forum/mote/{meeting.pk}/anslut/").status_code == 200
