@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import params
+from core.errors import ActionError
 from core.forms import run_action
 from core.views.decorators import staff_required
 from forums import actions, exports, forms, goals, permissions, queries
@@ -84,8 +85,12 @@ def forum_action(request, forum_id, action):
         return render(request, "forums/forum.html", _forum_context(request, forum, settings_form=form), status=400)
     if action == "avsluta-ledamot":
         member = get_object_or_404(ForumMember, pk=params_int(request.POST, "member"), forum=forum)
-        actions.end_member(actor, member)
-        messages.success(request, "Ledamotens period är avslutad.")
+        try:
+            actions.end_member(actor, member)
+        except ActionError as error:  # e.g. a period that has not begun yet
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Ledamotens period är avslutad.")
     elif action == "staende-punkt":
         form = forms.StandingItemForm(request.POST)
         if form.is_valid() and run_action(form, actions.add_standing_item, actor, forum, **form.cleaned_data):

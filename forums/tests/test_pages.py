@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.tests.factories import login
 from forums import actions
-from forums.models import Goal, ItemKind
+from forums.models import ForumRole, Goal, ItemKind
 from forums.tests.factories import World
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +177,15 @@ def test_only_the_forum_s_members_join_its_video_room_not_every_member_of_staff_
     member = Client()
     login(member, world.municipal)
     assert member.get(f"/forum/mote/{meeting.pk}/anslut/").status_code == 200
+
+
+def test_ending_a_seat_that_has_not_begun_yet_says_why_instead_of_failing(world, client):
+    newcomer = world.staff("nina", "Nina", "Ny", world.region_unit)
+    seat = actions.add_member(world.secretary, world.forum, user=newcomer.user, organisation=world.region,
+                              role=ForumRole.MEMBER, valid_from=timezone.localdate() + timedelta(days=30))
+    login(client, world.secretary)
+    response = client.post(f"/forum/{world.forum.pk}/avsluta-ledamot/", {"member": seat.pk}, follow=True)
+    assert response.status_code == 200
+    assert "Perioden kan inte sluta innan den börjar." in response.content.decode()
+    seat.refresh_from_db()
+    assert seat.valid_until is None
