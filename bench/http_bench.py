@@ -125,11 +125,12 @@ def prepare(loader):
                 ends_at=first + timedelta(minutes=15 * n + 15), created_by=ward_member.user)
         for n in range(BOOKINGS)])
 
-    # Finance of two municipalities of the largest region: the one with the most cases in the basis
-    # month (the region's capital) and the median one.
+    # Finance of two of the largest region's own municipalities: the one with the most cases in the
+    # basis month (the region's capital) and the median one.
     month = loader.month
     by_size = list(DischargeCase.objects.filter(ward__organisation=region, discharged_at__year=month.year,
-                                                discharged_at__month=month.month)
+                                                discharged_at__month=month.month,
+                                                municipality__county_code=region.county_code)
                    .values("municipality_id").annotate(n=Count("pk")).order_by("-n"))
     top, median = by_size[0], by_size[len(by_size) // 2]
     municipality = Organisation.objects.get(pk=top["municipality_id"])

@@ -133,3 +133,26 @@ def test_a_visit_id_a_spreadsheet_would_run_is_written_as_text(tmp_path, visit_i
     (row,), _ = run(tmp_path, visits.getvalue())
     assert_no_formula([row])
     assert is_neutralised(row["visit_id"], visit_id) and row["fee_sek"] == "300"
+
+
+def test_from_the_command_line_the_charges_are_written_and_the_exit_status_says_so(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    (tmp_path / "visits.csv").write_text(VISITS, encoding="utf-8")
+    (tmp_path / "schedule.toml").write_text(SCHEDULE, encoding="utf-8")
+    done = subprocess.run([sys.executable, "manage.py", "fees", "--visits", str(tmp_path / "visits.csv"),
+                           "--schedule", str(tmp_path / "schedule.toml"), "--charges", str(tmp_path / "out.csv"),
+                           "--timings"], cwd=Path(settings.BASE_DIR), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "8 besök" in done.stdout and "calculate" in done.stderr
+    assert len(list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))) == 8
+    (tmp_path / "visits.csv").write_text(HEADER + "\nX1,19700615-1232,2024-13-01,lakarbesok,physical,attended\n",
+                                         encoding="utf-8")
+    refused_run = subprocess.run([sys.executable, "manage.py", "fees", "--visits", str(tmp_path / "visits.csv"),
+                                  "--schedule", str(tmp_path / "schedule.toml"), "--charges", str(tmp_path / "x.csv")],
+                                 cwd=Path(settings.BASE_DIR), capture_output=True, text=True)
+    assert refused_run.returncode == 2 and not (tmp_path / "x.csv").exists()
