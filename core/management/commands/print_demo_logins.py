@@ -16,8 +16,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<20} {Profession(profession).label:<22} {', '.join(roles)}")
         # Apps with demo logins of their own list them through their AppConfig's `demo_logins()`:
         # (username, what the login shows) pairs; core knows no app above it.
-        for config in apps.get_app_configs():
-            for username, what in getattr(config, "demo_logins", lambda: [])():
-                self.stdout.write(f"  {username:<20} {what}")
         self.stdout.write(f"  {'invanare':<20} {'invånare (portal)':<22} -")
-        self.stdout.write(f"  {'invanare2':<20} {'invånare (portal)':<22} - (nära frikort)\n")
+        self.stdout.write(f"  {'invanare2':<20} {'invånare (portal)':<22} - (nära frikort)")
+        extra = [login for config in apps.get_app_configs() for login in getattr(config, "demo_logins", list)()]
+        if extra:
+            self.stdout.write("\nWhat to try in the contact entry and the forums (some are logins above):")
+            for username, what in extra:
+                self.stdout.write(f"  {username:<22} {what}")
+        self.stdout.write("")
