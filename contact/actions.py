@@ -543,6 +543,44 @@ def save_targets(actor, region, minutes):
     return targets_of(region)
 
 
+WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+
+
+def hours_text(hours):
+    """A unit's week as text for the audit log and the settings page: 'måndag 08:00–17:00; …'."""
+    if not hours:
+        return "dygnet runt"
+    return "; ".join(f"{WEEKDAYS[day]} " + ", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in spans)
+                     for day, spans in sorted(hours.items()))
+
+
+@transaction.atomic
+def save_opening_hours(actor, unit, week):
+    """A care centre's opening hours: `week` maps weekday (0 = Monday) to (opens, closes) or None for
+    closed. Matters from residents listed there reach its queue while it is open and the region's
+    night team otherwise (contact/rules/routing.py); public holidays are closed whatever is set here.
+    A unit with no hours at all takes matters around the clock, so a week closed every day is refused."""
+    region = region_of(unit)
+    _require_configure(actor, region)
+    if unit.kind != Unit.Kind.PRIMARY_CARE:
+        raise ActionError("Öppettider anges för vårdcentraler.", field="unit")
+    for day, span in week.items():
+        if day not in range(7):
+            raise ActionError("Okänd veckodag.")
+        if span is not None and span[0] >= span[1]:
+            raise ActionError(f"På {WEEKDAYS[day]} måste mottagningen stänga efter att den öppnar.",
+                              field=f"day{day}_closes")
+    if not any(span for span in week.values()):
+        raise ActionError("Ange minst en dag då vårdcentralen har öppet.")
+    before = hours_text(hours_of(unit.pk))
+    OpeningHours.objects.select_for_update().filter(unit=unit).delete()
+    OpeningHours.objects.bulk_create([OpeningHours(unit=unit, weekday=day, opens=span[0], closes=span[1])
+                                      for day, span in sorted(week.items()) if span is not None])
+    after = hours_text(hours_of(unit.pk))
+    record_write(actor, "contact.settings", unit, changes={"opening_hours": [before, after]})
+    return after
+
+
 @transaction.atomic
 def add_question(actor, region, *, category, text, kind, flag=""):
     _require_configure(actor, region)

@@ -157,3 +157,30 @@ class QuestionForm(forms.Form):
 class SelfCareForm(forms.Form):
     title = forms.CharField(label="Rubrik", max_length=120)
     body = forms.CharField(label="Råd", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class OpeningHoursForm(forms.Form):
+    """A care centre's week: for each day the time it opens and closes, both empty when closed."""
+
+    DAYS = ["Måndag", "Tisdag", "Onsdag", "Torsdag", "Fredag", "Lördag", "Söndag"]
+
+    def __init__(self, *args, hours=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, name in enumerate(self.DAYS):
+            span = (hours or {}).get(day, [(None, None)])[0]
+            self.fields[f"day{day}_opens"] = forms.TimeField(label=f"{name} öppnar", required=False, initial=span[0],
+                                                             widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+            self.fields[f"day{day}_closes"] = forms.TimeField(label=f"{name} stänger", required=False, initial=span[1],
+                                                              widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def clean(self):
+        data = super().clean()
+        week = {}
+        for day, name in enumerate(self.DAYS):
+            opens, closes = data.get(f"day{day}_opens"), data.get(f"day{day}_closes")
+            if (opens is None) != (closes is None):
+                self.add_error(f"day{day}_closes", f"Ange både när mottagningen öppnar och stänger på {name.lower()}, "
+                                                   "eller ingetdera om den är stängd.")
+            week[day] = (opens, closes) if opens and closes else None
+        data["week"] = week
+        return data

@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contact import actions, forms, permissions, queries
-from contact.models import CategoryQuestion, Matter, Picture
+from contact.models import CategoryQuestion, ContactEntry, Matter, Picture
 from contact.rules import red_flags
 from core import params
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import run_action
-from core.models import Patient, Profession
+from core.models import Patient, Profession, Unit
 from core.views.decorators import resident_required, staff_required
 from meetings import queries as meetings_queries
 from meetings.models import Slot, VisitKind
@@ -453,6 +453,13 @@ def settings_page(request):
             form = forms.SelfCareForm(request.POST)
             done = form.is_valid() and run_action(form, actions.add_self_care_text, actor, region,
                                                   **form.cleaned_data)
+        elif which == "hours":
+            unit = centres_of(region).filter(pk=params_post_id(request, "unit")).first()
+            if unit is None:
+                raise Http404
+            form = forms.OpeningHoursForm(request.POST, prefix=f"u{unit.pk}")
+            done = form.is_valid() and run_action(form, actions.save_opening_hours, actor, unit, form.cleaned_data["week"])
+            which = f"hours-{unit.pk}"
         elif which == "retire":
             form = None
             question = CategoryQuestion.objects.filter(region=region, pk=params_post_id(request, "question")).first()
@@ -471,8 +478,20 @@ def settings_page(request):
         "question_form": bound.get("question") or forms.QuestionForm(),
         "advice_form": bound.get("advice") or forms.SelfCareForm(),
         "questions": CategoryQuestion.objects.filter(region=region, active=True),
+        "centres": [(unit, actions.hours_text(actions.hours_of(unit.pk)),
+                     bound.get(f"hours-{unit.pk}") or forms.OpeningHoursForm(prefix=f"u{unit.pk}",
+                                                                              hours=actions.hours_of(unit.pk)))
+                    for unit in centres_of(region)],
         "advice": SelfCareText.objects.filter(region=region),
     }, status=400 if bound else 200)
+
+
+def centres_of(region):
+    """The care centres (vårdcentraler) in the region's county and the contact entry's intake, whose
+    opening hours steer the routing; not the night team, which is there around the clock."""
+    night = ContactEntry.objects.filter(region=region).values("night_unit_id")
+    return (Unit.objects.filter(kind=Unit.Kind.PRIMARY_CARE, active=True, organisation__county_code=region.county_code)
+            .exclude(pk__in=night).order_by("name"))
 
 
 def params_post_id(request, name):

@@ -218,3 +218,48 @@ def test_the_resident_s_list_logs_a_read_of_each_matter_about_someone_they_act_f
     assert "för Lilla" in page
     reads = AuditEvent.objects.filter(kind="read", endpoint="contact:portal_list")
     assert [(r.patient_id, r.object_id) for r in reads] == [(child.pk, str(for_child.pk))]
+
+
+def test_the_region_s_admin_sets_a_care_centre_s_opening_hours_and_matters_follow_them(client):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from contact.rules import routing
+    from core.tests.factories import make_actor
+
+    setup = make_entry()
+    centre = setup["centre"]
+    admin = make_actor(unit=setup["intake"], roles=("unit_admin",))
+    login(client, admin)
+    page = client.get("/kontakt/installningar/").content.decode()
+    assert "Vårdcentralen Teleborg" in page and "Nattens team" not in page
+    week = {f"u{centre.pk}-day{d}_{edge}": value for d in range(5)
+            for edge, value in (("opens", "08:00"), ("closes", "16:30"))}
+    response = client.post("/kontakt/installningar/", {"action": "hours", "unit": centre.pk, **week})
+    assert response.status_code == 302
+    hours = actions.hours_of(centre.pk)
+    assert hours[0] == [(time(8, 0), time(16, 30))] and 5 not in hours and 6 not in hours
+    event = AuditEvent.objects.filter(action="contact.settings", object_id=str(centre.pk)).latest("at")
+    assert event.changes["opening_hours"][1].startswith("måndag 08:00–16:30")
+    # The routing rule reads the same rows: open on a Monday morning, closed on Saturday.
+    stockholm = ZoneInfo("Europe/Stockholm")
+    assert routing.is_open(hours, datetime(2026, 11, 30, 9, 0, tzinfo=stockholm))
+    assert not routing.is_open(hours, datetime(2026, 12, 5, 10, 0, tzinfo=stockholm))
+
+    # Half a day and a week closed every day are refused, with the reason on the page; nothing changes.
+    bad = client.post("/kontakt/installningar/", {"action": "hours", "unit": centre.pk,
+                                                   f"u{centre.pk}-day0_opens": "08:00"})
+    assert bad.status_code == 400 and "Ange både när mottagningen öppnar och stänger" in bad.content.decode()
+    closed = client.post("/kontakt/installningar/", {"action": "hours", "unit": centre.pk})
+    assert closed.status_code == 400 and "minst en dag" in closed.content.decode()
+    assert actions.hours_of(centre.pk) == hours
+
+
+def test_a_nurse_may_not_change_opening_hours():
+    from datetime import time
+
+    from core.errors import NotPermitted
+
+    setup = make_entry()
+    with pytest.raises(NotPermitted):
+        actions.save_opening_hours(setup["nurse"], setup["centre"], {0: (time(8), time(9))})
