@@ -2,7 +2,7 @@
 received (or its region's, for coordinators), in the last DAYS days. Aggregates only: no patient
 is shown, so nothing is logged as a read."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -32,15 +32,31 @@ def unit_figures(actor, *, region_wide=False, now=None):
         found = found.filter(region=region_of(actor.unit))
     else:
         found = found.filter(unit_id=actor.unit_id)
-    rows = found.values_list("created_at", "channel", "priority", "first_response_at", "closed_at",
-                             "booking__form", "routed_to_fixed_contact", "breached_at", "due_at")
-    records = []
-    for created, channel, priority, first, closed, form, fixed, breached, due in rows.iterator():
+    return figures([record for record, _month, _unit in _records(found, now)], PRIORITY_KEYS)
+
+
+def _records(matters, now):
+    """(Record, first day of the local month, unit name) for each matter."""
+    rows = matters.values_list("created_at", "channel", "priority", "first_response_at", "closed_at",
+                               "booking__form", "routed_to_fixed_contact", "breached_at", "due_at", "unit__name")
+    for created, channel, priority, first, closed, form, fixed, breached, due, unit in rows.iterator():
         # Over the target: answered late, or still unanswered past it (the breach task may not have run yet).
         late = breached is not None or (first > due if first is not None else now > due)
         local = timezone.localtime(created)
-        records.append(Record(
+        record = Record(
             hour=local.hour, weekday=local.weekday(), channel=channel, priority=priority,
             first_response_minutes=_minutes(first, created), resolution_minutes=_minutes(closed, created),
-            physical_visit=form == VisitForm.PHYSICAL, fixed_contact=fixed, breached=late))
-    return figures(records, PRIORITY_KEYS)
+            physical_visit=form == VisitForm.PHYSICAL, fixed_contact=fixed, breached=late)
+        yield record, local.date().replace(day=1), unit or ""
+
+
+def region_months(region, *, since, now=None):
+    """{(first day of month, unit name): Figures} of the region's matters received since the date `since`, and
+    ("" for the whole region): the same figures as the follow-up page, per month, for goal follow-up."""
+    now = now or timezone.now()
+    start = timezone.make_aware(datetime.combine(since, time.min))  # local midnight
+    grouped = {}
+    for record, month, unit in _records(Matter.objects.filter(region=region, created_at__gte=start), now):
+        grouped.setdefault((month, ""), []).append(record)
+        grouped.setdefault((month, unit), []).append(record)
+    return {key: figures(records, PRIORITY_KEYS) for key, records in grouped.items()}

@@ -5,6 +5,7 @@ at the current pace, and which units or municipalities moved the figure most.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from core.charts import Bar, bar_chart, decimal_text
@@ -43,6 +44,19 @@ def platform_values(goal, today):
                 values[(row["month"], "")] = (_decimal(row["meetings"]), None)
             elif row["meetings"]:
                 values[(row["month"], "")] = (_decimal(100 * row["digital"] / row["meetings"]), row["meetings"])
+    elif source in (Goal.Source.CONTACT_FIRST_RESPONSE, Goal.Source.CONTACT_BREACHED_SHARE):
+        from contact.followup import region_months
+
+        if goal.owner.kind != Organisation.Kind.REGION:
+            return values  # the contact entry is the region's
+        since = (today.replace(day=1) - timedelta(days=366)).replace(day=1)
+        for (first, area), stats in region_months(goal.owner, since=since).items():
+            if source == Goal.Source.CONTACT_FIRST_RESPONSE:
+                value, weight = stats.first_response_all.median, stats.first_response_all.count
+            else:
+                value, weight = stats.share_breached, stats.total
+            if value is not None:
+                values[(first, area)] = (_decimal(value), weight)
     elif source in (Goal.Source.READY_DAYS, Goal.Source.DAY0_SHARE):
         from discharge.followup import ready_days
         from discharge.invoicing import BasisScope

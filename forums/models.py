@@ -328,6 +328,8 @@ class Goal(models.Model):
         DAY0_SHARE = "day0_share", _("Andel utskrivna dag 0 (utskrivning)")
         SIP_MEETINGS = "sip_meetings", _("Antal SIP-möten (vårdmöten)")
         SIP_DIGITAL_SHARE = "sip_digital_share", _("Andel digitala SIP-möten (vårdmöten)")
+        CONTACT_FIRST_RESPONSE = "contact_response", _("Mediantid till första svar, minuter (kontaktingång)")
+        CONTACT_BREACHED_SHARE = "contact_breached", _("Andel kontaktärenden över svarstiden (kontaktingång)")
 
     name = models.CharField(_("mål"), max_length=200)
     owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="goals",

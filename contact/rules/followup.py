@@ -48,6 +48,7 @@ class Figures:
     per_weekday: list  # 7 counts
     per_channel: dict  # channel -> count
     first_response: dict  # priority -> Times
+    first_response_all: Times  # every matter answered, whatever its priority
     resolution: dict  # priority -> Times
     resolved: int
     resolved_without_visit: int
@@ -74,14 +75,17 @@ def figures(records, priorities):
     records = list(records)
     per_hour, per_weekday, per_channel = [0] * 24, [0] * 7, {}
     first, resolution = {p: [] for p in priorities}, {p: [] for p in priorities}
+    answered = []
     resolved = without_visit = fixed = breached = 0
     for r in records:
         per_hour[r.hour] += 1
         per_weekday[r.weekday] += 1
         per_channel[r.channel] = per_channel.get(r.channel, 0) + 1
         key = r.priority if r.priority in first else ""
-        if r.first_response_minutes is not None and key in first:
-            first[key].append(r.first_response_minutes)
+        if r.first_response_minutes is not None:
+            answered.append(r.first_response_minutes)
+            if key in first:
+                first[key].append(r.first_response_minutes)
         if r.resolution_minutes is not None:
             resolved += 1
             without_visit += not r.physical_visit
@@ -91,6 +95,6 @@ def figures(records, priorities):
         breached += r.breached
     return Figures(
         total=len(records), per_hour=per_hour, per_weekday=per_weekday, per_channel=per_channel,
-        first_response={p: _times(v) for p, v in first.items()}, resolution={p: _times(v) for p, v in resolution.items()},
+        first_response={p: _times(v) for p, v in first.items()}, first_response_all=_times(answered), resolution={p: _times(v) for p, v in resolution.items()},
         resolved=resolved, resolved_without_visit=without_visit, fixed_contact=fixed, breached=breached,
     )

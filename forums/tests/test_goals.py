@@ -75,3 +75,34 @@ def test_a_goal_linked_to_a_forum_is_a_standing_item_and_the_minutes_keep_the_fi
     meeting.refresh_from_db()
     assert meeting.goal_snapshot[0]["latest"] == "62 %"
     assert goals.summarise(goal, today).latest_text == "70 %"
+
+
+def test_a_goal_on_the_contact_entry_s_response_times_takes_the_follow_up_s_figures_per_month_and_unit():
+    from contact import actions as contact_actions
+    from contact import followup as contact_followup
+    from contact.models import Matter
+    from contact.tests.factories import make_entry
+    from core.actor import Actor
+
+    setup = make_entry()
+    resident = Actor.resident(setup["resident"])
+    for minutes in (10, 30, 50):
+        matter = contact_actions.file_matter(resident, setup["patient"], category="ongoing", description="Ont i ryggen")
+        contact_actions.take(setup["nurse"], matter)
+        contact_actions.answer(setup["nurse"], matter, text="Vila och värme.")
+        Matter.objects.filter(pk=matter.pk).update(first_response_at=matter.created_at + timedelta(minutes=minutes))
+    coordinator = make_actor(unit=setup["intake"], roles=("coordinator",))
+    common = dict(owner=setup["region"], direction="lower", period_start=date(2026, 1, 1), period_end=date(2027, 12, 31))
+    response = actions.create_goal(coordinator, name="Första svar inom en halvtimme", target=Decimal(30), unit="count",
+                                   source=Goal.Source.CONTACT_FIRST_RESPONSE, **common)
+    late = actions.create_goal(coordinator, name="Färre ärenden över svarstiden", target=Decimal(5), unit="percent",
+                               source=Goal.Source.CONTACT_BREACHED_SHARE, **common)
+    actions.refresh_goal_values(coordinator, response)
+    actions.refresh_goal_values(coordinator, late)
+
+    month = timezone.localdate().replace(day=1)
+    page = contact_followup.unit_figures(setup["nurse"])  # the follow-up page's own figures for the centre
+    stored = {(v.month, v.area): (v.value, v.weight) for v in response.values.all()}
+    assert stored[(month, "")] == (Decimal("30.00"), 3) == (Decimal(str(page.first_response_all.median)), 3)
+    assert stored[(month, "Vårdcentralen Teleborg")] == (Decimal("30.00"), 3)
+    assert late.values.get(month=month, area="").value == Decimal(str(page.share_breached))
