@@ -18,7 +18,7 @@ Each run, for BENCH_BURST_SECONDS (a comma-separated list: one run per entry; de
     after 30 ms, while the server is still working on them.
   * in the middle of the run one gunicorn worker is killed with `kill -9` (the master starts a new one).
   * BENCH_QUEUE_CLIENTS staff (default 4, each logged in through the form at the intake unit) load
-    the queue page `GET /kontakt/` over and over, BENCH_QUEUE_THINK s (0.5) between loads; its
+    the queue page `GET /kontakt/` over and over, BENCH_QUEUE_THINK s (1.0) between loads; its
     p50/p95/p99 during the burst is the figure (target p95 < 100 ms).
 
 Afterwards the database is counted: every key that got a 2xx has its matter stored (lost = 0), the
@@ -78,7 +78,7 @@ SHORT_TIMEOUT_SHARE = float(os.environ.get("BENCH_SHORT_TIMEOUT_SHARE", 0.03))
 SHORT_TIMEOUT = 0.03
 MAX_ATTEMPTS = 10
 QUEUE_CLIENTS = env_int("BENCH_QUEUE_CLIENTS", 4)
-QUEUE_THINK = float(os.environ.get("BENCH_QUEUE_THINK", 0.5))
+QUEUE_THINK = float(os.environ.get("BENCH_QUEUE_THINK", 1.0))
 KILL = os.environ.get("BENCH_KILL", "1") == "1"
 SEED = env_int("BENCH_SEED", 20261130)
 QUEUE_TARGET_MS = 100

@@ -10,8 +10,8 @@ forums: they see every forum (the owner organisation's staff do), so a search ru
 200,000 decisions and assignments and the 50,000 minutes items.
 
 Pages (each measured alone; 3 s warm-up then BENCH_SECONDS; BENCH_RUNS rounds for min/median/max), at
-each concurrency of BENCH_FORUM_CLIENTS (default "1,16": one user alone, then the HTTP harness's 16
-closed-loop clients):
+each concurrency of BENCH_FORUM_CLIENTS (default "1,4": one user alone, then four closed-loop
+clients at once; "1,16" for the HTTP harness's 16):
 
     search   GET /forum/sok/?q=<a rotating query>   targets p95 < 50 ms
     goals    GET /forum/mal/                        10 goals x 36 months x 290 municipalities, p95 < 200 ms
@@ -60,7 +60,7 @@ ASSIGNMENTS = env_int("BENCH_ASSIGNMENTS", 100_000)
 GOALS = env_int("BENCH_GOALS", 10)
 MONTHS = env_int("BENCH_GOAL_MONTHS", 36)
 MUNICIPALITIES = env_int("BENCH_MUNICIPALITIES", 290)
-CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_FORUM_CLIENTS", "1,16").split(",") if c]
+CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_FORUM_CLIENTS", "1,4").split(",") if c]
 RUNS = http_bench.RUNS
 SECONDS = http_bench.SECONDS
 SEED = env_int("BENCH_SEED", 20261130)
