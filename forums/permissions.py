@@ -40,6 +40,23 @@ def may_manage(actor, forum):
     return found is not None and found.role in MANAGING_ROLES
 
 
+def managed_among(actor, forums):
+    """The forums of `forums` the actor may manage (`may_manage` of each), with one query for the
+    actor's seats instead of one per forum: the chair's goal page offers every forum they run."""
+    if not _staff(actor):
+        return []
+    if actor.is_system_admin:
+        return list(forums)
+    secretary = actor.has_role(Role.FORUM_SECRETARY)
+    first_role = {}
+    # The seat `seat` finds in each forum: the first in the model's order.
+    for forum_id, role in (ForumMember.objects.current().filter(user=actor.user)
+                           .order_by("forum", "role", "user__last_name").values_list("forum_id", "role")):
+        first_role.setdefault(forum_id, role)
+    return [forum for forum in forums
+            if (secretary and actor.unit.organisation_id == forum.owner_id) or first_role.get(forum.pk) in MANAGING_ROLES]
+
+
 def may_see(actor, forum):
     if not _staff(actor):
         return False

@@ -20,7 +20,7 @@ def visible_forums(actor):
 
 def managed_forums(actor):
     """The forums the actor runs (chair, vice chair, secretary, or forum secretary of the owner)."""
-    return Forum.objects.filter(pk__in=[f.pk for f in visible_forums(actor) if permissions.may_manage(actor, f)])
+    return Forum.objects.filter(pk__in=[f.pk for f in permissions.managed_among(actor, visible_forums(actor))])
 
 
 def forum_for(actor, forum_id):

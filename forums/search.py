@@ -31,7 +31,9 @@ def matching(queryset, model_name, words):
     """The rows of `queryset` that match `words`, best first on PostgreSQL."""
     if postgres():
         query = SearchQuery(words, config=CONFIG, search_type="websearch")
-        return (queryset.annotate(search=vector(model_name)).filter(search=query)
+        # alias, not annotate: the vector is for the WHERE (the GIN index); selecting it would compute
+        # to_tsvector once more for every match.
+        return (queryset.alias(search=vector(model_name)).filter(search=query)
                 .annotate(rank=SearchRank(vector(model_name), query)).order_by("-rank", "-pk"))
     condition = Q()
     for field in VECTORS[model_name]:

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # National-scale benchmarks on a throwaway PostgreSQL (one fresh cluster per benchmark).
-#   scripts/run_bench.sh [core|discharge|fees|meetings|http|all]     (default: core)
+#   scripts/run_bench.sh [core|discharge|fees|meetings|http|contact|forums|all]     (default: core)
 # Every cluster is durable (PG_MODE=durable: fsync, synchronous_commit, full_page_writes on), as in production.
 # http: the pages over HTTP under gunicorn with production settings (bench/http_bench.py); a quick run:
 #   BENCH_CASES=60000 BENCH_SECONDS=5 BENCH_RUNS=1 scripts/run_bench.sh http
+# contact: a burst of new matters through the API with a worker killed, and the queue page over HTTP
+#   (bench/contact_bench.py); forums: search and the chair's goal page over HTTP (bench/forums_bench.py).
 # core: patient search and audit extract at 1,000,000 patients, 10,000,000 audit rows (~10-20 minutes
 #   on 2 cores); a quick run: BENCH_PATIENTS=20000 BENCH_AUDIT_ROWS=200000 scripts/run_bench.sh
 # discharge: the month's liability basis for all municipalities and the worklists of a large unit, at
@@ -18,9 +20,9 @@ PY=.venv/bin/python
 
 which=${1:-core}
 case "$which" in
-  core | discharge | fees | meetings | http) benches=("$which") ;;
-  all) benches=(core discharge fees meetings http) ;;
-  *) echo "usage: $0 [core|discharge|fees|meetings|http|all]" >&2; exit 2 ;;
+  core | discharge | fees | meetings | http | contact | forums) benches=("$which") ;;
+  all) benches=(core discharge fees meetings http contact forums) ;;
+  *) echo "usage: $0 [core|discharge|fees|meetings|http|contact|forums|all]" >&2; exit 2 ;;
 esac
 
 export PG_MODE="${PG_MODE:-durable}"

@@ -189,3 +189,28 @@ def test_ending_a_seat_that_has_not_begun_yet_says_why_instead_of_failing(world,
     assert "Perioden kan inte sluta innan den börjar." in response.content.decode()
     seat.refresh_from_db()
     assert seat.valid_until is None
+
+
+def test_the_goals_page_offers_the_forums_the_person_runs_with_the_same_queries_however_many_forums(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from forums.models import ForumRole
+
+    login(client, world.chair)
+
+    def page():
+        with CaptureQueriesContext(connection) as captured:
+            content = client.get("/forum/mal/").content.decode()
+        return content, len(captured)
+
+    _content, before = page()
+    # Ten more forums of the region that the chair sees (staff of the owner); in one they are a member only.
+    for n in range(10):
+        forum = actions.create_forum(world.secretary, name=f"Arbetsgrupp {n}", short_name=f"AG{n}", owner=world.region)
+        if n == 0:
+            actions.add_member(world.secretary, forum, user=world.chair.user, organisation=world.region,
+                               role=ForumRole.MEMBER)
+    content, after = page()
+    assert after == before
+    assert "Styrgrupp Nära vård" in content and "Arbetsgrupp 0" not in content

@@ -50,3 +50,18 @@ def test_the_search_indexes_exist_on_postgresql():
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'forums_%%_fts'")
         assert sorted(row[0] for row in cursor.fetchall()) == [
             "forums_agendaitem_fts", "forums_assignment_fts", "forums_decision_fts"]
+
+
+@postgres_only
+def test_a_search_builds_each_row_s_text_vector_only_to_match_and_to_rank_it(world):
+    """to_tsvector costs tens of microseconds a row: a query over tens of thousands of matches
+    must not compute it a third time just to return it (bench/forums_bench.py)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        found = queries.search_all(world.member, "kanslifunktion")
+    assert len(found["decisions"]) == 1
+    searches = [q["sql"] for q in captured.captured_queries if "ts_rank" in q["sql"]]
+    assert len(searches) == 3
+    for sql in searches:
+        assert sql.count("to_tsvector") == 2, sql
