@@ -454,7 +454,7 @@ def settings_page(request):
             done = form.is_valid() and run_action(form, actions.add_self_care_text, actor, region,
                                                   **form.cleaned_data)
         elif which == "hours":
-            unit = centres_of(region).filter(pk=params_post_id(request, "unit")).first()
+            unit = centres_of(region).filter(pk=params.posted_id(request, "unit")).first()
             if unit is None:
                 raise Http404
             form = forms.OpeningHoursForm(request.POST, prefix=f"u{unit.pk}")
@@ -462,7 +462,7 @@ def settings_page(request):
             which = f"hours-{unit.pk}"
         elif which == "retire":
             form = None
-            question = CategoryQuestion.objects.filter(region=region, pk=params_post_id(request, "question")).first()
+            question = CategoryQuestion.objects.filter(region=region, pk=params.posted_id(request, "question")).first()
             if question is None:
                 raise Http404
             done = actions.retire_question(actor, question)
@@ -492,8 +492,3 @@ def centres_of(region):
     night = ContactEntry.objects.filter(region=region).values("night_unit_id")
     return (Unit.objects.filter(kind=Unit.Kind.PRIMARY_CARE, active=True, organisation__county_code=region.county_code)
             .exclude(pk__in=night).order_by("name"))
-
-
-def params_post_id(request, name):
-    value = request.POST.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 18 else None

@@ -1,4 +1,4 @@
-"""Reading query parameters (request.GET) in one place.
+"""Reading query parameters (request.GET), and ids posted in forms, in one place.
 
 A query string is typed by whoever sends it, so each reader here turns text into a value the view
 can use safely or into "absent" (the default): a number beyond what the database stores, a value
@@ -77,3 +77,10 @@ def parsed(request, name, parse, default=None):
         return parse(value)
     except (ValueError, OverflowError):
         raise Invalid(value) from None
+
+
+def posted_id(request, name):
+    """A row id sent in a form (request.POST, e.g. a hidden field), or None: only ASCII digits that fit
+    the database (str.isdigit also accepts "²", which int() refuses)."""
+    value = request.POST.get(name, "")
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value) else None

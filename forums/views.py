@@ -84,7 +84,7 @@ def forum_action(request, forum_id, action):
             return redirect("forums:forum", forum_id=forum.pk)
         return render(request, "forums/forum.html", _forum_context(request, forum, settings_form=form), status=400)
     if action == "avsluta-ledamot":
-        member = get_object_or_404(ForumMember, pk=params_int(request.POST, "member"), forum=forum)
+        member = get_object_or_404(ForumMember, pk=params.posted_id(request, "member"), forum=forum)
         try:
             actions.end_member(actor, member)
         except ActionError as error:  # e.g. a period that has not begun yet
@@ -98,7 +98,7 @@ def forum_action(request, forum_id, action):
             return redirect("forums:forum", forum_id=forum.pk)
         return render(request, "forums/forum.html", _forum_context(request, forum, standing_form=form), status=400)
     elif action == "ta-bort-staende":
-        standing = get_object_or_404(forum.standing_items, pk=params_int(request.POST, "standing"))
+        standing = get_object_or_404(forum.standing_items, pk=params.posted_id(request, "standing"))
         actions.remove_standing_item(actor, standing)
         messages.success(request, "Den stående punkten är borttagen från kommande möten.")
     elif action == "mote":
@@ -111,11 +111,6 @@ def forum_action(request, forum_id, action):
     else:
         raise Http404
     return redirect("forums:forum", forum_id=forum.pk)
-
-
-def params_int(data, name):
-    value = data.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 18 else 0
 
 
 def _meeting_context(request, meeting, **extra):
@@ -189,7 +184,7 @@ def meeting_action(request, meeting_id, action):
         return redirect("forums:meeting", meeting_id=meeting.pk)
     if action in SIMPLE_ITEM:
         function, message = SIMPLE_ITEM[action]
-        item = get_object_or_404(AgendaItem, pk=params_int(request.POST, "item"), meeting=meeting)
+        item = get_object_or_404(AgendaItem, pk=params.posted_id(request, "item"), meeting=meeting)
         form = forms.forms.Form(request.POST)
         if run_action(form, function, actor, item):
             messages.success(request, message)

@@ -46,3 +46,9 @@ def test_a_municipality_code_with_a_slash_on_the_follow_up_is_ignored(client):
     client.force_login(make_actor(roles=["finance"]).user)
     response = client.get(reverse("discharge:followup") + "?kommun=a/b")
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("value, expected", [("42", 42), ("²", None), ("٣", None), ("-1", None), ("", None),
+                                             ("1" * 19, None), (" 7", None)])
+def test_an_id_posted_in_a_form_is_ascii_digits_that_fit_the_database_or_absent(value, expected):
+    assert params.posted_id(RequestFactory().post("/", {"member": value}), "member") == expected
