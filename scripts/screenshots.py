@@ -199,7 +199,8 @@ def conference_pages(page):
 def settings_pages(page):
     """The meetings settings: the region's fees as its finance staff see them, a unit's booking
     rules as its coordinator sees them, and a new conference as the owning unit sets it up."""
-    from meetings.models import ConferenceSeries, FeeSchedule
+    from fees.models import FeeSchedule
+    from meetings.models import ConferenceSeries
 
     login(page, "analytiker")
     page.goto(f"{BASE}/vardmoten/installningar/")

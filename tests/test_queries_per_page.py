@@ -150,7 +150,7 @@ def test_the_residents_pages_run_as_many_statements_for_eight_visits_and_log_lin
                                    ends_at=starts + timedelta(minutes=30), created_by=clinic["nurse"].user)
             record_read(clinic["nurse"], patient, endpoint="meetings:booking", basis="relation")
 
-    pages = [reverse(name) for name in ("core:portal", "meetings:portal_visits", "meetings:portal_fees",
+    pages = [reverse(name) for name in ("core:portal", "meetings:portal_visits", "fees:portal_fees",
                                         "core:portal_access_log")]
     grow(2)
     small = {path: statements(client, path) for path in pages}

@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.batch import collector_paused
 from core.files import FileErrors, read_input
-from meetings.fee_files import charges_csv, read_schedule, read_visits
-from meetings.rules.fees import FeeError, calculate_charges
+from fees.files import charges_csv, read_schedule, read_visits
+from fees.rules import FeeError, calculate_charges
 
 BAD_INPUT = 2
 
