@@ -3,6 +3,7 @@ from django import forms
 from contact.models import CareLevel, Category, Matter, Priority, SelfCareText
 from core.forms import PersonalNumberField
 from core.models import Profession, Unit
+from core.collation import swedish
 from meetings.models import VisitForm
 
 
@@ -79,7 +80,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(organisation=region, active=True).order_by("name")
+        self.fields["unit"].queryset = Unit.objects.filter(organisation=region, active=True).order_by(swedish("name"))
 
 
 class CloseForm(forms.Form):
@@ -114,10 +115,10 @@ class ListingForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(organisation=region, kind=Unit.Kind.PRIMARY_CARE,
-                                                           active=True).order_by("name")
+                                                           active=True).order_by(swedish("name"))
         self.fields["fixed_care_contact"].queryset = User.objects.filter(
             memberships__unit__organisation=region, memberships__unit__kind=Unit.Kind.PRIMARY_CARE,
-            memberships__active=True, patient__isnull=True).distinct().order_by("last_name", "first_name")
+            memberships__active=True, patient__isnull=True).distinct().order_by(swedish("last_name"), swedish("first_name"))
         self.fields["fixed_care_contact"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 

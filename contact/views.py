@@ -21,6 +21,7 @@ from core.errors import ActionError, NotPermitted
 from core.forms import run_action
 from core.models import Patient, Profession, Unit
 from core.views.decorators import resident_required, staff_required
+from core.collation import swedish
 from meetings import queries as meetings_queries
 from meetings.models import Slot, VisitKind
 
@@ -491,4 +492,4 @@ def centres_of(region):
     opening hours steer the routing; not the night team, which is there around the clock."""
     night = ContactEntry.objects.filter(region=region).values("night_unit_id")
     return (Unit.objects.filter(kind=Unit.Kind.PRIMARY_CARE, active=True, organisation__county_code=region.county_code)
-            .exclude(pk__in=night).order_by("name"))
+            .exclude(pk__in=night).order_by(swedish("name")))

@@ -14,6 +14,7 @@ from core.errors import NotPermitted
 from core.rules.month import Month
 from core.db import serial_plans
 from core.queries import patient_card
+from core.collation import swedish
 from discharge import permissions
 from discharge.invoicing import basis_scope, month_basis
 from discharge.models import CaseEvent, CaseParty, DischargeCase
@@ -205,8 +206,8 @@ def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None):
 def worklist_filter_choices(actor):
     """The wards and municipalities of the unit's open cases: what the worklist filters offer."""
     pairs = set(open_parties(actor).values_list("case__ward_id", "case__municipality_id").distinct())
-    return (Unit.objects.filter(pk__in={ward for ward, _ in pairs}).order_by("name"),
-            Organisation.objects.filter(pk__in={municipality for _, municipality in pairs}).order_by("name"))
+    return (Unit.objects.filter(pk__in={ward for ward, _ in pairs}).order_by(swedish("name")),
+            Organisation.objects.filter(pk__in={municipality for _, municipality in pairs}).order_by(swedish("name")))
 
 
 def home_counts(actor):
