@@ -3,6 +3,7 @@ queue and matter page. The chat polls with htmx every few seconds (docs/contact.
 server-sent events)."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -188,12 +189,21 @@ def queue(request):
     actor = request.actor
     profession = params.choice(request, "yrke", dict(Profession.choices))
     mine = params.choice(request, "visa", {"mina": "Mina"}) == "mina"
-    rows = queries.queue(actor, profession=profession, mine=mine)
+    page = params.integer(request, "sida", 1, maximum=100_000)
+    found = queries.queue(actor, profession=profession, mine=mine, page=page)
+    kept = {"yrke": profession or "", "visa": "mina" if mine else ""}
     return render(request, "contact/queue.html", {
-        "rows": rows, "profession": profession, "mine": mine, "professions": Profession.choices,
-        "minutes_text": queries.minutes_text, "may_work": permissions.may_work_queue(actor),
+        "queue": found, "rows": found.rows, "profession": profession, "mine": mine,
+        "professions": Profession.choices,
+        "previous_url": _page_url(kept, found.page - 1) if found.page > 1 else "",
+        "next_url": _page_url(kept, found.page + 1) if found.page < found.pages else "",
+        "may_work": permissions.may_work_queue(actor),
         "may_configure": permissions.may_configure(actor, actions.region_of(actor.unit)),
     })
+
+
+def _page_url(kept, page):
+    return "?" + urlencode({**{k: v for k, v in kept.items() if v}, "sida": page})
 
 
 def _slots_for(actor, matter):

@@ -2,8 +2,10 @@
 and chatting, and the staff queue."""
 
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -110,6 +112,40 @@ def test_the_queue_shows_flagged_matters_first_and_logs_each_patient_shown(clien
     page = client.get("/kontakt/").content.decode()
     assert page.index("Andningssvårigheter") < page.index("Pågående besvär")
     assert AuditEvent.objects.filter(kind="read", action="contact.queue.read").count() == 2
+
+
+def test_the_queue_pages_50_rows_in_the_order_a_nurse_works_them_across_the_whole_queue(client):
+    setup = make_entry()
+    resident = Actor.resident(setup["resident"])
+    for n in range(52):
+        actions.file_matter(resident, setup["patient"], category="ongoing", description=f"Ont i ryggen {n}")
+    flagged = actions.file_matter(resident, setup["patient"], category="new_symptoms",
+                                  description="Jag har svårt att andas")
+    now = timezone.now()
+    # The flagged matter is due after every other one, and an answered one before every other:
+    # the order is still flagged first and answered last, whatever the due times.
+    Matter.objects.filter(pk=flagged.pk).update(due_at=now + timedelta(days=10))
+    answered = Matter.objects.exclude(pk=flagged.pk).first()
+    Matter.objects.filter(pk=answered.pk).update(due_at=now - timedelta(days=1), first_response_at=now)
+    login(client, setup["nurse"])
+    reads = AuditEvent.objects.filter(kind="read", action="contact.queue.read")
+
+    first = client.get("/kontakt/").content.decode()
+    rows = first.split('<tr class="')[1:]
+    assert len(rows) == 50 and "Andningssvårigheter" in rows[0]
+    assert "53 öppna ärenden, visar 1–50" in first and 'href="?sida=2"' in first
+    assert f"/kontakt/arende/{answered.pk}/" not in first
+    assert reads.count() == 50
+
+    second = client.get("/kontakt/", {"sida": 2}).content.decode()
+    rows = second.split('<tr class="')[1:]
+    assert len(rows) == 3 and f"/kontakt/arende/{answered.pk}/" in rows[-1] and "Besvarat" in rows[-1]
+    assert "visar 51–53" in second and 'href="?sida=1"' in second and "Nästa" not in second
+    assert reads.count() == 53
+    # A page past the end shows the last page; the filters travel with the page links.
+    assert "visar 51–53" in client.get("/kontakt/", {"sida": 99}).content.decode()
+    filtered = client.get("/kontakt/", {"yrke": "sjukskoterska"}).content.decode()
+    assert 'href="?yrke=sjukskoterska&amp;sida=2"' in filtered
 
 
 def test_a_nurse_takes_triages_answers_and_the_resident_sees_the_answer(client):
