@@ -19,7 +19,7 @@ from contact.rules import red_flags, routing
 from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
-from core.models import Patient, Profession, Unit
+from core.models import Organisation, Patient, Profession, Unit
 from meetings import actions as meetings_actions
 
 Kind = MatterEvent.Kind
@@ -552,6 +552,52 @@ def hours_text(hours):
         return "dygnet runt"
     return "; ".join(f"{WEEKDAYS[day]} " + ", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in spans)
                      for day, spans in sorted(hours.items()))
+
+
+def entry_units(region):
+    """The units the region may choose as its intake or night team: active units of the region's
+    own organisation or of private providers in its county (not the municipalities')."""
+    return (Unit.objects.filter(active=True, organisation__county_code=region.county_code)
+            .exclude(organisation__kind=Organisation.Kind.MUNICIPALITY).select_related("organisation").order_by("name"))
+
+
+@transaction.atomic
+def choose_entry_units(actor, region, *, intake_unit, night_unit):
+    """Which unit is the region's contact entry (kontaktingång: unlisted residents' matters while it
+    is open) and which is the night team (everything that arrives when the others are closed).
+
+    The rule: both are units of the region; the intake has opening hours (a unit with none would
+    never be open by the routing rule, and every unlisted resident's matter would go to the night
+    team); the night team has none, since it takes matters around the clock, public holidays
+    included (a unit with hours would leave hours when no one takes a matter); they are two units.
+    Matters already in a queue stay where they are (staff hand them over)."""
+    _require_configure(actor, region)
+    entry = ContactEntry.objects.select_for_update().select_related("intake_unit", "night_unit").filter(
+        region=region).first()
+    if entry is None:
+        raise ActionError("Regionen har ingen kontaktingång ännu.")
+    allowed = entry_units(region)
+    if intake_unit is None or not allowed.filter(pk=intake_unit.pk).exists():
+        raise ActionError("Välj en av regionens enheter som kontaktingång.", field="intake_unit")
+    if night_unit is None or not allowed.filter(pk=night_unit.pk).exists():
+        raise ActionError("Välj en av regionens enheter som nattens team.", field="night_unit")
+    if intake_unit.pk == night_unit.pk:
+        raise ActionError("Kontaktingången och nattens team är två olika enheter.", field="night_unit")
+    if not hours_of(intake_unit.pk):
+        raise ActionError(f"{intake_unit.name} har inga öppettider. Ange dem under Öppettider först: "
+                          "kontaktingången tar ärenden när den har öppet.", field="intake_unit")
+    night_hours = hours_of(night_unit.pk)
+    if night_hours:
+        raise ActionError(f"Nattens team tar emot ärenden dygnet runt, men {night_unit.name} har öppettider "
+                          f"({hours_text(night_hours)}). Välj en enhet utan öppettider.", field="night_unit")
+    def names(intake, night):
+        return {"intake_unit": f"{intake.name} ({intake.hsa_id})", "night_unit": f"{night.name} ({night.hsa_id})"}
+
+    before = names(entry.intake_unit, entry.night_unit)
+    entry.intake_unit, entry.night_unit = intake_unit, night_unit
+    entry.save(update_fields=["intake_unit", "night_unit"])
+    record_write(actor, "contact.settings", entry, changes=diff(before, names(intake_unit, night_unit)))
+    return entry
 
 
 @transaction.atomic

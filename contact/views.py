@@ -450,6 +450,7 @@ def settings_page(request):
     if region is None or not permissions.may_configure(actor, region):
         raise PermissionDenied("Bara regionens administratörer för kontaktingången ändrar inställningarna.")
     targets = actions.targets_of(region)
+    entry = ContactEntry.objects.filter(region=region).first()
     bound = {}
     if request.method == "POST":
         which = request.POST.get("action")
@@ -462,6 +463,10 @@ def settings_page(request):
         elif which == "advice":
             form = forms.SelfCareForm(request.POST)
             done = form.is_valid() and run_action(form, actions.add_self_care_text, actor, region,
+                                                  **form.cleaned_data)
+        elif which == "units":
+            form = forms.EntryUnitsForm(request.POST, units=actions.entry_units(region))
+            done = form.is_valid() and run_action(form, actions.choose_entry_units, actor, region,
                                                   **form.cleaned_data)
         elif which == "hours":
             unit = centres_of(region).filter(pk=params.posted_id(request, "unit")).first()
@@ -480,11 +485,14 @@ def settings_page(request):
             raise Http404
         if done:
             messages.success(request, "Sparat. Det gäller från och med nu.")
-            return redirect("contact:settings")
+            # A unit administrator who moved the intake away from their own unit no longer manages it.
+            return redirect("contact:settings" if permissions.may_configure(actor, region) else "contact:queue")
         bound[which] = form
     return render(request, "contact/settings.html", {
         "region": region,
         "targets_form": bound.get("targets") or forms.TargetsForm(targets=targets),
+        "units_form": bound.get("units") or forms.EntryUnitsForm(units=actions.entry_units(region), initial={
+            "intake_unit": entry.intake_unit_id, "night_unit": entry.night_unit_id} if entry else None),
         "question_form": bound.get("question") or forms.QuestionForm(),
         "advice_form": bound.get("advice") or forms.SelfCareForm(),
         "questions": CategoryQuestion.objects.filter(region=region, active=True),

@@ -268,7 +268,8 @@ def test_the_region_s_admin_sets_a_care_centre_s_opening_hours_and_matters_follo
     admin = make_actor(unit=setup["intake"], roles=("unit_admin",))
     login(client, admin)
     page = client.get("/kontakt/installningar/").content.decode()
-    assert "Vårdcentralen Teleborg" in page and "Nattens team" not in page
+    hours_section = page[page.index('data-testid="opening-hours"'):]
+    assert "Vårdcentralen Teleborg" in hours_section and "Nattens team" not in hours_section
     week = {f"u{centre.pk}-day{d}_{edge}": value for d in range(5)
             for edge, value in (("opens", "08:00"), ("closes", "16:30"))}
     response = client.post("/kontakt/installningar/", {"action": "hours", "unit": centre.pk, **week})
@@ -299,3 +300,75 @@ def test_a_nurse_may_not_change_opening_hours():
     setup = make_entry()
     with pytest.raises(NotPermitted):
         actions.save_opening_hours(setup["nurse"], setup["centre"], {0: (time(8), time(9))})
+
+
+def test_the_region_s_admin_chooses_the_intake_and_night_team_and_new_matters_are_routed_to_them(client):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from contact.models import ContactEntry, OpeningHours
+    from core.tests.factories import make_actor, make_patient, make_resident, make_unit
+
+    setup = make_entry()
+    region = setup["region"]
+    new_intake = make_unit(region, name="Sjukvårdsrådgivningen")
+    for weekday in range(7):
+        OpeningHours.objects.create(unit=new_intake, weekday=weekday, opens=time(7, 0), closes=time(22, 0))
+    new_night = make_unit(region, name="Jourteamet")
+    admin = make_actor(unit=setup["intake"], roles=("unit_admin",))
+    login(client, admin)
+    page = client.get("/kontakt/installningar/").content.decode()
+    assert 'data-testid="entry-units"' in page and "Jourteamet" in page
+
+    # Refused, with the reason beside the field, and nothing changes: the night team with opening
+    # hours, an intake without any, the same unit twice, a unit of another region.
+    def choose(intake, night):
+        return client.post("/kontakt/installningar/", {"action": "units", "intake_unit": intake.pk,
+                                                       "night_unit": night.pk})
+
+    refused = choose(setup["intake"], new_intake)
+    assert refused.status_code == 400 and "Nattens team tar emot ärenden dygnet runt" in refused.content.decode()
+    refused = choose(new_night, setup["night"])
+    assert refused.status_code == 400 and "Jourteamet har inga öppettider" in refused.content.decode()
+    assert choose(new_intake, new_intake).status_code == 400
+    elsewhere = make_unit(make_region_elsewhere(), name="Annan region")
+    assert choose(new_intake, elsewhere).status_code == 400
+    entry = ContactEntry.objects.get(region=region)
+    assert (entry.intake_unit, entry.night_unit) == (setup["intake"], setup["night"])
+
+    # Chosen: audited, and the admin of the old intake no longer manages the settings.
+    chosen = choose(new_intake, new_night)
+    assert chosen.status_code == 302 and chosen["Location"] == "/kontakt/"
+    entry.refresh_from_db()
+    assert (entry.intake_unit, entry.night_unit) == (new_intake, new_night)
+    event = AuditEvent.objects.filter(action="contact.settings", object_id=str(entry.pk)).latest("at")
+    assert event.changes["intake_unit"][1].startswith("Sjukvårdsrådgivningen")
+    assert event.changes["night_unit"] == [f"Nattens team ({setup['night'].hsa_id})",
+                                           f"Jourteamet ({new_night.hsa_id})"]
+    assert client.get("/kontakt/installningar/").status_code == 403
+
+    # The routing rule follows: an unlisted resident on a Monday evening reaches the new intake
+    # (open 07-22); at three in the night, the new night team.
+    stockholm = ZoneInfo("Europe/Stockholm")
+    unlisted = make_resident(make_patient())
+    resident = Actor.resident(unlisted)
+    evening = actions.file_matter(resident, unlisted.patient, category="ongoing", description="Ont i ryggen",
+                                  region=region, now=datetime(2026, 11, 30, 20, 0, tzinfo=stockholm))
+    night = actions.file_matter(resident, unlisted.patient, category="ongoing", description="Ont i ryggen",
+                                region=region, now=datetime(2026, 12, 1, 3, 0, tzinfo=stockholm))
+    assert (evening.unit, night.unit) == (new_intake, new_night)
+
+
+def make_region_elsewhere():
+    from core.tests.factories import make_region
+
+    return make_region(code="12", name="Region Skåne")
+
+
+def test_a_nurse_may_not_choose_the_entry_units():
+    from core.errors import NotPermitted
+
+    setup = make_entry()
+    with pytest.raises(NotPermitted):
+        actions.choose_entry_units(setup["nurse"], setup["region"], intake_unit=setup["centre"],
+                                   night_unit=setup["night"])
