@@ -7,13 +7,13 @@ import json
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from contact import permissions, tasks
 from contact.models import (
     Category, CategoryQuestion, CareLevel, Channel, ContactEntry, IdempotencyRecord, Matter, MatterEvent, Message,
-    OpeningHours, Picture, Priority, PriorityTarget, Representation,
+    NoticeSettings, OpeningHours, Picture, Priority, PriorityTarget, Representation,
 )
 from contact.rules import red_flags, routing
 from core.access import require_access
@@ -32,7 +32,7 @@ AUDIT_ACTIONS = {
     Kind.FILED: "contact.file", Kind.TAKEN: "contact.take", Kind.RELEASED: "contact.release",
     Kind.TRANSFERRED: "contact.transfer", Kind.TRIAGED: "contact.triage", Kind.ANSWERED: "contact.answer",
     Kind.MESSAGE: "contact.message", Kind.VIDEO: "contact.video", Kind.BOOKED: "contact.book",
-    Kind.CLOSED: "contact.close", Kind.BREACHED: "contact.breach",
+    Kind.CLOSED: "contact.close", Kind.BREACHED: "contact.breach", Kind.REMINDED: "contact.remind",
 }
 
 
@@ -477,6 +477,80 @@ def record_breach(matter_id, *, now=None):
         _record(None, matter, Kind.BREACHED, before, at=now, data={
             "due": timezone.localtime(matter.due_at).strftime("%Y-%m-%d %H:%M")})
     return True
+
+
+# --- Reminders to residents -------------------------------------------------------------------------
+
+# A staff member wrote in the chat (a question, most often: "Har du feber?") and the resident has not
+# written since: after this many hours the resident is reminded, once per message. Messages older
+# than REMINDER_WINDOW_DAYS are left alone (a reminder a week late helps no one).
+REMINDER_HOURS = 24
+REMINDER_WINDOW_DAYS = 7
+
+
+def waiting_for_resident(now):
+    """Ids of the staff chat lines that are the last word in an open matter and have waited
+    REMINDER_HOURS for the resident (a formal answer is not a question, so it is not counted)."""
+    cutoff = now - timedelta(hours=REMINDER_HOURS)
+    later = Message.objects.filter(matter_id=OuterRef("matter_id"), pk__gt=OuterRef("pk"))
+    return list(Message.objects.filter(from_staff=True, is_answer=False, at__lte=cutoff,
+                                       at__gt=cutoff - timedelta(days=REMINDER_WINDOW_DAYS),
+                                       matter__status__in=Matter.OPEN)
+                .filter(~Exists(later)).values_list("pk", flat=True))
+
+
+def remind_resident(message_id, *, now=None):
+    """Remind the resident that the staff wait for their reply (the system's own step: on the
+    matter's timeline and in the audit log, no actor). Once per message, only while it is still the
+    last word of an open matter. The notice says only that a reply is awaited. True when sent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = Message.objects.filter(pk=message_id, from_staff=True).first()
+        if message is None:
+            return False
+        matter = Matter.objects.select_for_update().select_related("patient").filter(pk=message.matter_id).first()
+        if (matter is None or not matter.is_open or message.at > now - timedelta(hours=REMINDER_HOURS)
+                or Message.objects.filter(matter=matter, pk__gt=message.pk).exists()
+                or matter.events.filter(kind=Kind.REMINDED, data__message=message.pk).exists()):
+            return False
+        _record(None, matter, Kind.REMINDED, snapshot(matter, STATE_FIELDS), at=now, action="contact.remind",
+                data={"message": message.pk})
+        _notify(matter, "reminder")
+    return True
+
+
+# --- The resident's notice settings ------------------------------------------------------------------
+
+def swedish_mobile_number(text):
+    """The number as E.164 (+46701234567) if it is a Swedish mobile number, else ActionError. Written
+    as people write it: 070-123 45 67, +46 70 123 45 67, 0046701234567."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, "SE")
+    except phonenumbers.NumberParseException:
+        number = None
+    if (number is None or number.country_code != 46 or not phonenumbers.is_valid_number(number)
+            or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE):
+        raise ActionError("Skriv ett svenskt mobilnummer, till exempel 070-123 45 67.", field="mobile_number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@transaction.atomic
+def save_notice_settings(actor, *, mobile_number):
+    """The resident's own mobile number for SMS notices (blank: none). Only a resident, for their
+    own account; audited with their patient."""
+    if not actor.is_resident:
+        raise NotPermitted("Bara invånaren själv anger sitt mobilnummer.")
+    text = (mobile_number or "").strip()
+    number = swedish_mobile_number(text) if text else ""
+    settings_row, _created = NoticeSettings.objects.select_for_update().get_or_create(user=actor.user)
+    before = settings_row.mobile_number
+    settings_row.mobile_number = number
+    settings_row.save(update_fields=["mobile_number", "updated_at"])
+    record_write(actor, "contact.notices", settings_row, patient=actor.user.patient,
+                 changes=diff({"mobile_number": before}, {"mobile_number": number}))
+    return settings_row
 
 
 # --- Registers: listing and representation ------------------------------------------------------------

@@ -159,6 +159,13 @@ class SelfCareForm(forms.Form):
     body = forms.CharField(label="Råd", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class NoticeSettingsForm(forms.Form):
+    mobile_number = forms.CharField(
+        label="Mobilnummer för sms", required=False, max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        help_text="Ett svenskt mobilnummer, till exempel 070-123 45 67. Lämna tomt om du inte vill ha sms.")
+
+
 class EntryUnitsForm(forms.Form):
     """The region's intake unit and night team, chosen among its units (contact.actions.entry_units)."""
 

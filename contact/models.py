@@ -256,6 +256,7 @@ class MatterEvent(models.Model):
         BOOKED = "booked", _("Besök bokades")
         CLOSED = "closed", _("Avslutades")
         BREACHED = "breached", _("Svarstiden överskreds")
+        REMINDED = "reminded", _("Invånaren påmindes om ett obesvarat meddelande")
 
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -306,6 +307,18 @@ class Picture(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class NoticeSettings(models.Model):
+    """How a resident wants to hear that something happened in a matter, besides e-mail: a Swedish
+    mobile number for SMS (stored as E.164, +467…), blank for none. Set by the resident on Mina sidor."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="contact_notices")
+    mobile_number = models.CharField(_("mobilnummer"), max_length=16, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Aviseringar för {self.user_id}"
 
 
 class IdempotencyRecord(models.Model):

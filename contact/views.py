@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contact import actions, forms, permissions, queries
-from contact.models import CategoryQuestion, ContactEntry, Matter, Picture
+from contact.models import CategoryQuestion, ContactEntry, Matter, NoticeSettings, Picture
 from contact.rules import red_flags
 from core import params
 from core import queries as core_queries
@@ -38,6 +38,30 @@ def _region_for_resident(actor, patient):
 @resident_required
 def portal_list(request):
     return render(request, "contact/portal_list.html", {"matters": queries.own_matters(request.actor)})
+
+
+@resident_required
+def portal_notices(request):
+    """Mina sidor: how the resident hears that something happened in a matter (e-mail, and SMS to a
+    mobile number they give here)."""
+    actor = request.actor
+    current = NoticeSettings.objects.filter(user=actor.user).values_list("mobile_number", flat=True).first() or ""
+    form = forms.NoticeSettingsForm(request.POST or None, initial={"mobile_number": national_number(current)})
+    if request.method == "POST" and form.is_valid() and run_action(
+            form, actions.save_notice_settings, actor, mobile_number=form.cleaned_data["mobile_number"]):
+        messages.success(request, "Sparat.")
+        return redirect("contact:portal_notices")
+    return render(request, "contact/portal_notices.html", {"form": form, "email": actor.user.email},
+                  status=400 if form.errors else 200)
+
+
+def national_number(e164):
+    """+46701234567 as a Swede writes it: 070-123 45 67."""
+    import phonenumbers
+
+    if not e164:
+        return ""
+    return phonenumbers.format_number(phonenumbers.parse(e164, "SE"), phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _people(actor):
