@@ -372,3 +372,30 @@ def test_a_nurse_may_not_choose_the_entry_units():
     with pytest.raises(NotPermitted):
         actions.choose_entry_units(setup["nurse"], setup["region"], intake_unit=setup["centre"],
                                    night_unit=setup["night"])
+
+
+def test_the_queue_page_takes_the_same_number_of_statements_for_3_rows_as_for_40(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.tests.factories import make_actor
+
+    setup = make_entry()
+    resident = Actor.resident(setup["resident"])
+    login(client, setup["nurse"])
+
+    def statements():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/kontakt/").status_code == 200
+        return len(captured.captured_queries)
+
+    for n in range(3):
+        actions.take(setup["nurse"], actions.file_matter(resident, setup["patient"], category="ongoing",
+                                                         description=f"Ont i ryggen {n}"))
+    few = statements()
+    for n in range(37):
+        matter = actions.file_matter(resident, setup["patient"], category="new_symptoms",
+                                     description="Jag har svårt att andas" if n % 5 == 0 else f"Hosta {n}")
+        if n % 3 == 0:  # taken by several other nurses: their names are on the rows too
+            actions.take(make_actor(unit=setup["centre"]), matter)
+    assert statements() == few
