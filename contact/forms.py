@@ -161,7 +161,7 @@ class SelfCareForm(forms.Form):
 
 class NoticeSettingsForm(forms.Form):
     mobile_number = forms.CharField(
-        label="Mobilnummer för sms", required=False, max_length=30,
+        label="Mobilnummer för sms", required=False, max_length=20,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
         help_text="Ett svenskt mobilnummer, till exempel 070-123 45 67. Lämna tomt om du inte vill ha sms.")
 
