@@ -1,6 +1,6 @@
 """Every write in the contact entry. Each action checks who may do it, runs in one transaction,
 adds an immutable event to the matter's timeline and its audit event, and queues the resident's
-notification (ids only, no health information) once the transaction has committed."""
+notification (ids only, no health information) in the same transaction."""
 
 import hashlib
 import json
@@ -69,15 +69,18 @@ def _due(matter, targets):
     return matter.created_at + timedelta(minutes=minutes)
 
 
-# --- Notifications and breach checks, queued on commit --------------------------------------------
+# --- Notifications and breach checks, queued in the action's transaction ---------------------------
+# The task queue is a table in the same database (django-tasks-db), so the task row is written in the
+# action's own transaction: it commits with the event or not at all. A process killed between the
+# commit and an on_commit callback (the benchmark's kill -9) would otherwise leave a stored matter
+# with no notice and no breach check. The worker cannot see the row before the commit.
 
 def _notify(matter, kind):
-    transaction.on_commit(lambda: tasks.notify_resident.enqueue(str(matter.pk), kind))
+    tasks.notify_resident.enqueue(str(matter.pk), kind)
 
 
 def _schedule_breach_check(matter):
-    due = matter.due_at
-    transaction.on_commit(lambda: tasks.check_breach.using(run_after=due).enqueue(str(matter.pk)))
+    tasks.check_breach.using(run_after=matter.due_at).enqueue(str(matter.pk))
 
 
 # --- Recording --------------------------------------------------------------------------------------
