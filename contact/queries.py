@@ -113,7 +113,7 @@ class QueueRow:
     """A matter as the queue shows it, every text computed once here so that the template only
     prints (the page renders 50 of these on every load)."""
 
-    def __init__(self, matter, now, link="{}"):
+    def __init__(self, matter, now, link):
         self.matter = matter
         self.url = link.format(matter.pk)
         patient = matter.patient

@@ -175,6 +175,8 @@ def portal_matter(request, matter_id):
         "poll_url": reverse("contact:portal_chat", kwargs={"matter_id": matter.pk}), "poll_seconds": POLL_SECONDS,
         "steps": ["received", "assessing", "answered", "booked", "closed"],
         "booking": matter.booking, "video_open": queries.video_open(matter),
+        # Staff wrote last in the chat (a question, most often): what the reminder also says.
+        "awaiting_reply": bool(matter.is_open and chat and chat[-1].from_staff and not chat[-1].is_answer),
     }, status=400 if form.errors else 200)
 
 

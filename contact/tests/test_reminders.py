@@ -47,7 +47,7 @@ def sweep(django_capture_on_commit_callbacks):
 
 
 def test_a_resident_who_left_a_nurse_s_question_unanswered_for_a_day_is_reminded_once_without_health_information(
-        django_capture_on_commit_callbacks, settings):
+        django_capture_on_commit_callbacks, settings, client):
     settings.CONTACT_SMS_SENDER = "contact.tests.test_reminders.record_sms"
     setup = make_entry()
     actions.save_notice_settings(Actor.resident(setup["resident"]), mobile_number="070-123 45 67")
@@ -66,6 +66,10 @@ def test_a_resident_who_left_a_nurse_s_question_unanswered_for_a_day_is_reminded
     body = mail.outbox[0].body
     assert "Vården väntar på ditt svar" in body and "feber" not in body and "Hosta" not in body
     assert SENT_SMS == [("+46701234567", "Vården väntar på ditt svar i ditt ärende. Logga in på Mina sidor i Samverkan.")]
+    login(client, setup["resident"])
+    page = client.get(f"/mina-sidor/kontakt/{matter.pk}/").content.decode()
+    assert "Vården väntar på ditt svar" in page
+    assert "Vården väntar på ditt svar" not in client.get(f"/mina-sidor/kontakt/{replied.pk}/").content.decode()
     audit = AuditEvent.objects.get(action="contact.remind")
     assert audit.patient_id == setup["patient"].pk and audit.user_id is None
 
