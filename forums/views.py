@@ -323,7 +323,13 @@ def assignment_status(request, assignment_id):
 @staff_required
 def search(request):
     words = params.text(request, "q", max_length=200)
-    return render(request, "forums/search.html", {"q": words, "results": queries.search_all(request.actor, words)})
+    kind = params.choice(request, "typ", set(queries.SEARCH_KINDS), None)
+    if kind is None:
+        results = queries.search_all(request.actor, words)
+    else:
+        results = queries.search_all(request.actor, words, only=queries.SEARCH_KINDS[kind],
+                                     page=params.integer(request, "sida", 1, maximum=1000), per_page=50)
+    return render(request, "forums/search.html", {"q": words, "kind": kind, "results": results})
 
 
 # --- Goals: the chair's page -------------------------------------------------------------------------------
