@@ -549,15 +549,29 @@ def refresh_goal_values(actor, goal, *, today=None):
     """The goal's monthly values computed again from the platform's own data, with the same
     functions the follow-up pages use, for the whole and per unit or municipality."""
     _require(permissions.may_manage_goal(actor, goal))
+    return _store_platform_values(actor, goal, today or timezone.localdate())
+
+
+def refresh_goal_values_on_schedule(goal_id, *, today=None):
+    """The nightly refresh of one goal (forums.tasks.refresh_goal, queued by `manage.py goal_values`):
+    no person asked, so the audit event has no user. None for a goal gone or entered by hand."""
+    goal = Goal.objects.select_related("owner").exclude(source=Goal.Source.MANUAL).filter(pk=goal_id).first()
+    return _store_platform_values(None, goal, today or timezone.localdate()) if goal else None
+
+
+def _store_platform_values(actor, goal, today):
     from forums import goals
 
-    rows = goals.platform_values(goal, today or timezone.localdate())
+    rows = goals.platform_values(goal, today)  # read outside the transaction: it can take a while
     with transaction.atomic():
+        now = timezone.now()
         for (month, area), (value, weight) in rows.items():
             GoalValue.objects.update_or_create(goal=goal, month=month, area=area,
                                                defaults={"value": value, "weight": weight,
                                                          "source": goal.get_source_display(),
-                                                         "entered_by": None, "entered_at": timezone.now()})
+                                                         "entered_by": None, "entered_at": now})
+        Goal.objects.filter(pk=goal.pk).update(refreshed_at=now)
+        goal.refreshed_at = now
         record_write(actor, "forums.goal.refresh", goal, changes={"values": [None, len(rows)]})
     return goal
 

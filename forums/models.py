@@ -352,6 +352,8 @@ class Goal(models.Model):
     period_start = models.DateField(_("period från"))
     period_end = models.DateField(_("period till"))
     source = models.CharField(_("källa"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    # When the platform's values were last fetched (by a person or the nightly `manage.py goal_values`).
+    refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
