@@ -132,7 +132,8 @@ def list_decisions(request, filters: Query[DecisionFilter]):
     if filters.year:
         found = found.filter(year=filters.year)
     # A search pages through its newest search.CANDIDATES matches, best first (as the page does).
-    found = search.best(found, "decision", filters.q.strip()) if filters.q and filters.q.strip() else found
+    if filters.q and filters.q.strip():
+        found = search.best(found, "decision", filters.q.strip())[:search.CANDIDATES]
     return [{"id": d.pk, "forum_id": d.forum_id, "meeting_id": d.item.meeting_id, "label": d.label, "year": d.year,
              "number": d.number, "text": d.text} for d in found]
 

@@ -129,7 +129,7 @@ def test_the_stored_vector_follows_every_write_of_the_text(world):
 @postgres_only
 def test_a_search_reads_stored_vectors_and_ranks_no_more_than_the_bound(world):
     """to_tsvector costs tens of microseconds a row: over tens of thousands of matches a search must
-    read the stored vectors, and rank at most search.CANDIDATES of them (bench/forums_bench.py)."""
+    read the stored vectors, and rank at most search.CANDIDATES + 1 of them (bench/forums_bench.py)."""
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
@@ -138,6 +138,6 @@ def test_a_search_reads_stored_vectors_and_ranks_no_more_than_the_bound(world):
     sqls = [q["sql"] for q in captured.captured_queries]
     assert not any("to_tsvector" in sql for sql in sqls), sqls
     searches = [sql for sql in sqls if "@@" in sql]
-    assert len(searches) == 3 and all(f"LIMIT {search.CANDIDATES + 1}" in sql for sql in searches), searches
-    ranked = [sql for sql in sqls if "ts_rank" in sql]
-    assert len(ranked) == 3 and all("@@" not in sql and " IN (" in sql for sql in ranked), ranked
+    assert len(searches) == 3, searches
+    for sql in searches:  # the candidates are a bounded subquery, and only they are ranked
+        assert f"LIMIT {search.CANDIDATES + 1})" in sql and "ts_rank" in sql, sql
