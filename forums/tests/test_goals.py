@@ -146,7 +146,7 @@ def test_the_nightly_command_refreshes_every_platform_goal_and_the_page_says_whe
 
     from core.models import AuditEvent
     from core.tests.worker import run_queued_tasks
-    from forums.tests.test_pages import login
+    from core.tests.factories import login
 
     clinic = make_clinic()
     held(clinic, "video")

@@ -141,3 +141,22 @@ def test_a_search_reads_stored_vectors_and_ranks_no_more_than_the_bound(world):
     assert len(searches) == 3, searches
     for sql in searches:  # the candidates are a bounded subquery, and only they are ranked
         assert f"LIMIT {search.CANDIDATES + 1})" in sql and "ts_rank" in sql, sql
+
+
+def test_the_page_says_more_than_the_bound_and_pages_one_kind(world, client, monkeypatch):
+    from core.tests.factories import login
+
+    monkeypatch.setattr(search, "CANDIDATES", 11)
+    item = world.forum.meetings.get().items.get()
+    for n in range(12):
+        actions.record_decision(world.secretary, item, f"RSL beslutar att kanslifunktion {n} ska utredas.")
+    login(client, world.member)
+    page = client.get("/forum/sok/", {"q": "kanslifunktion"}).content.decode()
+    assert "Beslut <span class=\"muted\">(fler än 11 träffar)</span>" in page and "Visa de 11 senaste besluten" in page
+    assert page.count("ska utredas.") == 10
+    kind = client.get("/forum/sok/", {"q": "kanslifunktion", "typ": "beslut", "sida": "2"}).content.decode()
+    assert kind.count("ska utredas.") == 11 and "<h2>Uppdrag" not in kind and "Sida " not in kind  # one page of 50
+    stranger = world.staff("sven", "Sven", "Främling", make_unit(make_municipality("0764", "Alvesta kommun")))
+    login(client, stranger)
+    page = client.get("/forum/sok/", {"q": "kanslifunktion", "typ": "beslut"}).content.decode()
+    assert "(0 träffar)" in page and "RSL beslutar" not in page and "Inga beslut." in page
