@@ -103,10 +103,11 @@ def forum_action(request, forum_id, action):
         messages.success(request, "Den stående punkten är borttagen från kommande möten.")
     elif action == "mote":
         form = forms.MeetingForm(request.POST)
-        meeting = form.is_valid() and run_action(form, actions.schedule_meeting, actor, forum, **form.cleaned_data)
-        if meeting:
-            messages.success(request, "Mötet är upplagt med de stående punkterna på dagordningen.")
-            return redirect("forums:meeting", meeting_id=meeting.pk)
+        meetings = form.is_valid() and run_action(form, actions.schedule_series, actor, forum, **form.cleaned_data)
+        if meetings:
+            messages.success(request, "Mötet är upplagt med de stående punkterna på dagordningen." if len(meetings) == 1
+                             else f"{len(meetings)} möten är upplagda, vart och ett med de stående punkterna på dagordningen.")
+            return redirect("forums:meeting", meeting_id=meetings[0].pk)
         return render(request, "forums/forum.html", _forum_context(request, forum, meeting_form=form), status=400)
     else:
         raise Http404
