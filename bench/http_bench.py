@@ -74,6 +74,7 @@ from django.utils import timezone  # noqa: E402
 
 from core.actions import TOKEN_PREFIX, hash_token  # noqa: E402
 from core.models import ApiToken, Membership, Organisation, Profession, Unit, User  # noqa: E402
+from discharge.actions import store_basis  # noqa: E402
 from discharge.models import CaseParty, DischargeCase  # noqa: E402
 from meetings.models import Booking, VisitKind  # noqa: E402
 
@@ -135,6 +136,10 @@ def prepare(loader):
     top, median = by_size[0], by_size[len(by_size) // 2]
     municipality = Organisation.objects.get(pk=top["municipality_id"])
     median_municipality = Organisation.objects.get(pk=median["municipality_id"])
+    # The month's basis stored as the nightly `invoice_basis` command stores it (the pages read it).
+    began = time.perf_counter()
+    store_basis(None, region, month)
+    log(f"  invoice basis of {region.name} for {month} stored in {time.perf_counter() - began:.1f} s")
     for who, organisation in (("finance", municipality), ("finance-median", median_municipality)):
         staff_membership(f"bench-{who}", Unit.objects.filter(organisation=organisation,
                                                                kind=Unit.Kind.ADMINISTRATION).first(), ["finance"])
