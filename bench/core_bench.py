@@ -32,9 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402  (sets up Django)
     FIRST_NAMES, LAST_NAMES, STREETS, Steps, copy_lines, drop_plain_indexes, env_int, execute, git_commit, log,
-    machine, raw, regions, scalar, summary, table_sizes, timed, write_result,
+    machine, raw, regions, scalar, summary, table_sizes, timed, wait_until_start, write_result,
 )
-from bench.http_bench import wait_until_start  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
