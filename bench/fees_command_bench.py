@@ -10,7 +10,9 @@ The wall time includes the interpreter and Django starting.
 
     .venv/bin/python bench/fees_command_bench.py                 1.25 M and 5 M visits
     BENCH_FEES_SIZES=200000,800000 .venv/bin/python bench/fees_command_bench.py      a quick run
-Knobs: BENCH_FEES_SIZES (1250000,5000000), BENCH_RUNS (3), BENCH_SEED (1); people are visits / 3.6.
+Knobs: BENCH_FEES_SIZES (1250000,5000000), BENCH_RUNS (3), BENCH_SEED (1); people are visits / 3.6;
+BENCH_FEES_DIR: keep the visits files there (visits-<size>.csv, made when missing), so that a later
+run in a quiet slot does not spend minutes making them.
 No database is used.
 """
 
@@ -83,14 +85,18 @@ def run_command(visits_path, schedule_path, out_path):
 def main():
     started = datetime.now()
     results = {}
+    log(f"load average before: {os.getloadavg()}")
+    kept = os.environ.get("BENCH_FEES_DIR")
     with tempfile.TemporaryDirectory(prefix="samverkan-fees-") as directory:
         schedule_path = Path(directory) / "schedule.toml"
         schedule_path.write_text(schedule_toml(generator.SCHEDULE), encoding="utf-8")
         for size in SIZES:
-            visits_path, out_path = Path(directory) / f"visits-{size}.csv", Path(directory) / f"charges-{size}.csv"
+            visits_path = Path(kept or directory) / f"visits-{size}.csv"
+            out_path = Path(directory) / f"charges-{size}.csv"
             t = time.perf_counter()
-            write_visits(visits_path, size)
-            log(f"{size:,} visits: file of {visits_path.stat().st_size / 1e6:.0f} MB made in {time.perf_counter() - t:.0f} s")
+            if not (kept and visits_path.exists()):
+                write_visits(visits_path, size)
+            log(f"{size:,} visits: file of {visits_path.stat().st_size / 1e6:.0f} MB ready in {time.perf_counter() - t:.0f} s")
             runs = []
             for n in range(RUNS):
                 wall, steps, said = run_command(visits_path, schedule_path, out_path)
@@ -101,8 +107,11 @@ def main():
             results[size] = {"runs": runs, "wall_min": min(walls), "wall_median": statistics.median(walls),
                              "wall_max": max(walls),
                              "seconds_per_million_median": round(statistics.median(walls) / size * 1e6, 2)}
-            visits_path.unlink()
+            out_path.unlink()
+            if not kept:
+                visits_path.unlink()
     log()
+    log(f"load average after: {os.getloadavg()}")
     log(f"{'visits':>10} {'wall s min/med/max':>22} {'s per million':>14}")
     for size, r in results.items():
         log(f"{size:>10,} {r['wall_min']:>6.1f}/{r['wall_median']:>6.1f}/{r['wall_max']:>6.1f} "
@@ -118,7 +127,7 @@ def main():
             f"{'OK' if verdict else 'MISSED'}")
     write_result("fees-command", started, {
         "benchmark": "fees-command", "started": started.isoformat(timespec="seconds"), "commit": git_commit(),
-        "parameters": {"sizes": SIZES, "runs": RUNS, "seed": SEED}, "cpus": os.cpu_count(),
+        "parameters": {"sizes": SIZES, "runs": RUNS, "seed": SEED}, "cpus": os.cpu_count(), "load_average_after": os.getloadavg(),
         "results": results, "growth": round(growth, 3), "within_target": verdict,
     })
     return 0 if verdict in (None, True) else 1
