@@ -19,6 +19,7 @@ No database is used.
 import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -69,17 +70,25 @@ def write_visits(path, visits):
         handle.writelines(f"{v},{p},{max(d, b).isoformat()},{k},{f},{o}\n" for v, p, b, d, k, f, o in rows)
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_command(visits_path, schedule_path, out_path):
+    """(wall seconds, CPU seconds of the command and its worker processes, steps, what it said)."""
+    cpu = children_cpu()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "manage.py", "fees", "--visits", str(visits_path), "--schedule", str(schedule_path),
          "--charges", str(out_path), "--timings"],
         cwd=BASE_DIR, capture_output=True, text=True, env=os.environ | {"DATABASE_URL": "sqlite:///:memory:"})
     wall = time.perf_counter() - started
+    cpu = children_cpu() - cpu
     if done.returncode != 0:
         sys.exit(f"fees_command_bench: the command failed:\n{done.stderr[-3000:]}")
     steps = {name: float(seconds) for name, seconds in re.findall(r"([a-z ]+?) ([\d.]+) s", done.stderr)}
-    return wall, {name.strip(): s for name, s in steps.items()}, done.stdout.strip()
+    return wall, cpu, {name.strip(): s for name, s in steps.items()}, done.stdout.strip()
 
 
 def main():
@@ -99,9 +108,10 @@ def main():
             log(f"{size:,} visits: file of {visits_path.stat().st_size / 1e6:.0f} MB ready in {time.perf_counter() - t:.0f} s")
             runs = []
             for n in range(RUNS):
-                wall, steps, said = run_command(visits_path, schedule_path, out_path)
-                runs.append({"wall_seconds": round(wall, 2), "steps": steps})
-                log(f"  run {n + 1}: {wall:6.1f} s wall; " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
+                wall, cpu, steps, said = run_command(visits_path, schedule_path, out_path)
+                runs.append({"wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "steps": steps,
+                             "load_average": os.getloadavg()})
+                log(f"  run {n + 1}: {wall:6.1f} s wall, {cpu:6.1f} s CPU; " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
                     + f"  ({said})")
             walls = [r["wall_seconds"] for r in runs]
             results[size] = {"runs": runs, "wall_min": min(walls), "wall_median": statistics.median(walls),
