@@ -27,7 +27,7 @@ from django.test import Client  # noqa: E402
 
 from core.rules.identity import make_personal_number  # noqa: E402
 from core.tests.factories import make_actor, make_api_token  # noqa: E402
-from meetings.tests.test_fees_command import SCHEDULE  # noqa: E402
+from fees.tests.test_fees_command import SCHEDULE  # noqa: E402
 
 
 def visits_file(rows, seed=1):

@@ -1,7 +1,7 @@
 """A region's year of patient fees: 5 million visits through the fee engine (issue 5's target: under
 60 s).
 
-What is measured: `meetings.rules.fees.calculate_charges` over a synthetic year for one region,
+What is measured: `fees.rules.calculate_charges` over a synthetic year for one region,
 built in memory (about 1.4 million people, the size of Region Skåne, each with a realistic spread of
 visits: most a few, some many; a share of children and people over 85; 3 % no-shows and late
 cancellations; a fifth of the visits by phone or video; free SIP meetings). The visits start as
@@ -10,7 +10,7 @@ its file) is timed separately from the calculation.
 
 On PostgreSQL (as `scripts/run_bench.sh fees` runs it) it then loads the same shape of year into
 the database (patients and 5 M bookings at 1,000 units of one region, plus the year before, which a
-ceiling period may start in) and times `meetings.fees.region_year`: reading the bookings, building the
+ceiling period may start in) and times `fees.charges.region_year`: reading the bookings, building the
 visits and calculating, the way a region recalculates its year (in a fresh process of its own).
 
     scripts/run_bench.sh fees             (or: .venv/bin/python bench/fees_bench.py)
@@ -37,9 +37,10 @@ from bench.common import (  # noqa: E402  (sets up Django)
 from django.db import connection  # noqa: E402
 from core.rules.identity import make_personal_number  # noqa: E402
 from core.models import Organisation, Unit, User  # noqa: E402
-from meetings.fees import region_year  # noqa: E402
-from meetings.models import FeeSchedule, FeeScheduleRow, Prisbasbelopp, VisitKind  # noqa: E402
-from meetings.rules.fees import Schedule, Visit, calculate_charges  # noqa: E402
+from fees.charges import region_year  # noqa: E402
+from fees.models import FeeSchedule, FeeScheduleRow, Prisbasbelopp  # noqa: E402
+from meetings.models import VisitKind  # noqa: E402
+from fees.rules import Schedule, Visit, calculate_charges  # noqa: E402
 
 VISITS = env_int("BENCH_VISITS", 5_000_000)
 PEOPLE = env_int("BENCH_PEOPLE", 1_400_000)

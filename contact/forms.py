@@ -3,6 +3,7 @@ from django import forms
 from contact.models import CareLevel, Category, Matter, Priority, SelfCareText
 from core.forms import PersonalNumberField
 from core.models import Profession, Unit
+from core.collation import swedish
 from meetings.models import VisitForm
 
 
@@ -79,7 +80,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, region, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(organisation=region, active=True).order_by("name")
+        self.fields["unit"].queryset = Unit.objects.filter(organisation=region, active=True).order_by(swedish("name"))
 
 
 class CloseForm(forms.Form):
@@ -114,10 +115,10 @@ class ListingForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(organisation=region, kind=Unit.Kind.PRIMARY_CARE,
-                                                           active=True).order_by("name")
+                                                           active=True).order_by(swedish("name"))
         self.fields["fixed_care_contact"].queryset = User.objects.filter(
             memberships__unit__organisation=region, memberships__unit__kind=Unit.Kind.PRIMARY_CARE,
-            memberships__active=True, patient__isnull=True).distinct().order_by("last_name", "first_name")
+            memberships__active=True, patient__isnull=True).distinct().order_by(swedish("last_name"), swedish("first_name"))
         self.fields["fixed_care_contact"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 
@@ -157,6 +158,31 @@ class QuestionForm(forms.Form):
 class SelfCareForm(forms.Form):
     title = forms.CharField(label="Rubrik", max_length=120)
     body = forms.CharField(label="Råd", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class NoticeSettingsForm(forms.Form):
+    mobile_number = forms.CharField(
+        label="Mobilnummer för sms", required=False, max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        help_text="Ett svenskt mobilnummer, till exempel 070-123 45 67. Lämna tomt om du inte vill ha sms.")
+
+
+class EntryUnitsForm(forms.Form):
+    """The region's intake unit and night team, chosen among its units (contact.actions.entry_units)."""
+
+    intake_unit = forms.ModelChoiceField(
+        label="Kontaktingång", queryset=Unit.objects.none(),
+        help_text="Tar ärenden från invånare som inte är listade på en vårdcentral här, när den har öppet.")
+    night_unit = forms.ModelChoiceField(
+        label="Nattens team", queryset=Unit.objects.none(),
+        help_text="Tar allt som kommer när vårdcentralerna och kontaktingången har stängt, dygnet runt och "
+                  "röda dagar. En enhet utan öppettider.")
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("intake_unit", "night_unit"):
+            self.fields[name].queryset = units
+            self.fields[name].label_from_instance = lambda unit: f"{unit.name} ({unit.organisation.name})"
 
 
 class OpeningHoursForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils.cache import patch_cache_control
 from core.actor import Actor
 from core.errors import NotPermitted
 from core.models import Membership
+from core.collation import swedish
 
 ACTING_MEMBERSHIP_KEY = "acting_membership_id"
 
@@ -16,7 +17,7 @@ def active_memberships(user):
     return (
         Membership.objects.filter(user=user, active=True, unit__active=True, unit__organisation__active=True)
         .select_related("unit", "unit__organisation", "user")
-        .order_by("unit__organisation__name", "unit__name")
+        .order_by(swedish("unit__organisation__name"), swedish("unit__name"))
     )
 
 

@@ -11,6 +11,7 @@ from core.access import access_basis, related_patients
 from core.audit import record_read, record_reads
 from core.models import AuditEvent, EmergencyAccess, Patient, Role
 from core.rules.identity import InvalidPersonalNumber, format_personal_number, parse_personal_number
+from core.collation import swedish
 
 PROTECTED_NAME = "Skyddad identitet"
 
@@ -93,7 +94,7 @@ def unit_patients(actor, name="", *, endpoint):
         if not actor.sees_protected_identity:
             matches &= Q(protected_identity=False)
         patients = patients.filter(matches)
-    found = list(patients.order_by("last_name", "first_name", "personal_number")[:UNIT_PATIENTS_LIMIT + 1])
+    found = list(patients.order_by(swedish("last_name"), swedish("first_name"), "personal_number")[:UNIT_PATIENTS_LIMIT + 1])
     more, found = len(found) > UNIT_PATIENTS_LIMIT, found[:UNIT_PATIENTS_LIMIT]
     for patient in found:
         patient.patient_id = patient.pk  # record_reads takes the patient of each object shown

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from core.errors import NotPermitted
 from core.models import Organisation
+from core.collation import sort_key
 from discharge import permissions
 from discharge.invoicing import (
     CASE_FIELDS, agreement_for, case_facts, case_rows, local_midnight, organisation_scope, terms_from,
@@ -182,7 +183,7 @@ def ready_days(scope, last, care_type=SOMATIC, *, book=None):
     for row in rows:
         add_case(stats[row["municipality_id"]], municipalities[row["municipality_id"]], row, book)
     by_municipality = {municipalities[pk]: list(by_month.values()) for pk, by_month in stats.items()}
-    by_municipality = dict(sorted(by_municipality.items(), key=lambda item: item[0].name))
+    by_municipality = dict(sorted(by_municipality.items(), key=lambda item: sort_key(item[0].name)))
     total, differ = totals(months, list(by_municipality.values()))
     return ReadyDays(months=months, care_type=care_type, by_municipality=by_municipality, total=total,
                      book=book, limits_differ=differ)

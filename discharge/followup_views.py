@@ -15,6 +15,7 @@ from core.charts import Bar, bar_chart, decimal_text, two_decimals
 from core.models import Organisation
 from core.views.decorators import staff_required
 from core.db_router import reads_from_replica
+from core.collation import sort_key, swedish
 from discharge import followup
 from discharge.invoicing import BasisScope, previous_month
 from discharge.models import CareType, CaseParty, DischargeCase
@@ -110,7 +111,7 @@ def _followup_context(request, scope, month, care_type):
 def _municipality_choices(scope):
     """The municipalities the region's wards have had cases for, for the filter."""
     served = followup.scoped(DischargeCase.objects.all(), scope).values("municipality_id")
-    return Organisation.objects.filter(pk__in=served).order_by("name")
+    return Organisation.objects.filter(pk__in=served).order_by(swedish("name"))
 
 
 def _own_cases(actor, stayers):
@@ -129,7 +130,7 @@ def _municipality_rows(days, notices, stayers):
         if stayer.municipality.code in rows:
             row = rows[stayer.municipality.code]
             row["long_stayers"] = row.get("long_stayers", 0) + 1
-    return sorted(rows.values(), key=lambda row: row["name"])
+    return sorted(rows.values(), key=lambda row: sort_key(row["name"]))
 
 
 def _single_limit(days):

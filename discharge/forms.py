@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from core.forms import when_field
 from core.models import Organisation, Unit
+from core.collation import swedish
 from discharge.actions import CANCEL_REASONS, NEEDS_FIELDS
 from discharge.invoicing import PRESETS
 from discharge.models import Agreement, CareType
@@ -154,7 +155,7 @@ class AgreementForm(forms.Form):
         self.fields["municipalities"].queryset = Organisation.objects.filter(
             kind=Organisation.Kind.MUNICIPALITY).annotate(
             other_county=Case(When(county_code=region.county_code, then=Value(0)), default=Value(1))
-        ).order_by("other_county", "name")
+        ).order_by("other_county", swedish("name"))
 
     def clean_daily_amounts(self):
         amounts, errors = {}, []

@@ -14,6 +14,7 @@ from core import params
 from core.errors import ActionError
 from core.forms import run_action
 from core.views.decorators import staff_required
+from core.collation import sort_key, swedish
 from forums import actions, exports, forms, goals, permissions, queries
 from forums.models import ANSWERING_ROLES, AgendaItem, Attachment, ForumMember, Meeting
 
@@ -30,7 +31,7 @@ def index(request):
             if forum:
                 messages.success(request, "Forumet är skapat. Lägg till ledamöter och ett första möte.")
                 return redirect("forums:forum", forum_id=forum.pk)
-    forums_ = list(queries.visible_forums(actor).select_related("owner"))
+    forums_ = list(queries.visible_forums(actor).select_related("owner").order_by(swedish("name")))
     upcoming = (Meeting.objects.filter(forum__in=forums_, starts_at__gte=timezone.now()).select_related("forum")
                 .order_by("starts_at")[:10])
     return render(request, "forums/index.html", {
@@ -126,7 +127,7 @@ def _meeting_context(request, meeting, **extra):
                  .select_related("user", "organisation"))
     attendance = {row.member_id: row for row in meeting.attendance.all()}
     today = timezone.localdate()
-    member_orgs = sorted({s.organisation for s in seats if s.role in ANSWERING_ROLES}, key=lambda o: o.name)
+    member_orgs = sorted({s.organisation for s in seats if s.role in ANSWERING_ROLES}, key=lambda o: sort_key(o.name))
     for item in items:
         if item.kind == "consultation":
             answered = {a.organisation_id for a in item.answers.all()}

@@ -16,6 +16,7 @@ from core.errors import ActionError
 from core.forms import run_action
 from core.models import Membership, Profession
 from core.views.decorators import staff_required
+from core.collation import swedish
 from meetings import actions, forms, queries
 from meetings.models import ConferenceSeries, ConferenceSession
 from meetings.video import provider
@@ -61,7 +62,7 @@ def session_detail(request, session_id):
     series = session.series
     is_lead = series.owner_unit_id == request.actor.unit_id
     members = (Membership.objects.filter(unit__in=series.participating_units.all(), active=True)
-               .select_related("user", "unit").order_by("unit__name", "user__last_name"))
+               .select_related("user", "unit").order_by(swedish("unit__name"), swedish("user__last_name")))
     bound_case = None
     if request.method == "POST":
         if not is_lead:

@@ -3,6 +3,7 @@ from django.utils import formats, timezone
 
 from core.forms import when_field
 from core.models import Organisation, Profession, Unit, User
+from core.collation import swedish
 from meetings.queries import region_of
 from meetings.models import Booking, ConferenceCase, SipParticipant, Slot, VisitForm, VisitKind
 
@@ -10,7 +11,7 @@ from meetings.models import Booking, ConferenceCase, SipParticipant, Slot, Visit
 def offer_unit_staff(field, unit):
     """A staff choice: the unit's active members, by name."""
     field.queryset = User.objects.filter(
-        memberships__unit=unit, memberships__active=True, is_active=True).order_by("first_name", "last_name")
+        memberships__unit=unit, memberships__active=True, is_active=True).order_by(swedish("first_name"), swedish("last_name"))
     field.label_from_instance = lambda user: user.display_name()
 
 
@@ -99,7 +100,7 @@ class SipCreateForm(forms.Form):
 def _unit_choices(plan):
     """The units that take part in the plan (accepted, with consent): not those only invited."""
     return Unit.objects.filter(pk__in=SipParticipant.objects.units_taking_part().filter(plan=plan)
-                               .values("unit_id")).order_by("name")
+                               .values("unit_id")).order_by(swedish("name"))
 
 
 class SipUpdateForm(forms.Form):
@@ -118,7 +119,7 @@ class SipParticipantForm(forms.Form):
     role = forms.CharField(label="Roll", max_length=120, help_text="T.ex. biståndshandläggare, dotter, god man.")
     unit = forms.ModelChoiceField(label="Enhet (för personal)", required=False, empty_label="– närstående eller annan –",
                                   queryset=Unit.objects.filter(active=True).select_related("organisation")
-                                  .order_by("organisation__name", "name"))
+                                  .order_by(swedish("organisation__name"), swedish("name")))
     is_relative = forms.BooleanField(label="Närstående", required=False)
     consent_given = forms.BooleanField(
         label="Personen samtycker till att enhetens organisation deltar och tar del av uppgifterna", required=False,
@@ -142,7 +143,7 @@ class SipConsentForm(forms.Form):
         wanted = (plan.participants.filter(unit__isnull=False).exclude(status=SipParticipant.Status.DECLINED)
                   .values("unit__organisation_id"))
         self.fields["organisation"].queryset = (Organisation.objects.filter(pk__in=wanted)
-                                                .exclude(pk__in=plan.consents.values("organisation_id")).order_by("name"))
+                                                .exclude(pk__in=plan.consents.values("organisation_id")).order_by(swedish("name")))
 
 
 class SipInvitationAnswerForm(forms.Form):
@@ -237,52 +238,6 @@ class VisitKindForm(forms.Form):
             self.fields["key"].disabled = True
 
 
-class FeeScheduleForm(forms.Form):
-    """The schedule's rules and one fee field per visit kind and form (`fee_<key>_<form>`)."""
-
-    year = forms.IntegerField(label="År", min_value=2000, max_value=2100)
-    child_free_until_age = forms.IntegerField(label="Avgiftsfritt för den som är yngre än (år)", min_value=0,
-                                              max_value=120)
-    free_from_age = forms.IntegerField(label="Avgiftsfritt från och med ålder (år)", min_value=0, max_value=150)
-    no_show_fee_sek = forms.IntegerField(label="Avgift för uteblivet besök eller sen avbokning (kr)", min_value=0,
-                                         max_value=10_000)
-    ceiling_share = forms.DecimalField(label="Högkostnadsskydd, andel av prisbasbeloppet", min_value=0,
-                                       max_digits=5, decimal_places=4, localize=True,
-                                       help_text="T.ex. 0,025 (2,5 procent, 1 450 kr med 2025 års prisbasbelopp).")
-
-    def __init__(self, *args, kinds, editing=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kinds = list(kinds)
-        if editing:
-            self.fields["year"].disabled = True
-        for kind in self.kinds:
-            for form, label in VisitForm.choices:
-                self.fields[self.fee_field(kind.key, form)] = forms.IntegerField(
-                    label=f"{kind.name}, {label.lower()}", min_value=0, max_value=10_000)
-
-    @staticmethod
-    def fee_field(key, form):
-        return f"fee_{key}_{form}"
-
-    def rows(self):
-        """The fee fields as a table: one row per visit kind, one bound field per form."""
-        return [(kind, [self[self.fee_field(kind.key, form)] for form in VisitForm.values]) for kind in self.kinds]
-
-    def action_arguments(self):
-        data = self.cleaned_data
-        values = {name: data[name] for name in
-                  ["year", "child_free_until_age", "free_from_age", "no_show_fee_sek", "ceiling_share"]}
-        fees = {kind.key: {form: data[self.fee_field(kind.key, form)] for form in VisitForm.values}
-                for kind in self.kinds}
-        return {"values": values, "fees": fees}
-
-
-class PrisbasbeloppForm(forms.Form):
-    year = forms.IntegerField(label="År", min_value=2000, max_value=2100)
-    amount_sek = forms.IntegerField(label="Prisbasbelopp (kr)", min_value=10_000, max_value=500_000)
-    source = forms.CharField(label="Källa", max_length=100, required=False, help_text="T.ex. förordningens SFS-nummer.")
-
-
 class ConferenceSeriesForm(forms.Form):
     name = forms.CharField(label="Namn", max_length=150)
     specialty = forms.CharField(label="Specialitet", max_length=100)
@@ -292,7 +247,7 @@ class ConferenceSeriesForm(forms.Form):
                                                      widget=forms.CheckboxSelectMultiple)
     participating_units = forms.ModelMultipleChoiceField(
         label="Deltagande enheter", queryset=Unit.objects.filter(active=True, organisation__kind=Organisation.Kind.REGION)
-        .select_related("organisation").order_by("organisation__name", "name"),
+        .select_related("organisation").order_by(swedish("organisation__name"), swedish("name")),
         widget=forms.SelectMultiple(attrs={"size": 10}),
         help_text="Håll ned Ctrl (Cmd på Mac) för att välja flera. Enheter från alla regioner kan delta.")
     registration_deadline_hours = forms.IntegerField(label="Anmälan senast (timmar före tillfället)", min_value=1,

@@ -1,6 +1,6 @@
 """Who may do what in the care meetings (vårdmöten): bookings, plans, conferences, calendars and
-fees. The `may_*` checks here are enforced by `meetings.actions` and used by the pages to offer only
-what the action would accept.
+visit kinds (fees are `fees.permissions`). The `may_*` checks here are enforced by
+`meetings.actions` and used by the pages to offer only what the action would accept.
 
 Patient access is not decided here: an action that touches a patient calls
 `core.access.require_access`, and reads go through the `visible_to(actor)` managers.
@@ -32,8 +32,9 @@ def may_manage_calendar(actor, unit):
     return actor.is_system_admin or (actor.unit_id == unit.pk and actor.has_role(Role.UNIT_ADMIN, Role.COORDINATOR))
 
 
-def may_manage_fees(actor, region):
-    """A region's visit kinds and fee schedules belong to its finance staff (its avgiftshandbok)."""
+def may_manage_visit_kinds(actor, region):
+    """A region's visit kinds belong to its finance staff, with its fee schedules
+    (`fees.permissions.may_manage_fees`): together they are its avgiftshandbok."""
     return actor.is_system_admin or (
         region is not None and actor.has_role(Role.FINANCE) and actor.unit is not None
         and actor.unit.organisation_id == region.pk)
@@ -42,11 +43,6 @@ def may_manage_fees(actor, region):
 def may_read_followup(actor):
     """The follow-up figures are for coordinators and finance staff."""
     return bool(actor.membership) and actor.has_role(Role.COORDINATOR, Role.FINANCE)
-
-
-def may_calculate_fees(actor):
-    """The fee calculation on uploaded files (API) is for finance staff and coordinators."""
-    return actor.has_role(Role.FINANCE, Role.COORDINATOR)
 
 
 def may_change_own_visit(actor, booking, now):

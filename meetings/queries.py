@@ -14,6 +14,7 @@ from django.utils import timezone
 from core.audit import record_read, record_reads
 from core.models import AuditEvent, Organisation
 from core.queries import patient_card
+from core.collation import sort_key, swedish
 from meetings.models import (
     Booking, ConferenceCase, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, SipPlanVersion, Slot,
     UnitCalendar, VisitForm,
@@ -142,7 +143,7 @@ def unit_week(actor, monday):
                     .order_by("starts_at", "staff__last_name"))
     record_reads(actor, bookings, action="meetings.read", reason="Bokat besök", endpoint="meetings:calendar")
     calendar = calendar_of(actor.unit)
-    staff = sorted({b.staff for b in bookings}, key=lambda u: (u.first_name, u.last_name, u.pk))
+    staff = sorted({b.staff for b in bookings}, key=lambda u: (sort_key(u.first_name), sort_key(u.last_name), u.pk))
     days = [monday + timedelta(days=n) for n in range(7)]
     cells = {(day, user.pk): [] for day in days for user in staff}
     for booking in bookings:
@@ -246,7 +247,7 @@ def own_sip_plans(actor):
 
 def unit_conferences(actor):
     return list(ConferenceSeries.objects.filter(Q(participating_units=actor.unit_id) | Q(owner_unit=actor.unit_id))
-                .distinct().select_related("owner_unit", "chair").order_by("name"))
+                .distinct().select_related("owner_unit", "chair").order_by(swedish("name")))
 
 
 def open_sessions(actor, now=None):

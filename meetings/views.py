@@ -14,8 +14,7 @@ from core import params
 from core import queries as core_queries
 from core.forms import run_action
 from core.views.decorators import resident_required, staff_required
-from meetings import actions, fees, forms, queries
-from meetings.models import PatientCharge
+from meetings import actions, forms, queries
 from meetings.permissions import may_change_own_visit
 
 
@@ -172,22 +171,6 @@ def _initial(key, booking):
     if key == "rebook":
         return {"starts_at": timezone.localtime(booking.starts_at).strftime("%Y-%m-%dT%H:%M")}
     return {}
-
-
-@resident_required
-def portal_fees(request):
-    """The patient's charges and, per region, how far they are from the free card."""
-    patient = request.actor.user.patient
-    charges = list(PatientCharge.objects.visible_to(request.actor).select_related("booking__unit", "booking__visit_kind",
-                                                                                 "region").order_by("-date"))
-    regions = {c.region_id: c.region for c in charges}
-    standings = []
-    for region in regions.values():
-        try:
-            standings.append((region, fees.standing(patient, region), ""))
-        except fees.engine.FeeError as error:
-            standings.append((region, None, str(error)))
-    return render(request, "meetings/portal_fees.html", {"charges": charges, "standings": standings})
 
 
 @staff_required

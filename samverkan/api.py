@@ -29,6 +29,7 @@ import discharge.api
 import contact.api
 import forums.api
 import meetings.api
+import fees.api
 from core import actions
 from core.actor import Actor
 from core.api import NOT_FOUND
@@ -225,6 +226,7 @@ api.add_router("/units", core.api.units)
 api.add_router("/patients", core.api.patients)
 api.add_router("/discharge", discharge.api.router)
 api.add_router("/meetings", meetings.api.router)
+api.add_router("/meetings", fees.api.router)  # the fee endpoints kept their addresses
 api.add_router("/contact", contact.api.router)
 api.add_router("/forums", forums.api.router)
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "core",
     "discharge",
     "meetings",
+    "fees",
     "contact",
     "forums",
     "django_tasks",

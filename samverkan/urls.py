@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("contact.urls")),
     path("", include("forums.urls")),
     path("", include("meetings.urls")),
+    path("", include("fees.urls")),
     path("", include("core.urls")),
 ]
 

@@ -94,7 +94,7 @@ def main():
         page.goto(f"{BASE}/utskrivning/?lista=all_open")
         page.click("[data-testid=worklist] tbody tr:first-child a")
         shoot(page, "22-discharge-case")
-        page.click("[data-testid=action-dialog] summary")
+        page.click("a[data-testid=action-dialog]")
         page.click("[data-testid=action-dialog] button")
         shoot(page, "23-discharge-case-empty-message")
         logout(page)
@@ -199,7 +199,8 @@ def conference_pages(page):
 def settings_pages(page):
     """The meetings settings: the region's fees as its finance staff see them, a unit's booking
     rules as its coordinator sees them, and a new conference as the owning unit sets it up."""
-    from meetings.models import ConferenceSeries, FeeSchedule
+    from fees.models import FeeSchedule
+    from meetings.models import ConferenceSeries
 
     login(page, "analytiker")
     page.goto(f"{BASE}/vardmoten/installningar/")

@@ -31,7 +31,7 @@ def written_actions():
     """The action names the code passes to the calls that write the audit log (read from its syntax
     tree, so a call over several lines counts too)."""
     names = set()
-    for app in ("core", "discharge", "meetings"):
+    for app in ("core", "discharge", "meetings", "fees"):
         for path in Path(settings.BASE_DIR, app).rglob("*.py"):
             if "tests" in path.parts or "migrations" in path.parts:
                 continue

@@ -50,7 +50,7 @@ OTHER_PARAMS = {
     "pk": ("an agreement between a region and municipalities", ["discharge:agreement", "discharge:agreement_edit"]),
     "number": ("a version number of the SIP plan named beside it", ["meetings:sip_version_pdf", "meetings:portal_sip_pdf"]),
     "kind_id": ("a visit kind of the region", ["meetings:visit_kind"]),
-    "year": ("a year of fees", ["meetings:fee_schedule"]),
+    "year": ("a year of fees", ["fees:fee_schedule"]),
     "series_id": ("a conference series (its settings, no cases)", ["meetings:conference_series",
                                                                      "meetings:conference_session_new"]),
     "organisation_id": ("an organisation", ["api:get_organisation"]),

@@ -7,14 +7,12 @@ parameter names are the ones each page actually reads: a first request records e
 asks request.GET for, and those names (with a few common ones) are then given hostile values, one
 at a time and at random together through Hypothesis."""
 
-import importlib
 import io
 import re
 import uuid
 from urllib.parse import quote
 
 import pytest
-from django.apps import apps
 from django.core.handlers import wsgi
 from django.core.management import call_command
 from django.http import QueryDict
@@ -29,6 +27,7 @@ from core.middleware import ACTING_MEMBERSHIP_KEY, active_memberships
 from core.models import ApiToken, Patient, User
 from discharge.models import Agreement, DischargeCase
 from discharge.rules.liability import Month
+from fees.tests.factories import load_national_prisbasbelopp
 from forums.models import Assignment, Attachment, Forum, Goal
 from forums.models import Meeting as ForumMeeting
 from meetings.models import Booking, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, VisitKind
@@ -137,7 +136,7 @@ def answer(client, path, query, failures):
 @pytest.fixture
 def demo(db):
     # The prisbasbelopp come from a migration; a transactional test run earlier may have emptied them.
-    importlib.import_module("meetings.migrations.0002_fees").load_prisbasbelopp(apps, None)
+    load_national_prisbasbelopp()
     for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo", "seed_contact_demo", "seed_forums_demo"):
         call_command(command, stdout=io.StringIO())
 

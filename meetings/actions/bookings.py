@@ -12,7 +12,7 @@ from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Membership
-from meetings import fees, tasks
+from meetings import charging, tasks
 from meetings.permissions import may_book_visits, may_change_own_visit
 from meetings.queries import calendar_of, region_of
 from meetings.models import Booking, Slot, VisitForm
@@ -172,7 +172,7 @@ def cancel(actor, booking, *, reason, by_patient, at=None):
     booking.save()
     changes = diff(before, snapshot(booking, BOOKING_FIELDS)) | {"by_patient": [None, by_patient]}
     if late:
-        charge = fees.charge_booking(booking, region_of(booking.unit))
+        charge = charging.charge_booking(booking, region_of(booking.unit))
         changes |= {"fee_sek": [None, charge.fee_sek], "fee_reason": [None, charge.reason]}
     record_write(actor, "meetings.cancel", booking, patient=booking.patient, changes=changes)
     _mail_after_commit(booking, "cancellation")
@@ -198,7 +198,7 @@ def register_outcome(actor, booking, *, outcome, form=None):
     booking.form = form or booking.form
     booking.closed_at = timezone.now()
     booking.save()
-    charge = fees.charge_booking(booking, region_of(booking.unit))
+    charge = charging.charge_booking(booking, region_of(booking.unit))
     record_write(actor, "meetings.outcome", booking, patient=booking.patient,
                  changes=diff(before, snapshot(booking, BOOKING_FIELDS)) | {"fee_sek": [None, charge.fee_sek],
                                                                             "fee_reason": [None, charge.reason]})

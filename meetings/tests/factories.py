@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from core.models import Unit
 from core.tests.factories import make_actor, make_care_relation, make_region, make_unit
-from meetings.models import FeeSchedule, FeeScheduleRow, Prisbasbelopp, VisitKind
+from fees.tests.factories import make_fee_schedule
+from meetings.models import VisitKind
 
 
 def make_clinic():
@@ -25,22 +26,6 @@ def in_care(clinic, patient):
     """The patient with a care relation to the clinic: a unit books only patients it may open."""
     make_care_relation(clinic["nurse"], patient)
     return patient
-
-
-PRISBASBELOPP = {2023: 52500, 2024: 57300, 2025: 58800, 2026: 59200, 2027: 59200}
-
-
-def make_fee_schedule(region, year, fees=None):
-    """Seed 001's unit fee: 300 kr for an agreed visit whatever the form. The prisbasbelopp is
-    made here too: transactional tests empty the table the migration filled."""
-    for pbb_year in (year - 1, year):
-        Prisbasbelopp.objects.get_or_create(year=pbb_year, defaults={"amount_sek": PRISBASBELOPP.get(pbb_year, 59200)})
-    schedule = FeeSchedule.objects.get_or_create(region=region, year=year)[0]
-    for key, by_form in (fees or {"lakarbesok": {"physical": 300, "phone": 300, "video": 300}}).items():
-        for form, fee in by_form.items():
-            FeeScheduleRow.objects.update_or_create(schedule=schedule, visit_kind_key=key, form=form,
-                                                    defaults={"fee_sek": fee})
-    return schedule
 
 
 def later(hours=48, minute=0):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from core.models import Membership, User
-from meetings import fees
+from fees.charges import standing
 from meetings.models import Booking, ConferenceSession, SipParticipant, SipPlan
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,8 @@ def test_the_demo_loads_twice_and_shows_visits_fees_sip_and_a_conference():
 
     second = User.objects.get(username="invanare2").patient
     region = second.charges.first().region
-    standing = fees.standing(second, region)
-    assert (standing.paid_sek, standing.left_sek) == (1200, 250)
+    second_standing = standing(second, region)
+    assert (second_standing.paid_sek, second_standing.left_sek) == (1200, 250)
     assert ConferenceSession.objects.filter(held=True, cases__answered_at__isnull=False).exists()
     # The lung conference meets on Tuesdays, as its schedule says ("Tisdagar 14.00").
     assert {timezone.localtime(s.starts_at).weekday() for s in ConferenceSession.objects.all()} == {1}

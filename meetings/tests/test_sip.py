@@ -15,7 +15,8 @@ from core.models import AuditEvent, Patient, Unit
 from core.tests.factories import make_actor, make_care_relation, make_municipality, make_patient, make_unit
 from meetings import actions, queries
 from meetings.models import Booking, SipParticipant, VisitKind
-from meetings.tests.factories import later, make_clinic, make_fee_schedule
+from fees.tests.factories import make_fee_schedule
+from meetings.tests.factories import later, make_clinic
 
 pytestmark = pytest.mark.django_db
 

@@ -2,15 +2,14 @@
 charts, scripts and the API documentation, load without one refusal on the console (the `page`
 fixture fails a test on any)."""
 
-import importlib
 import io
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from core.management.commands.seed_demo import DEMO_PASSWORD
+from fees.tests.factories import load_national_prisbasbelopp
 from meetings.models import Booking
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +34,7 @@ def log_in(page, username):
 
 def test_the_main_pages_load_without_a_content_security_policy_refusal(page):
     # A transactional test before this one emptied the tables, the migration's prisbasbelopp too.
-    importlib.import_module("meetings.migrations.0002_fees").load_prisbasbelopp(apps, None)
+    load_national_prisbasbelopp()
     for command in ("seed_demo", "seed_discharge_demo", "seed_meetings_demo", "seed_contact_demo", "seed_forums_demo"):
         call_command(command, stdout=io.StringIO())
     video = Booking.objects.filter(patient__resident_account__username="invanare", form="video",

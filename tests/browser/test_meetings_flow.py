@@ -12,7 +12,7 @@ from core.actor import Actor
 from core.models import Unit
 from core.tests.factories import make_care_relation, make_patient, make_region, make_staff, make_unit, make_user
 from meetings.models import Booking, VisitKind
-from meetings.tests.factories import make_fee_schedule
+from fees.tests.factories import make_fee_schedule
 from tests.browser.helpers import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,6 +6,7 @@ the demo resident (`invanare`) that opens shortly after the demo starts. Idempot
 import random
 from datetime import time, timedelta
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -15,9 +16,9 @@ from core.management.commands.seed_demo import DEMO_PASSWORD
 from core.actor import Actor
 from core.models import CareRelation, Membership, Organisation, Patient, Unit, User
 from discharge.management.commands.seed_discharge_demo import DEMO_ROBOT
-from meetings import actions, fees
+from meetings import actions, charging
 from meetings.models import (
-    Booking, ConferenceSeries, ConferenceSession, FeeSchedule, FeeScheduleRow, UnitCalendar, VisitKind,
+    Booking, ConferenceSeries, ConferenceSession, UnitCalendar, VisitKind,
 )
 from meetings.video import provider
 
@@ -48,7 +49,8 @@ class Command(BaseCommand):
             "name": name, "minutes": minutes, "is_sip": sip, "suits_video": video})[0]
             for key, name, minutes, sip, video in VISIT_KINDS}
         UnitCalendar.objects.get_or_create(unit=clinic, defaults={"late_cancel_hours": 24, "join_opens_minutes": 15})
-        self.load_fee_schedules(region, kinds)
+        # The region's fee schedules are the fees app's (it sits above meetings): by name, not import.
+        call_command("seed_fees_demo")
         if Booking.objects.filter(unit=clinic).exists():
             self.stdout.write("Demo bookings already loaded.")
             return
@@ -111,18 +113,6 @@ class Command(BaseCommand):
         if younger:
             self.demo_resident_near_free_card(clinic, younger, staff, kinds, today)
 
-    def load_fee_schedules(self, region, kinds):
-        """Seed 001's unit fee, 300 kr for an agreed visit whatever the form, for last, this and next
-        year; SIP meetings free. An example for the demo, not Region Skåne's handbook."""
-        this_year = timezone.localdate().year
-        for year in (this_year - 1, this_year, this_year + 1):
-            schedule, created = FeeSchedule.objects.get_or_create(region=region, year=year)
-            if not created:
-                continue
-            FeeScheduleRow.objects.bulk_create([
-                FeeScheduleRow(schedule=schedule, visit_kind_key=key, form=form, fee_sek=0 if kind.is_sip else 300)
-                for key, kind in kinds.items() for form in ("physical", "phone", "video")])
-
     def list_at(self, clinic, nurse, patients):
         """The clinic's listed patients (a care relation): a unit books only patients it may open."""
         listed = set(CareRelation.objects.filter(unit=clinic, patient__in=patients).values_list("patient_id", flat=True))
@@ -166,7 +156,7 @@ class Command(BaseCommand):
                 ends_at=start + timedelta(minutes=kinds[kind].minutes), status=Booking.Status.ATTENDED,
                 created_by=staff[0], closed_at=start + timedelta(minutes=kinds[kind].minutes),
                 room=provider().new_room() if form == "video" else None)
-            fees.charge_booking(booking, clinic.organisation)
+            charging.charge_booking(booking, clinic.organisation)
 
     def demo_resident_near_free_card(self, clinic, patient, staff, kinds, today):
         """`invanare2`: four held visits of 300 kr since the summer, 250 kr from the free card."""
@@ -183,7 +173,7 @@ class Command(BaseCommand):
                 starts_at=start, ends_at=start + timedelta(minutes=kinds[kind].minutes), status=Booking.Status.ATTENDED,
                 created_by=staff[1], closed_at=start + timedelta(minutes=kinds[kind].minutes),
                 room=provider().new_room() if form == "video" else None)
-            fees.charge_booking(booking, clinic.organisation)
+            charging.charge_booking(booking, clinic.organisation)
 
     @transaction.atomic
     def load_conference(self):

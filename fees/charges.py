@@ -1,4 +1,4 @@
-"""Patient fees from the bookings in the database, with the engine in `meetings.rules.fees`: the
+"""Patient fees from the bookings in the database, with the engine in `fees.rules`: the
 region's schedules as the engine's ScheduleBook, the person's chargeable visits in the region, and
 the charge stored when a visit's outcome (or a late cancellation) is registered.
 
@@ -16,8 +16,9 @@ from core.batch import collector_paused
 from core.db import fetch_rows
 from core.errors import ActionError
 from core.models import Unit
-from meetings.models import Booking, FeeSchedule, PatientCharge, Prisbasbelopp, VisitKind
-from meetings.rules import fees as engine
+from fees.models import FeeSchedule, PatientCharge, Prisbasbelopp
+from meetings.models import Booking, VisitKind
+from fees import rules as engine
 
 CHARGED_STATUSES = [Booking.Status.ATTENDED, Booking.Status.NO_SHOW, Booking.Status.LATE_CANCEL]
 OUTCOMES = {Booking.Status.ATTENDED: engine.ATTENDED, Booking.Status.NO_SHOW: engine.NO_SHOW,

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.rules.identity import make_personal_number
-from meetings.rules import fees
-from meetings.rules.fees import Schedule, Visit, calculate_charges, ceiling_status, explain, period_end
+from fees import rules as engine
+from fees.rules import Schedule, Visit, calculate_charges, ceiling_status, explain, period_end
 
 SCHEDULE = Schedule(
     region="Region Exempel", child_free_until_age=20, free_from_age=85, no_show_fee=400,
@@ -92,9 +92,9 @@ def test_a_samordningsnummer_gives_its_birth_date_minus_60_days():
 
 
 def test_someone_born_on_29_february_turns_a_year_older_on_1_march():
-    assert fees.age_on(date(2004, 2, 29), date(2024, 2, 28)) == 19
-    assert fees.age_on(date(2004, 2, 29), date(2023, 2, 28)) == 18
-    assert fees.age_on(date(2004, 2, 29), date(2023, 3, 1)) == 19
+    assert engine.age_on(date(2004, 2, 29), date(2024, 2, 28)) == 19
+    assert engine.age_on(date(2004, 2, 29), date(2023, 2, 28)) == 18
+    assert engine.age_on(date(2004, 2, 29), date(2023, 3, 1)) == 19
 
 
 def test_age_exemption_covers_a_no_show_too():
@@ -141,7 +141,7 @@ def test_an_age_exemption_says_how_old_the_resident_was():
 
 
 def test_a_missing_year_is_an_error_not_a_guess():
-    with pytest.raises(fees.FeeError, match="2026"):
+    with pytest.raises(engine.FeeError, match="2026"):
         calculate_charges([visit(1, date(2026, 1, 5))], SCHEDULE)
 
 
@@ -168,7 +168,7 @@ visit_lists = st.lists(
         lambda person, offset, kind, form, outcome: (person, date(2023, 1, 1) + timedelta(days=offset), kind, form,
                                                      outcome),
         st.sampled_from(PEOPLE), st.integers(0, 3 * 365 - 1), st.sampled_from(sorted(SCHEDULE.fees)),
-        st.sampled_from(fees.FORMS), st.sampled_from(fees.OUTCOMES)),
+        st.sampled_from(engine.FORMS), st.sampled_from(engine.OUTCOMES)),
     max_size=40,
 ).map(lambda rows: [visit(n, day, born=born, kind=kind, form=form, outcome=outcome)
                     for n, (born, day, kind, form, outcome) in enumerate(rows)])
@@ -209,7 +209,7 @@ def test_one_persons_charges_do_not_depend_on_anyone_elses(visits):
 def test_visits_before_since_only_bring_the_ledger_up_to_date():
     visits = [visit(n, date(2024, 11, 1) + timedelta(days=7 * n)) for n in range(6)]  # Nov 2024 – Dec 2024
     visits.append(visit(9, date(2025, 1, 10)))
-    charges, ledger = fees.calculate_person(visits, SCHEDULE, since=date(2025, 1, 1))
+    charges, ledger = engine.calculate_person(visits, SCHEDULE, since=date(2025, 1, 1))
     assert [c.visit_id for c in charges] == ["V009"]
     assert (charges[0].fee_sek, charges[0].reason, charges[0].period.start) == (0, "free_card", date(2024, 11, 1))
-    assert fees.charges_by_person(visits, SCHEDULE, since=date(2025, 1, 1)) == charges
+    assert engine.charges_by_person(visits, SCHEDULE, since=date(2025, 1, 1)) == charges

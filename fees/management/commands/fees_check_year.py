@@ -1,5 +1,5 @@
 """A region's year of patient fees recalculated from the bookings and checked against the charges
-registered when each visit's outcome was registered (`meetings.fees.region_year`): after a change of
+registered when each visit's outcome was registered (`fees.charges.region_year`): after a change of
 schedule, or before the year's report, region finance sees whether the stored charges still hold.
 
     python manage.py fees_check_year --region 12 --year 2026
@@ -14,9 +14,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Organisation
-from meetings import fees
-from meetings.models import PatientCharge
-from meetings.rules.fees import FeeError
+from fees.charges import region_year
+from fees.models import PatientCharge
+from fees.rules import FeeError
 
 SHOWN = 20  # differing booking ids printed at most
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         self.stdout.write(f"{organisation.name} {year}: läser bokningarna och räknar om …")
         try:
-            charges = fees.region_year(organisation, year)
+            charges = region_year(organisation, year)
         except FeeError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"  {len(charges)} avgifter omräknade på {time.perf_counter() - started:.1f} s; jämför …")

@@ -10,8 +10,10 @@ from django.utils import timezone
 from core.errors import ActionError
 from core.models import AuditEvent
 from core.tests.factories import login, make_patient
-from meetings import actions, fees
-from meetings.models import Booking, FeeSchedule, PatientCharge, UnitCalendar, VisitKind
+from fees.charges import region_year, schedule_book, standing
+from meetings import actions
+from fees.models import FeeSchedule, PatientCharge
+from meetings.models import Booking, UnitCalendar, VisitKind
 from meetings.tests.factories import in_care, later, make_clinic
 
 pytestmark = pytest.mark.django_db
@@ -59,11 +61,11 @@ def test_the_ceiling_and_the_free_card_follow_the_patients_visits_in_the_region(
     patient = make_patient(birth=date(1970, 6, 15))
     for days_ago in (50, 40, 30, 20, 10):
         held(clinic, patient, days_ago=days_ago)
-    ceiling = fees.schedule_book(clinic["region"]).ceiling(timezone.localdate().year - (
+    ceiling = schedule_book(clinic["region"]).ceiling(timezone.localdate().year - (
         (timezone.now() - timedelta(days=50)).year != timezone.localdate().year))
     charges = list(PatientCharge.objects.filter(patient=patient).order_by("date"))
     assert sum(c.fee_sek for c in charges) == min(5 * 300, ceiling)
-    status = fees.standing(patient, clinic["region"])
+    status = standing(patient, clinic["region"])
     assert status.paid_sek == min(1500, ceiling)
     assert status.free_card_until is not None
 
@@ -107,7 +109,7 @@ def test_a_regions_year_recalculated_matches_the_registered_charges(clinic):
     for days_ago in (30, 20, 10):
         held(clinic, patient, days_ago=days_ago)
     year = (timezone.now() - timedelta(days=10)).year
-    charges = fees.region_year(clinic["region"], year)
+    charges = region_year(clinic["region"], year)
     stored = {str(c.booking_id): c.fee_sek for c in PatientCharge.objects.all()}
     assert {str(c.visit_id): c.fee_sek for c in charges if str(c.visit_id) in stored} == {
         k: v for k, v in stored.items() if PatientCharge.objects.get(booking_id=k).date.year == year}
@@ -120,7 +122,7 @@ def test_a_regions_year_carries_a_free_card_from_last_years_visits(clinic):
         held(clinic, patient, days_ago=(today - date(today.year - 1, 12, day)).days)
     january = held(clinic, patient, days_ago=(today - date(today.year, 1, 2)).days)
     assert january.charge.reason == "free_card"
-    charges = fees.region_year(clinic["region"], today.year)
+    charges = region_year(clinic["region"], today.year)
     assert [(str(c.visit_id), c.fee_sek, c.reason) for c in charges] == [(str(january.pk), 0, "free_card")]
 
 

@@ -1,49 +1,20 @@
-"""Writes of a region's fee rules (its avgiftshandbok): visit kinds, fee schedules and the
-prisbasbelopp the ceiling is computed from. The charges themselves are set when a visit's outcome is
-registered (`bookings.register_outcome`, through `meetings.fees`)."""
+"""Writes of a region's fee rules (its avgiftshandbok): fee schedules and the prisbasbelopp the
+ceiling is computed from. The charges themselves are set when a visit's outcome is registered
+(`meetings.actions.bookings.register_outcome`, through `meetings.charging` to `fees.charges.charge_booking`).
+The visit kinds a schedule prices are the calendar's, written by `meetings.actions.visit_kinds`."""
 
-import re
 from decimal import Decimal
 
 from django.db import transaction
 
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
-from meetings.permissions import may_manage_fees
-from meetings.models import FeeSchedule, FeeScheduleRow, Prisbasbelopp, VisitForm, VisitKind
-
-
-VISIT_KIND_FIELDS = ["key", "name", "minutes", "is_sip", "suits_video"]
+from fees.models import FeeSchedule, FeeScheduleRow, Prisbasbelopp
+from fees.permissions import may_enter_prisbasbelopp, may_manage_fees
+from meetings.models import VisitForm, VisitKind
 
 
 FEE_SCHEDULE_FIELDS = ["year", "child_free_until_age", "free_from_age", "no_show_fee_sek", "ceiling_share"]
-
-
-@transaction.atomic
-def save_visit_kind(actor, region, kind=None, *, key, name, minutes, is_sip=False, suits_video=False):
-    """Create or change one of the region's visit kinds. The key is what the fee schedules price
-    by, so it is set once: a changed key would leave every schedule without the kind's fees."""
-    if not may_manage_fees(actor, region):
-        raise NotPermitted("Besökstyper ändras av regionens ekonomiansvariga.")
-    creating = kind is None
-    if creating:
-        kind = VisitKind(region=region, key=key)
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", key or ""):
-            raise ActionError("Nyckeln skrivs med små bokstäver utan å, ä, ö, siffror och bindestreck.", field="key")
-        if VisitKind.objects.filter(region=region, key=key).exists():
-            raise ActionError("Regionen har redan en besökstyp med den nyckeln.", field="key")
-    elif kind.region_id != region.pk:
-        raise NotPermitted("Besökstypen hör till en annan region.")
-    before = {} if creating else snapshot(kind, VISIT_KIND_FIELDS)
-    kind.name, kind.minutes, kind.is_sip, kind.suits_video = name.strip(), minutes, is_sip, suits_video
-    if not kind.name:
-        raise ActionError("Ge besökstypen ett namn.", field="name")
-    if not 5 <= minutes <= 480:
-        raise ActionError("Ange en längd på 5–480 minuter.", field="minutes")
-    kind.save()
-    record_write(actor, "meetings.visit_kind.create" if creating else "meetings.visit_kind.update", kind,
-                 changes=diff(before, snapshot(kind, VISIT_KIND_FIELDS)))
-    return kind
 
 
 def _fee_schedule_snapshot(schedule):
@@ -95,7 +66,7 @@ def save_fee_schedule(actor, region, schedule=None, *, values, fees):
     FeeScheduleRow.objects.bulk_create([
         FeeScheduleRow(schedule=schedule, visit_kind_key=key, form=form, fee_sek=fee)
         for key, by_form in sorted(fees.items()) for form, fee in sorted(by_form.items()) if fee is not None])
-    record_write(actor, "meetings.fee_schedule.create" if creating else "meetings.fee_schedule.update", schedule,
+    record_write(actor, "fees.fee_schedule.create" if creating else "fees.fee_schedule.update", schedule,
                  changes=diff(before, _fee_schedule_snapshot(schedule)))
     return schedule
 
@@ -104,7 +75,7 @@ def save_fee_schedule(actor, region, schedule=None, *, values, fees):
 def save_prisbasbelopp(actor, *, year, amount_sek, source=""):
     """The national prisbasbelopp for a year, set by the government each autumn: one figure for
     every region, so only a system administrator enters it."""
-    if not actor.is_system_admin:
+    if not may_enter_prisbasbelopp(actor):
         raise NotPermitted("Prisbasbeloppet läggs in av en systemadministratör.")
     if not 2000 <= year <= 2100:
         raise ActionError("Ange ett år mellan 2000 och 2100.", field="year")
@@ -114,5 +85,5 @@ def save_prisbasbelopp(actor, *, year, amount_sek, source=""):
     before = snapshot(amount, ["amount_sek", "source"]) if amount.amount_sek else {}
     amount.amount_sek, amount.source = amount_sek, source.strip()
     amount.save()
-    record_write(actor, "meetings.prisbasbelopp.save", amount, changes=diff(before, snapshot(amount, ["amount_sek", "source"])))
+    record_write(actor, "fees.prisbasbelopp.save", amount, changes=diff(before, snapshot(amount, ["amount_sek", "source"])))
     return amount

@@ -11,7 +11,7 @@ from functools import lru_cache
 from core.files import FileErrors, is_count, load_toml, read_records
 from core.rules.identity import InvalidPersonalNumber, parse_personal_number
 from core.writers import csv_pieces, csv_text
-from meetings.rules import fees as engine
+from fees import rules as engine
 
 VISIT_COLUMNS = ["visit_id", "personnummer", "date", "visit_kind", "form", "outcome"]
 CHARGE_COLUMNS = ["visit_id", "personnummer", "fee_sek", "counts_to_ceiling", "paid_in_period_sek",
