@@ -205,3 +205,19 @@ def write_result(name, started, record):
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     log(f"\nWrote {path.relative_to(BASE_DIR)}")
     return path
+
+
+def wait_until_start():
+    """BENCH_START_AT=HH:MM (UTC): load the data now, measure from then (the benchmark's quiet slot).
+    The same as bench/http_bench.py's, here for the benchmarks that http_bench itself imports."""
+    start_at = os.environ.get("BENCH_START_AT")
+    if not start_at:
+        return
+    from datetime import UTC, datetime
+
+    now = datetime.now(tz=UTC)
+    hour, minute = (int(x) for x in start_at.split(":"))
+    start = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if start > now:
+        log(f"Waiting until {start:%H:%M} UTC to measure …")
+        time.sleep((start - now).total_seconds())

@@ -19,7 +19,8 @@ Sizes come from the environment (defaults in brackets): BENCH_CASES [1,400,000],
 the measured unit's cases get timelines], BENCH_MONTH [the previous month, YYYY-MM],
 BENCH_BASIS_RUNS [3], BENCH_WORKLIST_RUNS [200; a measurement stops early after
 BENCH_MEASURE_SECONDS, 60, so a slow one is measured fewer times: see n], BENCH_WARMUP [20],
-BENCH_SEED [20260101], BENCH_BASIS_TARGET_S [10], BENCH_TARGET_MS [100].
+BENCH_SEED [20260101], BENCH_BASIS_TARGET_S [10], BENCH_TARGET_MS [100], BENCH_MEASURE
+[basis,worklists; or one of them], BENCH_START_AT [HH:MM UTC: load now, measure from then].
 A quick run: BENCH_CASES=50000 scripts/run_bench.sh discharge
 
 Prints the time of every load step, the basis per region and a table of p50/p95/max, and writes the
@@ -47,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402  (sets up Django)
     FIRST_NAMES, LAST_NAMES, STREETS, Steps, copy_lines, drop_plain_indexes, env_int, execute, git_commit, log,
-    machine, raw, regions, scalar, summary, table_sizes, timed, write_result,
+    machine, raw, regions, scalar, summary, table_sizes, timed, wait_until_start, write_result,
 )
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -76,6 +77,8 @@ SEED = env_int("BENCH_SEED", 20260101)
 BASIS_TARGET_S = float(os.environ.get("BENCH_BASIS_TARGET_S", 10))
 TARGET_MS = float(os.environ.get("BENCH_TARGET_MS", 100))
 MONTH = os.environ.get("BENCH_MONTH", "")
+# What to measure: "basis,worklists" (both), or one of them (the basis alone at two sizes, issue 14).
+MEASURE = set(os.environ.get("BENCH_MEASURE", "basis,worklists").split(","))
 
 # Population (thousands, rounded) and number of municipalities per county: regions differ a lot
 # in size, and the basis of the largest region is the slowest.
@@ -739,12 +742,15 @@ def main():
     log(f"  cases by status {facts['by_status']}, {facts['parties']:,} parties, {facts['events']:,} events; "
         f"the measured unit is party to {facts['measured_unit_open_cases']:,} open cases "
         f"({facts['measured_unit_cases']:,} in all)")
+    wait_until_start()
     log()
     load_before = os.getloadavg()
     log(f"Measuring the basis for {loader.month} ({BASIS_RUNS} runs over {len(loader.regions)} regions) …")
     basis = measure_basis(loader)
-    log(f"Measuring the worklists of {loader.measured_ward.name} ({WORKLIST_RUNS} runs each) …")
-    results, sql, plans = measure_worklists(loader)
+    results, sql, plans = {}, {}, {}
+    if "worklists" in MEASURE:
+        log(f"Measuring the worklists of {loader.measured_ward.name} ({WORKLIST_RUNS} runs each) …")
+        results, sql, plans = measure_worklists(loader)
     sizes = table_sizes(["core_patient", "discharge_dischargecase", "discharge_caseparty", "discharge_caseevent"])
 
     log()
@@ -796,7 +802,7 @@ def main():
         "parameters": {"cases": CASES, "patients": PATIENTS, "municipalities": MUNICIPALITIES, "ward_open": WARD_OPEN,
                        "events": EVENTS, "month": str(loader.month), "basis_runs": BASIS_RUNS,
                        "worklist_runs": WORKLIST_RUNS, "warmup": WARMUP, "seed": SEED,
-                       "basis_target_s": BASIS_TARGET_S, "target_ms": TARGET_MS, "now": loader.now.isoformat()},
+                       "basis_target_s": BASIS_TARGET_S, "measure": sorted(MEASURE), "target_ms": TARGET_MS, "now": loader.now.isoformat()},
         "machine": facts_machine,
         "load_seconds": loader.steps.timings, "tables": sizes, "data": facts,
         "basis": basis, "worklists": results, "within_target": verdict, "worklist_sql": sql, "plans": plans,

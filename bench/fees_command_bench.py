@@ -10,13 +10,16 @@ The wall time includes the interpreter and Django starting.
 
     .venv/bin/python bench/fees_command_bench.py                 1.25 M and 5 M visits
     BENCH_FEES_SIZES=200000,800000 .venv/bin/python bench/fees_command_bench.py      a quick run
-Knobs: BENCH_FEES_SIZES (1250000,5000000), BENCH_RUNS (3), BENCH_SEED (1); people are visits / 3.6.
+Knobs: BENCH_FEES_SIZES (1250000,5000000), BENCH_RUNS (3), BENCH_SEED (1); people are visits / 3.6;
+BENCH_FEES_DIR: keep the visits files there (visits-<size>.csv, made when missing), so that a later
+run in a quiet slot does not spend minutes making them.
 No database is used.
 """
 
 import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -67,42 +70,58 @@ def write_visits(path, visits):
         handle.writelines(f"{v},{p},{max(d, b).isoformat()},{k},{f},{o}\n" for v, p, b, d, k, f, o in rows)
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_command(visits_path, schedule_path, out_path):
+    """(wall seconds, CPU seconds of the command and its worker processes, steps, what it said)."""
+    cpu = children_cpu()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "manage.py", "fees", "--visits", str(visits_path), "--schedule", str(schedule_path),
          "--charges", str(out_path), "--timings"],
         cwd=BASE_DIR, capture_output=True, text=True, env=os.environ | {"DATABASE_URL": "sqlite:///:memory:"})
     wall = time.perf_counter() - started
+    cpu = children_cpu() - cpu
     if done.returncode != 0:
         sys.exit(f"fees_command_bench: the command failed:\n{done.stderr[-3000:]}")
     steps = {name: float(seconds) for name, seconds in re.findall(r"([a-z ]+?) ([\d.]+) s", done.stderr)}
-    return wall, {name.strip(): s for name, s in steps.items()}, done.stdout.strip()
+    return wall, cpu, {name.strip(): s for name, s in steps.items()}, done.stdout.strip()
 
 
 def main():
     started = datetime.now()
     results = {}
+    log(f"load average before: {os.getloadavg()}")
+    kept = os.environ.get("BENCH_FEES_DIR")
     with tempfile.TemporaryDirectory(prefix="samverkan-fees-") as directory:
         schedule_path = Path(directory) / "schedule.toml"
         schedule_path.write_text(schedule_toml(generator.SCHEDULE), encoding="utf-8")
         for size in SIZES:
-            visits_path, out_path = Path(directory) / f"visits-{size}.csv", Path(directory) / f"charges-{size}.csv"
+            visits_path = Path(kept or directory) / f"visits-{size}.csv"
+            out_path = Path(directory) / f"charges-{size}.csv"
             t = time.perf_counter()
-            write_visits(visits_path, size)
-            log(f"{size:,} visits: file of {visits_path.stat().st_size / 1e6:.0f} MB made in {time.perf_counter() - t:.0f} s")
+            if not (kept and visits_path.exists()):
+                write_visits(visits_path, size)
+            log(f"{size:,} visits: file of {visits_path.stat().st_size / 1e6:.0f} MB ready in {time.perf_counter() - t:.0f} s")
             runs = []
             for n in range(RUNS):
-                wall, steps, said = run_command(visits_path, schedule_path, out_path)
-                runs.append({"wall_seconds": round(wall, 2), "steps": steps})
-                log(f"  run {n + 1}: {wall:6.1f} s wall; " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
+                wall, cpu, steps, said = run_command(visits_path, schedule_path, out_path)
+                runs.append({"wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "steps": steps,
+                             "load_average": os.getloadavg()})
+                log(f"  run {n + 1}: {wall:6.1f} s wall, {cpu:6.1f} s CPU; " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items())
                     + f"  ({said})")
             walls = [r["wall_seconds"] for r in runs]
             results[size] = {"runs": runs, "wall_min": min(walls), "wall_median": statistics.median(walls),
                              "wall_max": max(walls),
                              "seconds_per_million_median": round(statistics.median(walls) / size * 1e6, 2)}
-            visits_path.unlink()
+            out_path.unlink()
+            if not kept:
+                visits_path.unlink()
     log()
+    log(f"load average after: {os.getloadavg()}")
     log(f"{'visits':>10} {'wall s min/med/max':>22} {'s per million':>14}")
     for size, r in results.items():
         log(f"{size:>10,} {r['wall_min']:>6.1f}/{r['wall_median']:>6.1f}/{r['wall_max']:>6.1f} "
@@ -118,7 +137,7 @@ def main():
             f"{'OK' if verdict else 'MISSED'}")
     write_result("fees-command", started, {
         "benchmark": "fees-command", "started": started.isoformat(timespec="seconds"), "commit": git_commit(),
-        "parameters": {"sizes": SIZES, "runs": RUNS, "seed": SEED}, "cpus": os.cpu_count(),
+        "parameters": {"sizes": SIZES, "runs": RUNS, "seed": SEED}, "cpus": os.cpu_count(), "load_average_after": os.getloadavg(),
         "results": results, "growth": round(growth, 3), "within_target": verdict,
     })
     return 0 if verdict in (None, True) else 1

@@ -50,7 +50,7 @@ from django.utils import timezone  # noqa: E402
 
 from core.actor import Actor  # noqa: E402
 from core.models import Organisation, Unit  # noqa: E402
-from forums import queries  # noqa: E402
+from forums import queries, search  # noqa: E402
 from forums.models import Forum, ForumMember, Goal, Meeting  # noqa: E402
 
 FORUMS = env_int("BENCH_FORUMS", 200)
@@ -257,13 +257,11 @@ def profile_search(actor, search_list):
             times.append((time.perf_counter() - began) * 1000)
         hits = {}
         for name, model in (("decisions", "decision"), ("assignments", "assignment"), ("items", "agendaitem")):
-            from forums import search
-
             source = {"decision": queries.visible_decisions, "assignment": queries.visible_assignments,
                       "agendaitem": queries.minutes_items}[model](actor)
             hits[name] = search.matching(source, model, words).count()
         rows.append({"class": kind, "q": words, "median_ms": round(statistics.median(times), 1), "hits": hits,
-                     "shown": {k: len(v) for k, v in found.items()}})
+                     "shown": {k: len(v.rows) for k, v in found.items()}, "counted": {k: v.count for k, v in found.items()}})
         log(f"  {kind:<13} {words!r:<28} {rows[-1]['median_ms']:>7.1f} ms in-process  hits {hits}")
     return rows
 
@@ -280,7 +278,8 @@ def main():
     loader.load()
     actor = Actor.for_membership(loader.chair)
     search_list = search_queries(loader.places)
-    log("Search in-process (forums.queries.search_all, three lists of at most 50):")
+    log(f"Search in-process (forums.queries.search_all: three lists of 10, each ranked among at most "
+        f"{search.CANDIDATES} candidates):")
     profiled = profile_search(actor, search_list)
     connection.close()
     server = start_server(Path(f"/tmp/samverkan-forums-bench-{PORT}.log"))

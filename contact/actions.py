@@ -1,25 +1,25 @@
 """Every write in the contact entry. Each action checks who may do it, runs in one transaction,
 adds an immutable event to the matter's timeline and its audit event, and queues the resident's
-notification (ids only, no health information) once the transaction has committed."""
+notification (ids only, no health information) in the same transaction."""
 
 import hashlib
 import json
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from contact import permissions, tasks
 from contact.models import (
     Category, CategoryQuestion, CareLevel, Channel, ContactEntry, IdempotencyRecord, Matter, MatterEvent, Message,
-    OpeningHours, Picture, Priority, PriorityTarget, Representation,
+    NoticeSettings, OpeningHours, Picture, Priority, PriorityTarget, Representation,
 )
 from contact.rules import red_flags, routing
 from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
-from core.models import Patient, Profession, Unit
+from core.models import Organisation, Patient, Profession, Unit
 from meetings import actions as meetings_actions
 
 Kind = MatterEvent.Kind
@@ -32,7 +32,7 @@ AUDIT_ACTIONS = {
     Kind.FILED: "contact.file", Kind.TAKEN: "contact.take", Kind.RELEASED: "contact.release",
     Kind.TRANSFERRED: "contact.transfer", Kind.TRIAGED: "contact.triage", Kind.ANSWERED: "contact.answer",
     Kind.MESSAGE: "contact.message", Kind.VIDEO: "contact.video", Kind.BOOKED: "contact.book",
-    Kind.CLOSED: "contact.close", Kind.BREACHED: "contact.breach",
+    Kind.CLOSED: "contact.close", Kind.BREACHED: "contact.breach", Kind.REMINDED: "contact.remind",
 }
 
 
@@ -69,15 +69,18 @@ def _due(matter, targets):
     return matter.created_at + timedelta(minutes=minutes)
 
 
-# --- Notifications and breach checks, queued on commit --------------------------------------------
+# --- Notifications and breach checks, queued in the action's transaction ---------------------------
+# The task queue is a table in the same database (django-tasks-db), so the task row is written in the
+# action's own transaction: it commits with the event or not at all. A process killed between the
+# commit and an on_commit callback (the benchmark's kill -9) would otherwise leave a stored matter
+# with no notice and no breach check. The worker cannot see the row before the commit.
 
 def _notify(matter, kind):
-    transaction.on_commit(lambda: tasks.notify_resident.enqueue(str(matter.pk), kind))
+    tasks.notify_resident.enqueue(str(matter.pk), kind)
 
 
 def _schedule_breach_check(matter):
-    due = matter.due_at
-    transaction.on_commit(lambda: tasks.check_breach.using(run_after=due).enqueue(str(matter.pk)))
+    tasks.check_breach.using(run_after=matter.due_at).enqueue(str(matter.pk))
 
 
 # --- Recording --------------------------------------------------------------------------------------
@@ -479,6 +482,80 @@ def record_breach(matter_id, *, now=None):
     return True
 
 
+# --- Reminders to residents -------------------------------------------------------------------------
+
+# A staff member wrote in the chat (a question, most often: "Har du feber?") and the resident has not
+# written since: after this many hours the resident is reminded, once per message. Messages older
+# than REMINDER_WINDOW_DAYS are left alone (a reminder a week late helps no one).
+REMINDER_HOURS = 24
+REMINDER_WINDOW_DAYS = 7
+
+
+def waiting_for_resident(now):
+    """Ids of the staff chat lines that are the last word in an open matter and have waited
+    REMINDER_HOURS for the resident (a formal answer is not a question, so it is not counted)."""
+    cutoff = now - timedelta(hours=REMINDER_HOURS)
+    later = Message.objects.filter(matter_id=OuterRef("matter_id"), pk__gt=OuterRef("pk"))
+    return list(Message.objects.filter(from_staff=True, is_answer=False, at__lte=cutoff,
+                                       at__gt=cutoff - timedelta(days=REMINDER_WINDOW_DAYS),
+                                       matter__status__in=Matter.OPEN)
+                .filter(~Exists(later)).values_list("pk", flat=True))
+
+
+def remind_resident(message_id, *, now=None):
+    """Remind the resident that the staff wait for their reply (the system's own step: on the
+    matter's timeline and in the audit log, no actor). Once per message, only while it is still the
+    last word of an open matter. The notice says only that a reply is awaited. True when sent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        message = Message.objects.filter(pk=message_id, from_staff=True).first()
+        if message is None:
+            return False
+        matter = Matter.objects.select_for_update().select_related("patient").filter(pk=message.matter_id).first()
+        if (matter is None or not matter.is_open or message.at > now - timedelta(hours=REMINDER_HOURS)
+                or Message.objects.filter(matter=matter, pk__gt=message.pk).exists()
+                or matter.events.filter(kind=Kind.REMINDED, data__message=message.pk).exists()):
+            return False
+        _record(None, matter, Kind.REMINDED, snapshot(matter, STATE_FIELDS), at=now, action="contact.remind",
+                data={"message": message.pk})
+        _notify(matter, "reminder")
+    return True
+
+
+# --- The resident's notice settings ------------------------------------------------------------------
+
+def swedish_mobile_number(text):
+    """The number as E.164 (+46701234567) if it is a Swedish mobile number, else ActionError. Written
+    as people write it: 070-123 45 67, +46 70 123 45 67, 0046701234567."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, "SE")
+    except phonenumbers.NumberParseException:
+        number = None
+    if (number is None or number.country_code != 46 or not phonenumbers.is_valid_number(number)
+            or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE):
+        raise ActionError("Skriv ett svenskt mobilnummer, till exempel 070-123 45 67.", field="mobile_number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@transaction.atomic
+def save_notice_settings(actor, *, mobile_number):
+    """The resident's own mobile number for SMS notices (blank: none). Only a resident, for their
+    own account; audited with their patient."""
+    if not actor.is_resident:
+        raise NotPermitted("Bara invånaren själv anger sitt mobilnummer.")
+    text = (mobile_number or "").strip()
+    number = swedish_mobile_number(text) if text else ""
+    settings_row, _created = NoticeSettings.objects.select_for_update().get_or_create(user=actor.user)
+    before = settings_row.mobile_number
+    settings_row.mobile_number = number
+    settings_row.save(update_fields=["mobile_number", "updated_at"])
+    record_write(actor, "contact.notices", settings_row, patient=actor.user.patient,
+                 changes=diff({"mobile_number": before}, {"mobile_number": number}))
+    return settings_row
+
+
 # --- Registers: listing and representation ------------------------------------------------------------
 
 @transaction.atomic
@@ -552,6 +629,52 @@ def hours_text(hours):
         return "dygnet runt"
     return "; ".join(f"{WEEKDAYS[day]} " + ", ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in spans)
                      for day, spans in sorted(hours.items()))
+
+
+def entry_units(region):
+    """The units the region may choose as its intake or night team: active units of the region's
+    own organisation or of private providers in its county (not the municipalities')."""
+    return (Unit.objects.filter(active=True, organisation__county_code=region.county_code)
+            .exclude(organisation__kind=Organisation.Kind.MUNICIPALITY).select_related("organisation").order_by("name"))
+
+
+@transaction.atomic
+def choose_entry_units(actor, region, *, intake_unit, night_unit):
+    """Which unit is the region's contact entry (kontaktingång: unlisted residents' matters while it
+    is open) and which is the night team (everything that arrives when the others are closed).
+
+    The rule: both are units of the region; the intake has opening hours (a unit with none would
+    never be open by the routing rule, and every unlisted resident's matter would go to the night
+    team); the night team has none, since it takes matters around the clock, public holidays
+    included (a unit with hours would leave hours when no one takes a matter); they are two units.
+    Matters already in a queue stay where they are (staff hand them over)."""
+    _require_configure(actor, region)
+    entry = ContactEntry.objects.select_for_update().select_related("intake_unit", "night_unit").filter(
+        region=region).first()
+    if entry is None:
+        raise ActionError("Regionen har ingen kontaktingång ännu.")
+    allowed = entry_units(region)
+    if intake_unit is None or not allowed.filter(pk=intake_unit.pk).exists():
+        raise ActionError("Välj en av regionens enheter som kontaktingång.", field="intake_unit")
+    if night_unit is None or not allowed.filter(pk=night_unit.pk).exists():
+        raise ActionError("Välj en av regionens enheter som nattens team.", field="night_unit")
+    if intake_unit.pk == night_unit.pk:
+        raise ActionError("Kontaktingången och nattens team är två olika enheter.", field="night_unit")
+    if not hours_of(intake_unit.pk):
+        raise ActionError(f"{intake_unit.name} har inga öppettider. Ange dem under Öppettider först: "
+                          "kontaktingången tar ärenden när den har öppet.", field="intake_unit")
+    night_hours = hours_of(night_unit.pk)
+    if night_hours:
+        raise ActionError(f"Nattens team tar emot ärenden dygnet runt, men {night_unit.name} har öppettider "
+                          f"({hours_text(night_hours)}). Välj en enhet utan öppettider.", field="night_unit")
+    def names(intake, night):
+        return {"intake_unit": f"{intake.name} ({intake.hsa_id})", "night_unit": f"{night.name} ({night.hsa_id})"}
+
+    before = names(entry.intake_unit, entry.night_unit)
+    entry.intake_unit, entry.night_unit = intake_unit, night_unit
+    entry.save(update_fields=["intake_unit", "night_unit"])
+    record_write(actor, "contact.settings", entry, changes=diff(before, names(intake_unit, night_unit)))
+    return entry
 
 
 @transaction.atomic

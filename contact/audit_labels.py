@@ -14,6 +14,8 @@ LABELS = {
     "contact.book": "Bokade ett besök från ett kontaktärende",
     "contact.close": "Avslutade ett kontaktärende",
     "contact.breach": "Svarstiden för ett kontaktärende överskreds",
+    "contact.remind": "Påminde invånaren om ett obesvarat meddelande i ett kontaktärende",
+    "contact.notices": "Ändrade sitt mobilnummer för aviseringar",
     "contact.representation": "Registrerade vårdnadshavare eller ombud",
     "contact.settings": "Ändrade kontaktingångens inställningar",
     "contact.listing": "Ändrade listning eller fast vårdkontakt",

@@ -160,6 +160,31 @@ class SelfCareForm(forms.Form):
     body = forms.CharField(label="Råd", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class NoticeSettingsForm(forms.Form):
+    mobile_number = forms.CharField(
+        label="Mobilnummer för sms", required=False, max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        help_text="Ett svenskt mobilnummer, till exempel 070-123 45 67. Lämna tomt om du inte vill ha sms.")
+
+
+class EntryUnitsForm(forms.Form):
+    """The region's intake unit and night team, chosen among its units (contact.actions.entry_units)."""
+
+    intake_unit = forms.ModelChoiceField(
+        label="Kontaktingång", queryset=Unit.objects.none(),
+        help_text="Tar ärenden från invånare som inte är listade på en vårdcentral här, när den har öppet.")
+    night_unit = forms.ModelChoiceField(
+        label="Nattens team", queryset=Unit.objects.none(),
+        help_text="Tar allt som kommer när vårdcentralerna och kontaktingången har stängt, dygnet runt och "
+                  "röda dagar. En enhet utan öppettider.")
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("intake_unit", "night_unit"):
+            self.fields[name].queryset = units
+            self.fields[name].label_from_instance = lambda unit: f"{unit.name} ({unit.organisation.name})"
+
+
 class OpeningHoursForm(forms.Form):
     """A care centre's week: for each day the time it opens and closes, both empty when closed."""
 

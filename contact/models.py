@@ -7,7 +7,7 @@ Writes go through `contact.actions`; reads that need access rules through `conta
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -201,6 +201,13 @@ class Matter(models.Model):
     # patient data), open VIDEO_OPEN_HOURS from the start while the matter is open.
     video_room = models.CharField(max_length=64, blank=True)
     video_started_at = models.DateTimeField(null=True, blank=True)
+    # Where the matter stands in its queue: flagged and waiting for a first response (0), waiting
+    # (1), responded to (2); the queue reads in (queue_rank, due_at) order from an index. Computed by
+    # the database from the row, so no action can forget it.
+    queue_rank = models.GeneratedField(
+        expression=Case(When(first_response_at__isnull=False, then=Value(2)),
+                        When(red_flags=[], then=Value(1)), default=Value(0)),
+        output_field=models.PositiveSmallIntegerField(), db_persist=True)
 
     objects = MatterQuerySet.as_manager()
 
@@ -209,11 +216,13 @@ class Matter(models.Model):
         indexes = [
             # The queue page: a unit's open matters, due first.
             models.Index(fields=["unit", "status", "due_at"], name="contact_queue"),
-            # The queue page reads a unit's open matters due first, LIMIT 200: in this index's order, so
-            # it stops after 200 rows instead of sorting every open matter of the unit (tens of
-            # thousands at an intake unit: bench/contact_bench.py).
-            models.Index(fields=["unit", "due_at"], condition=Q(status__in=("received", "assessing", "answered", "booked")),
-                         name="contact_queue_open"),
+            # The queue page reads a page of a unit's open matters in queue order (flagged and waiting
+            # first, then by due time): in this index's order, so it stops after the page instead of
+            # sorting every open matter of the unit (tens of thousands at an intake unit:
+            # bench/contact_bench.py).
+            models.Index(fields=["unit", "queue_rank", "due_at"],
+                         condition=Q(status__in=("received", "assessing", "answered", "booked")),
+                         name="contact_queue_ranked"),
             models.Index(fields=["patient", "created_at"], name="contact_patient"),
             models.Index(fields=["filed_by", "created_at"], name="contact_filed_by"),
         ]
@@ -247,6 +256,7 @@ class MatterEvent(models.Model):
         BOOKED = "booked", _("Besök bokades")
         CLOSED = "closed", _("Avslutades")
         BREACHED = "breached", _("Svarstiden överskreds")
+        REMINDED = "reminded", _("Invånaren påmindes om ett obesvarat meddelande")
 
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -297,6 +307,18 @@ class Picture(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+
+class NoticeSettings(models.Model):
+    """How a resident wants to hear that something happened in a matter, besides e-mail: a Swedish
+    mobile number for SMS (stored as E.164, +467…), blank for none. Set by the resident on Mina sidor."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="contact_notices")
+    mobile_number = models.CharField(_("mobilnummer"), max_length=16, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Aviseringar för {self.user_id}"
 
 
 class IdempotencyRecord(models.Model):

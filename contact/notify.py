@@ -1,7 +1,7 @@
 """Notifications to residents: e-mail through Django's mail backend, and SMS through a pluggable
 sender (settings.CONTACT_SMS_SENDER, a dotted path to `send(number, text)`; none configured means
-no SMS). The text never carries health information: only that something happened and where to
-read it."""
+no SMS) to each resident who gave a mobile number on Mina sidor (contact.models.NoticeSettings).
+The text never carries health information: only that something happened and where to read it."""
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -14,6 +14,7 @@ TEXTS = {
     "booked": "En tid har bokats åt dig.",
     "video": "Vården vill ha ett videosamtal med dig nu.",
     "closed": "Ditt ärende är avslutat.",
+    "reminder": "Vården väntar på ditt svar i ditt ärende.",
 }
 
 
@@ -38,13 +39,22 @@ def message_text(kind):
 
 
 def tell_resident(matter, kind):
+    """Mail and, where a sender is configured, SMS to each person to tell. Returns how many were told."""
+    from contact.models import NoticeSettings
+
+    people = _people(matter)
+    sender = getattr(settings, "CONTACT_SMS_SENDER", "")
+    numbers = dict(NoticeSettings.objects.filter(user__in=people).exclude(mobile_number="")
+                   .values_list("user_id", "mobile_number")) if sender else {}
     told = 0
-    for person in _people(matter):
+    for person in people:
         if person.email:
             send_mail("Nytt i ditt ärende", message_text(kind), None, [person.email], fail_silently=True)
-            told += 1
-    sender = getattr(settings, "CONTACT_SMS_SENDER", "")
-    number = getattr(matter.patient, "mobile_number", "")
-    if sender and number:
-        import_string(sender)(number, TEXTS.get(kind, "Nytt i ditt ärende.") + " Logga in på Mina sidor.")
+        if person.pk in numbers:
+            import_string(sender)(numbers[person.pk], sms_text(kind))
+        told += bool(person.email or person.pk in numbers)
     return told
+
+
+def sms_text(kind):
+    return TEXTS.get(kind, "Det har hänt något i ditt ärende.") + " Logga in på Mina sidor i Samverkan."

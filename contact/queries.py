@@ -2,16 +2,22 @@
 national front end's key those it filed); a resident sees their own and those they filed for someone
 they may still act for today. Every read of a matter is logged, with its basis."""
 
+import uuid
 from datetime import timedelta
 
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
-from contact.models import Channel, Matter, Message, Picture
+from contact.models import Category, Channel, Matter, Message, Picture, Priority
+from contact.rules.red_flags import labels
 from core.audit import record_read, record_reads
+from core.rules.identity import format_personal_number
 
-QUEUE_LIMIT = 200
+CATEGORY_LABELS = dict(Category.choices)
+PRIORITY_LABELS = dict(Priority.choices)
+STATUS_LABELS = dict(Matter.Status.choices)
 
 
 def visible_matters(actor, queryset):
@@ -64,25 +70,62 @@ def own_matters(actor, *, endpoint="contact:portal_list"):
     return matters
 
 
-def queue(actor, *, profession=None, mine=False, now=None):
-    """The acting unit's open matters: flagged first, then by how soon they are due. Each shown
-    patient is logged as a read."""
+def queue(actor, *, profession=None, mine=False, page=1, now=None):
+    """A page of the acting unit's open matters in the order a nurse works them: waiting for a first
+    response before those already answered, flagged first among them, then by how soon they are due
+    (Matter.queue_rank, due_at: one index scan that stops after the page). Each shown patient is
+    logged as a read; the total is a count, no patient data."""
     now = now or timezone.now()
     found = Matter.objects.filter(unit_id=actor.unit_id, status__in=Matter.OPEN)
     if profession:
         found = found.filter(profession__in=[profession, ""])
     if mine:
         found = found.filter(taken_by=actor.user)
-    matters = list(found.select_related("patient", "taken_by").order_by("due_at")[:QUEUE_LIMIT])
-    # Waiting for a first response before those already answered; among them flagged first.
-    matters.sort(key=lambda m: (m.first_response_at is not None, not m.red_flags, m.due_at))
+    total = found.count()
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
+    page = min(page, pages)
+    start = (page - 1) * QUEUE_PAGE_SIZE
+    matters = list(found.select_related("patient", "taken_by").only(*QUEUE_COLUMNS)
+                   .order_by("queue_rank", "due_at")[start:start + QUEUE_PAGE_SIZE])
     record_reads(actor, matters, action="contact.queue.read", reason="Kontaktärende i kön", endpoint="contact:queue")
-    return [QueueRow(m, now) for m in matters]
+    # The matter page's address with a placeholder, filled per row: reverse() 50 times is the
+    # largest part of building the rows.
+    link = reverse("contact:matter", kwargs={"matter_id": uuid.UUID(int=0)}).replace(str(uuid.UUID(int=0)), "{}")
+    return QueuePage([QueueRow(m, now, link) for m in matters], total=total, page=page, pages=pages)
+
+
+QUEUE_PAGE_SIZE = 50
+# What a queue row shows, and no more (the description and answers stay in the database).
+QUEUE_COLUMNS = ("id", "patient_id", "unit_id", "status", "profession", "red_flags", "category", "priority",
+                 "created_at", "due_at", "first_response_at", "taken_by_id", "queue_rank",
+                 "patient__first_name", "patient__last_name", "patient__personal_number",
+                 "taken_by__first_name", "taken_by__last_name", "taken_by__username")
+
+
+class QueuePage:
+    def __init__(self, rows, *, total, page, pages):
+        self.rows, self.total, self.page, self.pages = rows, total, page, pages
+        self.first = (page - 1) * QUEUE_PAGE_SIZE + 1 if rows else 0
+        self.last = self.first + len(rows) - 1 if rows else 0
 
 
 class QueueRow:
-    def __init__(self, matter, now):
+    """A matter as the queue shows it, every text computed once here so that the template only
+    prints (the page renders 50 of these on every load)."""
+
+    def __init__(self, matter, now, link):
         self.matter = matter
+        self.url = link.format(matter.pk)
+        patient = matter.patient
+        self.name = f"{patient.first_name} {patient.last_name}"
+        self.personal_number = format_personal_number(patient.personal_number)
+        self.flags = labels(matter.red_flags) if matter.red_flags else []
+        self.category = CATEGORY_LABELS.get(matter.category, matter.category)
+        self.priority = PRIORITY_LABELS.get(matter.priority, "")
+        self.status = STATUS_LABELS.get(matter.status, matter.status)
+        taken_by = matter.taken_by
+        self.taken_by = (taken_by.get_full_name() or taken_by.username) if taken_by else ""
+        self.answered = matter.first_response_at is not None
         self.waited_minutes = int((now - matter.created_at).total_seconds() // 60)
         self.target_minutes = int((matter.due_at - matter.created_at).total_seconds() // 60)
         self.left_minutes = int((matter.due_at - now).total_seconds() // 60)

@@ -35,3 +35,16 @@ def check_breaches():
     overdue = Matter.objects.filter(status__in=Matter.OPEN, first_response_at__isnull=True, breached_at__isnull=True,
                                     due_at__lte=timezone.now()).values_list("pk", flat=True)
     return sum(1 for pk in list(overdue) if record_breach(pk))
+
+
+@task()
+def remind_residents():
+    """The reminder sweep (queued by `manage.py contact_reminders`, e.g. every 15 minutes): each
+    resident who has left a staff member's chat message unanswered for a day is reminded, once.
+    Returns how many were reminded."""
+    from django.utils import timezone
+
+    from contact.actions import remind_resident, waiting_for_resident
+
+    now = timezone.now()
+    return sum(1 for message_id in waiting_for_resident(now) if remind_resident(message_id, now=now))

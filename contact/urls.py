@@ -7,6 +7,7 @@ app_name = "contact"
 urlpatterns = [
     path("mina-sidor/kontakt/", views.portal_list, name="portal_list"),
     path("mina-sidor/kontakt/ny/", views.portal_new, name="portal_new"),
+    path("mina-sidor/kontakt/aviseringar/", views.portal_notices, name="portal_notices"),
     path("mina-sidor/kontakt/kontroll/", views.portal_check, name="portal_check"),
     path("mina-sidor/kontakt/utkast-bild/<int:picture_id>/", views.portal_draft_picture, name="portal_draft_picture"),
     path("mina-sidor/kontakt/<uuid:matter_id>/", views.portal_matter, name="portal_matter"),

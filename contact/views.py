@@ -3,6 +3,7 @@ queue and matter page. The chat polls with htmx every few seconds (docs/contact.
 server-sent events)."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contact import actions, forms, permissions, queries
-from contact.models import CategoryQuestion, ContactEntry, Matter, Picture
+from contact.models import CategoryQuestion, ContactEntry, Matter, NoticeSettings, Picture
 from contact.rules import red_flags
 from core import params
 from core import queries as core_queries
@@ -38,6 +39,30 @@ def _region_for_resident(actor, patient):
 @resident_required
 def portal_list(request):
     return render(request, "contact/portal_list.html", {"matters": queries.own_matters(request.actor)})
+
+
+@resident_required
+def portal_notices(request):
+    """Mina sidor: how the resident hears that something happened in a matter (e-mail, and SMS to a
+    mobile number they give here)."""
+    actor = request.actor
+    current = NoticeSettings.objects.filter(user=actor.user).values_list("mobile_number", flat=True).first() or ""
+    form = forms.NoticeSettingsForm(request.POST or None, initial={"mobile_number": national_number(current)})
+    if request.method == "POST" and form.is_valid() and run_action(
+            form, actions.save_notice_settings, actor, mobile_number=form.cleaned_data["mobile_number"]):
+        messages.success(request, "Sparat.")
+        return redirect("contact:portal_notices")
+    return render(request, "contact/portal_notices.html", {"form": form, "email": actor.user.email},
+                  status=400 if form.errors else 200)
+
+
+def national_number(e164):
+    """+46701234567 as a Swede writes it: 070-123 45 67."""
+    import phonenumbers
+
+    if not e164:
+        return ""
+    return phonenumbers.format_number(phonenumbers.parse(e164, "SE"), phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _people(actor):
@@ -151,6 +176,8 @@ def portal_matter(request, matter_id):
         "poll_url": reverse("contact:portal_chat", kwargs={"matter_id": matter.pk}), "poll_seconds": POLL_SECONDS,
         "steps": ["received", "assessing", "answered", "booked", "closed"],
         "booking": matter.booking, "video_open": queries.video_open(matter),
+        # Staff wrote last in the chat (a question, most often): what the reminder also says.
+        "awaiting_reply": bool(matter.is_open and chat and chat[-1].from_staff and not chat[-1].is_answer),
     }, status=400 if form.errors else 200)
 
 
@@ -189,12 +216,21 @@ def queue(request):
     actor = request.actor
     profession = params.choice(request, "yrke", dict(Profession.choices))
     mine = params.choice(request, "visa", {"mina": "Mina"}) == "mina"
-    rows = queries.queue(actor, profession=profession, mine=mine)
+    page = params.integer(request, "sida", 1, maximum=100_000)
+    found = queries.queue(actor, profession=profession, mine=mine, page=page)
+    kept = {"yrke": profession or "", "visa": "mina" if mine else ""}
     return render(request, "contact/queue.html", {
-        "rows": rows, "profession": profession, "mine": mine, "professions": Profession.choices,
-        "minutes_text": queries.minutes_text, "may_work": permissions.may_work_queue(actor),
+        "queue": found, "rows": found.rows, "profession": profession, "mine": mine,
+        "professions": Profession.choices,
+        "previous_url": _page_url(kept, found.page - 1) if found.page > 1 else "",
+        "next_url": _page_url(kept, found.page + 1) if found.page < found.pages else "",
+        "may_work": permissions.may_work_queue(actor),
         "may_configure": permissions.may_configure(actor, actions.region_of(actor.unit)),
     })
+
+
+def _page_url(kept, page):
+    return "?" + urlencode({**{k: v for k, v in kept.items() if v}, "sida": page})
 
 
 def _slots_for(actor, matter):
@@ -441,6 +477,7 @@ def settings_page(request):
     if region is None or not permissions.may_configure(actor, region):
         raise PermissionDenied("Bara regionens administratörer för kontaktingången ändrar inställningarna.")
     targets = actions.targets_of(region)
+    entry = ContactEntry.objects.filter(region=region).first()
     bound = {}
     if request.method == "POST":
         which = request.POST.get("action")
@@ -453,6 +490,10 @@ def settings_page(request):
         elif which == "advice":
             form = forms.SelfCareForm(request.POST)
             done = form.is_valid() and run_action(form, actions.add_self_care_text, actor, region,
+                                                  **form.cleaned_data)
+        elif which == "units":
+            form = forms.EntryUnitsForm(request.POST, units=actions.entry_units(region))
+            done = form.is_valid() and run_action(form, actions.choose_entry_units, actor, region,
                                                   **form.cleaned_data)
         elif which == "hours":
             unit = centres_of(region).filter(pk=params.posted_id(request, "unit")).first()
@@ -471,11 +512,14 @@ def settings_page(request):
             raise Http404
         if done:
             messages.success(request, "Sparat. Det gäller från och med nu.")
-            return redirect("contact:settings")
+            # A unit administrator who moved the intake away from their own unit no longer manages it.
+            return redirect("contact:settings" if permissions.may_configure(actor, region) else "contact:queue")
         bound[which] = form
     return render(request, "contact/settings.html", {
         "region": region,
         "targets_form": bound.get("targets") or forms.TargetsForm(targets=targets),
+        "units_form": bound.get("units") or forms.EntryUnitsForm(units=actions.entry_units(region), initial={
+            "intake_unit": entry.intake_unit_id, "night_unit": entry.night_unit_id} if entry else None),
         "question_form": bound.get("question") or forms.QuestionForm(),
         "advice_form": bound.get("advice") or forms.SelfCareForm(),
         "questions": CategoryQuestion.objects.filter(region=region, active=True),

@@ -13,8 +13,11 @@ EXISTS column per source and the emergency access's reason beside them (issue 14
 one EXISTS query per source).
 """
 
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -37,7 +40,11 @@ register_relation_source("care_relation", "Vårdrelation", _care_relations)
 
 
 def _active_emergency(actor, now):
-    return EmergencyAccess.objects.filter(user=actor.user, unit_id=actor.unit_id, expires_at__gt=now)
+    return _emergency_of(actor.user.pk, actor.unit_id, now)
+
+
+def _emergency_of(user_id, unit_id, now):
+    return EmergencyAccess.objects.filter(user_id=user_id, unit_id=unit_id, expires_at__gt=now)
 
 
 def visible_patients(actor, queryset, *, now=None):
@@ -69,11 +76,11 @@ def access_basis(actor, patient, *, now=None):
     if actor.unit_id is None:
         return None
     sources = list(_relation_sources.values())
-    columns = {f"source_{n}": Exists(source(actor.unit_id, now).filter(patient_id=OuterRef("pk")))
-               for n, (_label, source) in enumerate(sources)}
-    columns["emergency_reason"] = Subquery(
-        _active_emergency(actor, now).filter(patient_id=OuterRef("pk")).order_by("-started_at").values("reason")[:1])
-    row = Patient.objects.filter(pk=patient.pk).annotate(**columns).values(*columns).first()
+    statement = _basis_statement()
+    if statement is not None:
+        row = statement.run(unit_id=actor.unit_id, user_id=actor.user.pk, patient_id=patient.pk, now=now)
+    else:
+        row = _basis_query(actor.unit_id, actor.user.pk, patient.pk, now).first()
     if row is None:
         return None
     for n, (label, _source) in enumerate(sources):
@@ -82,6 +89,103 @@ def access_basis(actor, patient, *, now=None):
     if row["emergency_reason"] is not None:
         return AccessBasis("emergency", row["emergency_reason"])
     return None
+
+
+def _basis_query(unit_id, user_id, patient_id, now):
+    """One SELECT: an EXISTS column per relation source and the emergency access's reason."""
+    columns = {f"source_{n}": Exists(source(unit_id, now).filter(patient_id=OuterRef("pk")))
+               for n, (_label, source) in enumerate(_relation_sources.values())}
+    columns["emergency_reason"] = Subquery(
+        _emergency_of(user_id, unit_id, now).filter(patient_id=OuterRef("pk")).order_by("-started_at").values("reason")[:1])
+    return Patient.objects.filter(pk=patient_id).annotate(**columns).values(*columns)
+
+
+# --- The access check as a prepared statement ------------------------------------------------------
+# Building `_basis_query` through the ORM (a subquery per source) cost more CPU than running it, on
+# every request that opens a patient. Its SQL is the same for every actor, patient and moment, so it
+# is compiled once per process and connection from marker values, and each check only fills in the
+# parameters (psycopg then prepares it on the server too). A source whose SQL holds a time derived
+# from `now` (`now - 30 days`) keeps its offset; one that derives anything else from it (a date) is
+# not cached: the ORM builds the query as before.
+
+_NOW_MARK = datetime(1977, 7, 7, 7, 7, 7, 77_777, tzinfo=UTC)
+_UNIT_MARK, _USER_MARK = 977_777_777_001, 977_777_777_002
+_PATIENT_MARK = uuid.UUID("77777777-7777-4777-8777-777777777777")
+_statements = {}
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    slots: tuple  # per parameter: ("unit",), ("user",), ("patient",), ("now", offset) or ("value", v)
+
+    def run(self, *, unit_id, user_id, patient_id, now):
+        ops = connection.ops
+        values = {"unit": unit_id, "user": user_id,
+                  "patient": Patient._meta.pk.get_db_prep_value(patient_id, connection)}
+        params = [values[slot[0]] if len(slot) == 1
+                  else ops.adapt_datetimefield_value(now + slot[1]) if slot[0] == "now" else slot[1]
+                  for slot in self.slots]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+            names = [column[0] for column in cursor.description]
+        return dict(zip(names, row, strict=True)) if row is not None else None
+
+
+def _as_time(value):
+    """A parameter as an aware time if it is one (SQLite passes times as text, in UTC)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] in (" ", "T"):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _near_mark(value):
+    """Whether a parameter is a time or a date (as text on SQLite) near the marker's: derived from now."""
+    moment = _as_time(value)
+    if moment is None and isinstance(value, str) and len(value) >= 10 and value[4:5] == value[7:8] == "-":
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return False
+    if moment is None and isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return moment is not None and abs(moment - _NOW_MARK) < timedelta(days=3650)
+
+
+def _basis_statement():
+    """The compiled check for this connection and these sources, or None when it cannot be cached."""
+    key = (connection.alias, connection.vendor, tuple(_relation_sources))
+    if key not in _statements:
+        _statements[key] = _compile()
+    return _statements[key]
+
+
+def _compile():
+    query = _basis_query(_UNIT_MARK, _USER_MARK, _PATIENT_MARK, _NOW_MARK)[:1]
+    sql, params = query.query.get_compiler(connection=connection).as_sql()
+    patient_mark = Patient._meta.pk.get_db_prep_value(_PATIENT_MARK, connection)
+    slots = []
+    for param in params:
+        if param == _UNIT_MARK:
+            slots.append(("unit",))
+        elif param == _USER_MARK:
+            slots.append(("user",))
+        elif param == patient_mark:
+            slots.append(("patient",))
+        elif (moment := _as_time(param)) is not None and abs(moment - _NOW_MARK) < timedelta(days=3650):
+            slots.append(("now", moment - _NOW_MARK))
+        elif _near_mark(param):
+            return None  # derived from now in a way an offset does not capture
+        else:
+            slots.append(("value", param))
+    return _Statement(sql=sql, slots=tuple(slots))
 
 
 def require_access(actor, patient, *, message="Din enhet har ingen vårdrelation till patienten."):

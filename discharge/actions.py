@@ -13,11 +13,12 @@ from core.errors import ActionError, NotPermitted
 from core.models import Organisation, Unit
 from core.text import bounded
 from discharge import permissions
-from discharge.invoicing import month_basis
+from discharge.invoicing import line_from, month_basis, summary_values
 from discharge.models import (
-    Agreement, AgreementCareTypeRule, AgreementDailyAmount, CaseEvent, CaseParty, DischargeCase, InvoiceDispute,
-    ReadReceipt,
+    Agreement, AgreementCareTypeRule, AgreementDailyAmount, BasisMonth, CaseEvent, CaseParty, DischargeCase,
+    InvoiceDispute, ReadReceipt, StoredBasis, StoredBasisLine,
 )
+from discharge.rules.liability import Month
 from discharge.rules.timeline import Event, case_state
 
 Kind = CaseEvent.Kind
@@ -26,6 +27,10 @@ DERIVED_FIELDS = [
     "admission_notice_sent_at", "ready_notice_sent_at", "care_contact_appointed_at", "planning_invitation_sent_at",
     "discharged_at", "closed_at", "status", "patient_objected",
 ]
+# The derived fields the invoice basis reads (`discharge.invoicing.CASE_FIELDS`): when one changes,
+# the stored basis of the case's months is computed again.
+BASIS_FIELDS = ["admission_notice_sent_at", "ready_notice_sent_at", "care_contact_appointed_at", "discharged_at",
+                "closed_at", "status", "patient_objected"]
 CANCEL_REASONS = {
     "died": "Patienten har avlidit",
     "moved": "Flyttad till annat sjukhus",
@@ -108,6 +113,8 @@ def _record(actor, case, kind, *, at, data=None, corrects=None, reason=""):
     )
     _apply_timeline(case)
     case.save(update_fields=DERIVED_FIELDS)
+    if snapshot(case, BASIS_FIELDS) != {name: before[name] for name in BASIS_FIELDS}:
+        _restore_basis_after_commit(case)
     is_open = case.status == DischargeCase.Status.OPEN
     if is_open != was_open:
         case.parties.update(case_open=is_open)
@@ -163,6 +170,7 @@ def open_case(actor, patient, *, municipality, admitted_at, care_type="somatic",
         CaseParty.objects.bulk_create(parties)
         record_write(actor, "discharge.open_case", case, patient=patient, changes=diff({}, snapshot(
             case, ["ward", "municipality", "care_type", "admitted_at", "expected_discharge_on"])))
+        _restore_basis_after_commit(case)
     return case
 
 
@@ -475,6 +483,9 @@ def save_agreement(actor, agreement, *, region, values, municipalities, care_typ
     changes = diff(before, _agreement_snapshot(agreement))
     record_write(actor, "discharge.agreement.create" if creating else "discharge.agreement.update", agreement,
                  changes=changes)
+    # Every stored month of the region may be priced by this agreement (or was by its old terms).
+    region_id = region.pk
+    transaction.on_commit(lambda: _enqueue_restore(region_id, None, None, None))
     return agreement
 
 
@@ -526,3 +537,71 @@ def answer_dispute(actor, dispute, *, accept, answer):
     record_write(actor, "discharge.dispute.answer", dispute, patient=dispute.case.patient,
                  changes=diff(before, snapshot(dispute, ["status", "answer", "credited_sek"])))
     return dispute
+
+
+# --- The stored invoice basis ------------------------------------------------------------------
+
+@transaction.atomic
+def store_basis(actor, region, month, *, municipality=None, create=True):
+    """Compute the region's month (one municipality's part when given) from the cases and store it
+    in place of what was stored (`discharge.invoicing.stored_month_basis` reads it). actor None is
+    the system: the nightly command and the task queued when a case changes. With create=False a
+    month that has never been stored stays so (a changed case does not start a month). Returns the
+    BasisMonth, or None."""
+    if actor is not None and not permissions.may_store_basis(actor, region):
+        raise NotPermitted("Fakturaunderlaget räknas om av regionens ekonomiansvariga.")
+    basis_month = BasisMonth.objects.select_for_update().filter(region=region, month=month.first_day).first()
+    if basis_month is None and not create:
+        return None
+    now = timezone.now()
+    if basis_month is None:
+        basis_month = BasisMonth.objects.create(region=region, month=month.first_day, computed_at=now)
+    elif municipality is None:
+        basis_month.computed_at = now
+        basis_month.save(update_fields=["computed_at"])
+    # One statement per table whatever the number of lines (lines go with their basis: CASCADE).
+    old = StoredBasis.objects.filter(basis_month=basis_month)
+    if municipality is not None:
+        old = old.filter(municipality=municipality)
+    StoredBasisLine.objects.filter(basis__in=old).delete()
+    old.delete()
+    bases = month_basis(region, month, municipality=municipality)
+    stored = StoredBasis.objects.bulk_create([StoredBasis(
+        basis_month=basis_month, municipality=b.municipality, agreement=b.agreement, computed_at=now,
+        error=b.error, cases=len(b.result.cases) if b.result else 0,
+        summaries=[summary_values(s) for s in b.result.summaries] if b.result else []) for b in bases])
+    lines = []
+    for item, basis in zip(stored, bases, strict=True):
+        for position, result in enumerate(basis.result.cases if basis.result else []):
+            line = line_from(result, position)
+            line.basis = item
+            lines.append(line)
+    StoredBasisLine.objects.bulk_create(lines, batch_size=2000)
+    record_write(actor, "discharge.basis.store", basis_month, changes={
+        "month": [None, str(month)], "municipality": [None, municipality.code if municipality else "alla"],
+        "cases": [None, len(lines)]})
+    return basis_month
+
+
+def _case_months(case):
+    """The months whose basis may hold the case: from its admission to now (or its closing, if
+    later: a correction may move it), so the months before and after a change are both covered."""
+    first = Month.of(timezone.localtime(case.admitted_at).date())
+    last = Month.of(timezone.localdate())
+    if case.closed_at is not None:
+        last = max(last, Month.of(timezone.localtime(case.closed_at).date()))
+    return first, last
+
+
+def _restore_basis_after_commit(case):
+    """Queue the recomputation of the case's municipality in the stored months it may touch,
+    once the action has committed (ids only, as every task)."""
+    first, last = _case_months(case)
+    region_id, municipality_id = case.ward.organisation_id, case.municipality_id
+    transaction.on_commit(lambda: _enqueue_restore(region_id, municipality_id, str(first), str(last)))
+
+
+def _enqueue_restore(region_id, municipality_id, first, last):
+    from discharge.tasks import restore_basis
+
+    restore_basis.enqueue(region_id, municipality_id, first, last)

@@ -28,4 +28,5 @@ LABELS = {f"discharge.{kind}": label for kind, label in EVENT_LABELS.items()} | 
     "discharge.agreement.update": "Ändrade ett avtal om betalningsansvar",
     "discharge.dispute.create": "Bestred en rad i fakturaunderlaget",
     "discharge.dispute.answer": "Besvarade en bestriden rad i fakturaunderlaget",
+    "discharge.basis.store": "Räknade fram och sparade fakturaunderlaget för en månad",
 }

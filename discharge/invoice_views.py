@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from core import params
@@ -12,11 +13,11 @@ from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error
 from core.models import AuditEvent, Organisation
 from core.queries import patient_card
-from core.views.decorators import staff_required
+from core.views.decorators import post_only, staff_required
 from core.db_router import reads_from_replica
-from discharge import actions, exports, permissions, queries
+from discharge import actions, exports, permissions, queries, tasks
 from discharge.forms import AgreementForm, AnswerForm, DisputeForm, agreement_initial
-from discharge.invoicing import PRESETS, basis_scope, month_basis, previous_month, readable_agreements
+from discharge.invoicing import PRESETS, basis_scope, previous_month, readable_agreements
 from discharge.models import Agreement, InvoiceDispute
 from discharge.rules.liability import REASON_TEXTS, RULE_TEXTS, Month, stay_liable_days
 
@@ -25,8 +26,11 @@ def _scope(request):
     return basis_scope(request.actor)
 
 
-def _municipality_basis(request, month_text, code):
-    return queries.municipality_basis(request.actor, month_text, code)
+def _municipality_basis(request, month_text, code, *, lines="all"):
+    return queries.municipality_basis(request.actor, month_text, code, lines=lines)
+
+
+BASIS_PAGE_SIZE = 50  # a municipality's lines per page (the largest has thousands in a month)
 
 
 @staff_required
@@ -41,9 +45,10 @@ def basis_overview(request):
         month = default
     if scope.municipality is not None:
         return redirect("discharge:basis_municipality", month=str(month), code=scope.municipality.code)
-    bases = month_basis(scope.region, month)
+    bases = queries.region_basis(scope.region, month)
     return render(request, "discharge/basis_overview.html", {
         "scope": scope, "month": month, "bases": bases, "may_edit": _may_edit(request.actor, scope.region),
+        "stored": _stored(bases), "may_store": permissions.may_store_basis(request.actor, scope.region),
         "totals": {key: sum(getattr(b, key) for b in bases)
                    for key in ("liable_days", "invoiced_sek", "disputed_sek", "credited_sek", "final_sek")},
         "previous": month.previous(),
@@ -54,14 +59,45 @@ def basis_overview(request):
 @staff_required
 @reads_from_replica
 def basis_municipality(request, month, code):
-    scope, month, basis = _municipality_basis(request, month, code)
+    page = params.integer(request, "sida", 1, maximum=100_000)
+    start = (page - 1) * BASIS_PAGE_SIZE
+    scope, month, basis = _municipality_basis(request, month, code, lines=(start, start + BASIS_PAGE_SIZE))
+    shown = basis.result.cases if basis.result else []
     return render(request, "discharge/basis_municipality.html", {
         "scope": scope, "month": month, "basis": basis, "reason_texts": REASON_TEXTS,
-        "may_edit": _may_edit(request.actor, scope.region),
-        "rows": [(row, basis.disputes.get(row.case_id)) for row in (basis.result.cases if basis.result else [])],
-        "patients": queries.basis_patients(request.actor, [r.case_id for r in (basis.result.cases if basis.result else [])],
+        "may_edit": _may_edit(request.actor, scope.region), "stored": _stored([basis]),
+        "rows": [(row, basis.disputes.get(row.case_id)) for row in shown],
+        "patients": queries.basis_patients(request.actor, [r.case_id for r in shown],
                                            endpoint="discharge:basis_municipality"),
+        "page": page, "pages": max(1, -(-basis.case_count // BASIS_PAGE_SIZE)), "first": start + 1,
+        "last": start + len(shown),
     })
+
+
+def _stored(bases):
+    """When the shown basis was computed: {"at": the oldest computation} when stored, None when it
+    was computed for this page (a month never stored)."""
+    times = [b.computed_at for b in bases if b.computed_at is not None]
+    if bases and len(times) < len(bases):
+        return None
+    return {"at": min(times) if times else None}
+
+
+@staff_required
+@post_only("discharge:basis")
+def basis_store(request):
+    """Queue the computation and storing of a month's basis (region finance): the page itself never
+    stores (no writes on GET), and a region's month takes seconds, so it runs in the background."""
+    scope = _scope(request)
+    try:
+        month = Month.parse(request.POST.get("manad", ""))
+    except ValueError:
+        raise Http404 from None
+    if not scope.is_region or not permissions.may_store_basis(request.actor, scope.region):
+        raise NotPermitted("Fakturaunderlaget räknas om av regionens ekonomiansvariga.")
+    tasks.store_basis_month.enqueue(scope.region.pk, str(month))
+    messages.success(request, f"Underlaget för {month} räknas fram och sparas. Ladda om sidan om en stund.")
+    return redirect(f"{reverse('discharge:basis')}?manad={month}")
 
 
 @staff_required

@@ -15,9 +15,10 @@ from core.db import fetch_rows
 from core.errors import NotPermitted
 from core.models import Organisation
 from discharge import permissions
-from discharge.models import Agreement, DischargeCase, InvoiceDispute
+from discharge.models import Agreement, BasisMonth, DischargeCase, InvoiceDispute, StoredBasis, StoredBasisLine
 from discharge.rules.liability import (
-    LAW_FALLBACK, STOCKHOLM, CareTypeTerms, CaseFacts, LiabilityError, Month, Terms, calculate_month,
+    LAW_FALLBACK, STOCKHOLM, CaseResult, CareTypeTerms, CaseFacts, LiabilityError, Month, MonthResult, Summary,
+    Terms, calculate_month,
 )
 
 CASE_FIELDS = [
@@ -110,6 +111,14 @@ class MunicipalityBasis:
     facts: dict = field(default_factory=dict)  # case id -> CaseFacts
     disputes: dict = field(default_factory=dict)  # case id -> InvoiceDispute
     error: str = ""  # the agreement cannot price the month (a missing year): shown, not guessed
+    computed_at: datetime | None = None  # when the stored basis was computed (None: computed now)
+    stored_cases: int | None = None  # the stored basis's number of cases (its lines may be one page)
+
+    @property
+    def case_count(self):
+        if self.stored_cases is not None:
+            return self.stored_cases
+        return len(self.result.cases) if self.result else 0
 
     @property
     def invoiced_sek(self):
@@ -153,16 +162,27 @@ class MunicipalityBasis:
         return max(0, before - after)
 
 
+def month_disputes(region, month, *, municipality=None):
+    """{municipality id: {case id: InvoiceDispute}} of the region's month. Disputes are read live,
+    never stored with the basis: an answer shows at once."""
+    disputes = {}
+    found = InvoiceDispute.objects.filter(month=month.first_day, case__ward__organisation=region)
+    if municipality is not None:
+        found = found.filter(municipality=municipality)
+    for dispute in found:
+        disputes.setdefault(dispute.municipality_id, {})[str(dispute.case_id)] = dispute
+    return disputes
+
+
 def month_basis(region, month, *, municipality=None):
-    """The month's basis per municipality for a region's wards (one municipality when given)."""
+    """The month's basis per municipality for a region's wards (one municipality when given),
+    computed from the cases now. Pages read the stored basis (`stored_month_basis`)."""
     agreements = agreements_in_force(region, month)
     by_municipality = {}
     for row in case_rows(cases_touching(month, region=region, municipality=municipality)):
         by_municipality.setdefault(row["municipality_id"], []).append(case_facts(row))
     municipalities = Organisation.objects.in_bulk(list(by_municipality))
-    disputes = {}
-    for dispute in InvoiceDispute.objects.filter(month=month.first_day, case__ward__organisation=region):
-        disputes.setdefault(dispute.municipality_id, {})[str(dispute.case_id)] = dispute
+    disputes = month_disputes(region, month, municipality=municipality)
     bases = []
     for municipality_id, facts in by_municipality.items():
         organisation = municipalities[municipality_id]
@@ -178,6 +198,107 @@ def month_basis(region, month, *, municipality=None):
             bases.append(basis)
     bases.sort(key=lambda b: (b.municipality.name, b.municipality.code))
     return bases
+
+
+# --- The stored basis -------------------------------------------------------------------------------
+# What `month_basis` computes, kept in `BasisMonth` / `StoredBasis` / `StoredBasisLine` (written by
+# `discharge.actions.store_basis`) so that a page reads a municipality's month instead of computing it.
+
+SUMMARY_FIELDS = ["care_type", "cases", "eligible_cases", "mean_ready_days", "liable_days", "amount_sek",
+                  "average_cases", "average_total_ready_days", "average_limit_days", "average_excess_days",
+                  "long_stay_days"]
+DECIMAL_FIELDS = {"mean_ready_days", "average_limit_days"}
+
+
+def summary_values(summary):
+    """A `Summary` as JSON values (decimals as text, so that they come back exact)."""
+    values = {name: getattr(summary, name) for name in SUMMARY_FIELDS}
+    return {name: str(value) if name in DECIMAL_FIELDS and value is not None else value
+            for name, value in values.items()}
+
+
+def summary_from(values, municipality_code, month):
+    return Summary(municipality_code=municipality_code, month=month, **{
+        name: Decimal(value) if name in DECIMAL_FIELDS and value is not None else value
+        for name, value in values.items()})
+
+
+def line_from(result, position):
+    """The stored line of one `CaseResult` (unsaved, without its basis)."""
+    facts = result.facts
+    return StoredBasisLine(
+        position=position, case_id=facts.case_id, care_type=facts.care_type, admitted_at=facts.admitted_at,
+        admission_notice_sent_at=facts.admission_notice_sent_at, ready_notice_sent_at=facts.ready_notice_sent_at,
+        ended_at=facts.discharged_at, care_contact_appointed=facts.care_contact_appointed,
+        patient_objected=facts.patient_objected, day0=result.day0, discharge_day=result.discharge_day,
+        ready_days=result.ready_days, eligible=result.eligible, reason=result.reason, rule=result.rule,
+        free_days=result.free_days, first_liable_day=result.first_liable_day, long_stay=result.long_stay,
+        liable_days=result.liable_days, amount_sek=result.amount_sek)
+
+
+def result_from(line, municipality_code):
+    """A stored line as the engine's `CaseResult` (without its list of days and day 0's sentence:
+    `explained_row` computes those for one case from the same facts)."""
+    facts = CaseFacts(
+        case_id=str(line.case_id), municipality_code=municipality_code, care_type=line.care_type,
+        admitted_at=line.admitted_at, admission_notice_sent_at=line.admission_notice_sent_at,
+        ready_notice_sent_at=line.ready_notice_sent_at, discharged_at=line.ended_at,
+        care_contact_appointed=line.care_contact_appointed, patient_objected=line.patient_objected)
+    return CaseResult(
+        facts=facts, day0=line.day0, day0_explanation="", discharge_day=line.discharge_day,
+        ready_days=line.ready_days, eligible=line.eligible, reason=line.reason, rule=line.rule,
+        free_days=line.free_days, first_liable_day=line.first_liable_day, long_stay=line.long_stay,
+        liable_days=line.liable_days, amount_sek=line.amount_sek)
+
+
+def basis_month_of(region, month):
+    return BasisMonth.objects.filter(region=region, month=month.first_day).first()
+
+
+def stored_month_basis(region, month, *, municipality=None, lines=None):
+    """The stored basis of the region's month per municipality (one when given), in the order of
+    `month_basis`; None when the month has never been stored. `lines`: None for none (the totals
+    come from the summaries), "all", or a slice (start, stop) of the engine's order."""
+    if basis_month_of(region, month) is None:
+        return None
+    stored = (StoredBasis.objects.filter(basis_month__region=region, basis_month__month=month.first_day)
+              .select_related("municipality", "agreement")
+              .prefetch_related("agreement__care_type_rules", "agreement__daily_amounts", "agreement__municipalities"))
+    if municipality is not None:
+        stored = stored.filter(municipality=municipality)
+    stored = list(stored)
+    by_basis = {}
+    if lines is not None:
+        found = StoredBasisLine.objects.filter(basis__in=stored).order_by("basis_id", "position")
+        if lines != "all":
+            found = found.filter(position__gte=lines[0], position__lt=lines[1])
+        for line in found:
+            by_basis.setdefault(line.basis_id, []).append(line)
+    disputes = month_disputes(region, month, municipality=municipality)
+    bases = []
+    for item in stored:
+        code = item.municipality.code
+        terms = terms_from(item.agreement)
+        results = [result_from(line, code) for line in by_basis.get(item.pk, [])]
+        result = None if item.error else MonthResult(
+            month=month, terms=terms, cases=results,
+            summaries=[summary_from(values, code, month) for values in item.summaries])
+        bases.append(MunicipalityBasis(
+            municipality=item.municipality, agreement=item.agreement, terms=terms, result=result,
+            facts={r.case_id: r.facts for r in results}, disputes=disputes.get(item.municipality_id, {}),
+            error=item.error, computed_at=item.computed_at, stored_cases=item.cases))
+    bases.sort(key=lambda b: (b.municipality.name, b.municipality.code))
+    return bases
+
+
+def explained_row(basis, case_id):
+    """One case's line with its explanation (day 0's sentence, each liable day), computed from the
+    facts the basis holds for it: the same facts the stored line was computed from."""
+    facts = basis.facts.get(case_id)
+    if facts is None or basis.result is None:
+        return None
+    rows = calculate_month([facts], basis.terms, basis.result.month).cases
+    return rows[0] if rows else None
 
 
 # --- Who sees which basis ---------------------------------------------------------------------------

@@ -242,3 +242,68 @@ class InvoiceDispute(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "month"], name="one_dispute_per_case_month")]
         ordering = ["-raised_at"]
+
+
+# --- The stored invoice basis -------------------------------------------------------------------
+# `discharge.invoicing.month_basis` computes a month from the cases; the pages and exports read the
+# result stored here instead (computing a large municipality's month per request took seconds).
+# Written only by `discharge.actions.store_basis`, recomputed when a case of the month changes
+# (`discharge.tasks`) and by `manage.py invoice_basis` (cron, backfill).
+
+class BasisMonth(models.Model):
+    """A region's month whose basis is stored: its municipalities' bases are read from here, and a
+    changed case recomputes its municipality's basis only in months that have one."""
+
+    region = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(help_text=_("Första dagen i månaden."))
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "month"], name="one_basis_month")]
+
+
+class StoredBasis(models.Model):
+    """One municipality's basis in a stored month: the engine's summaries and the agreement used."""
+
+    basis_month = models.ForeignKey(BasisMonth, on_delete=models.CASCADE, related_name="bases")
+    municipality = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey(Agreement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    computed_at = models.DateTimeField()
+    error = models.CharField(max_length=500, blank=True)  # the agreement cannot price the month
+    cases = models.PositiveIntegerField(default=0)
+    summaries = models.JSONField(default=list)  # `Summary` fields per care type (see invoicing.summary_values)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["basis_month", "municipality"], name="one_stored_basis")]
+
+
+class StoredBasisLine(models.Model):
+    """One case's line in a stored basis: the facts the engine read (so that the line's
+    explanation can be computed again from exactly them) and what it found."""
+
+    basis = models.ForeignKey(StoredBasis, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()  # the engine's order (by case id)
+    case = models.ForeignKey(DischargeCase, on_delete=models.PROTECT, related_name="+")
+    # The facts (CaseFacts).
+    care_type = models.CharField(max_length=12, choices=CareType.choices)
+    admitted_at = models.DateTimeField(null=True)
+    admission_notice_sent_at = models.DateTimeField(null=True)
+    ready_notice_sent_at = models.DateTimeField(null=True)
+    ended_at = models.DateTimeField(null=True)  # discharged, or cancelled
+    care_contact_appointed = models.BooleanField()
+    patient_objected = models.BooleanField()
+    # The result (CaseResult).
+    day0 = models.DateField(null=True)
+    discharge_day = models.DateField(null=True)
+    ready_days = models.IntegerField(null=True)
+    eligible = models.BooleanField()
+    reason = models.CharField(max_length=40, blank=True)
+    rule = models.CharField(max_length=12)
+    free_days = models.IntegerField()
+    first_liable_day = models.DateField(null=True)
+    long_stay = models.BooleanField()
+    liable_days = models.IntegerField()
+    amount_sek = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["basis", "position"], name="one_line_per_position")]

@@ -50,3 +50,9 @@ def is_finance_of(actor, organisation):
 def may_edit_agreements(actor, region):
     """A region's agreements on liability are changed by its finance staff (or a system admin)."""
     return actor.is_system_admin or is_finance_of(actor, region)
+
+
+def may_store_basis(actor, region):
+    """A region's finance staff may have its month's basis computed and stored again (it is also
+    stored by the nightly command and whenever a case of the month changes)."""
+    return is_finance_of(actor, region)

@@ -16,7 +16,7 @@ from core.db import serial_plans
 from core.queries import patient_card
 from core.collation import swedish
 from discharge import permissions
-from discharge.invoicing import basis_scope, month_basis
+from discharge.invoicing import basis_scope, explained_row, month_basis, stored_month_basis
 from discharge.models import CaseEvent, CaseParty, DischargeCase
 from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS, DEFAULT_PLANNING_DAYS
 
@@ -80,7 +80,7 @@ def basis_patients(actor, case_ids, *, endpoint):
     """Who each case of an invoice basis is about ({case id: PatientCard}), so finance can tell
     the rows apart by patient; every patient shown is logged as a read (basis: invoicing), in one
     insert. The caller has checked that the actor may see the basis."""
-    cases = list(DischargeCase.objects.filter(pk__in=list(case_ids)).select_related("patient"))
+    cases = list(DischargeCase.objects.filter(pk__in=list(case_ids)).select_related("patient__home_municipality"))
     record_reads(actor, cases, action="discharge.invoice_list", reason="Fakturaunderlag", endpoint=endpoint,
                  basis=AuditEvent.Basis.INVOICE)
     return {str(case.pk): patient_card(case.patient, actor) for case in cases}
@@ -219,10 +219,26 @@ def home_counts(actor):
 
 # --- The invoice basis --------------------------------------------------------------------------
 
-def municipality_basis(actor, month_text, code):
+def region_basis(region, month, *, municipality=None, lines=None):
+    """The month's basis per municipality as stored (`invoicing.stored_month_basis`, with the lines
+    asked for), or, for a month never stored, computed now and not stored (no writes on a GET:
+    docs/decisions.md "The stored invoice basis"); then each basis's `computed_at` is None."""
+    bases = stored_month_basis(region, month, municipality=municipality, lines=lines)
+    if bases is not None:
+        return bases
+    bases = month_basis(region, month, municipality=municipality)
+    if isinstance(lines, tuple):
+        for basis in bases:
+            basis.stored_cases = basis.case_count
+            if basis.result is not None:
+                basis.result.cases = basis.result.cases[lines[0]:lines[1]]
+    return bases
+
+
+def municipality_basis(actor, month_text, code, *, lines="all"):
     """(scope, month, basis) of one municipality in one month, if the actor's finance scope covers
     it (NotPermitted without a finance role); 404 for another municipality, an unknown month or
-    nothing to invoice."""
+    nothing to invoice. `lines` as in `region_basis`."""
     scope = basis_scope(actor)
     try:
         month = Month.parse(month_text)
@@ -233,18 +249,19 @@ def municipality_basis(actor, month_text, code):
     municipality = Organisation.objects.filter(kind=Organisation.Kind.MUNICIPALITY, code=code).first()
     if municipality is None:
         raise Http404
-    bases = month_basis(scope.region, month, municipality=municipality)
+    bases = region_basis(scope.region, month, municipality=municipality, lines=lines)
     if not bases:
         raise Http404
     return scope, month, bases[0]
 
 
 def basis_row(actor, month_text, code, case_id):
-    """(scope, month, basis, row, case): one case's line in a municipality's basis, 404 when the
-    case is not in it. The case is reached through the basis, not through a care relation: finance
-    staff read it on the ground of invoicing (`log_basis_read`)."""
+    """(scope, month, basis, row, case): one case's line in a municipality's basis, with its
+    explanation computed from the line's facts; 404 when the case is not in it. The case is reached
+    through the basis, not through a care relation: finance staff read it on the ground of
+    invoicing (`log_basis_read`)."""
     scope, month, basis = municipality_basis(actor, month_text, code)
-    row = basis.row(str(case_id))
+    row = explained_row(basis, str(case_id))
     if row is None:
         raise Http404
     case = DischargeCase.objects.select_related("patient", "ward", "municipality").get(pk=case_id)

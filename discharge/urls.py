@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.worklists, name="worklists"),
     path("nytt/<uuid:patient_id>/", views.open_case, name="open_case"),
     path("fakturaunderlag/", invoice_views.basis_overview, name="basis"),
+    path("fakturaunderlag/spara/", invoice_views.basis_store, name="basis_store"),
     path("fakturaunderlag/<str:month>/<str:code>/", invoice_views.basis_municipality, name="basis_municipality"),
     path("fakturaunderlag/<str:month>/<str:code>/<uuid:case_id>/", invoice_views.basis_case, name="basis_case"),
     path("fakturaunderlag/<str:month>/<str:code>/underlag-<str:fmt>", invoice_views.basis_export, name="basis_export"),

@@ -125,9 +125,16 @@ def available_actions(case, role):
 
 def _render_case(request, case, *, bound=None, status=200, mark_read=False):
     role = queries.party_role(request.actor, case)
-    action_forms = {key: CASE_ACTIONS[key][0]() for key in available_actions(case, role)}
+    # Only the action asked for (?atgard=…, or the one just refused) is rendered with its form: the
+    # others are links that open theirs. Rendering every form took a large part of the page's time.
+    available = available_actions(case, role)
     if bound:
-        action_forms[bound[0]] = bound[1]
+        open_action, form = bound
+        if open_action not in available:  # refused because it is not on offer: say so beside it
+            available.append(open_action)
+    else:
+        open_action = params.choice(request, "atgard", available) or ""
+        form = CASE_ACTIONS[open_action][0]() if open_action else None
     events = list(queries.timeline(case))
     receipted_now = {e.pk for e in actions.mark_case_read(request.actor, case, events)} if mark_read else set()
     for event in events:
@@ -140,7 +147,7 @@ def _render_case(request, case, *, bound=None, status=200, mark_read=False):
     return render(request, "discharge/case.html", {
         "case": case, "card": core_queries.patient_card(case.patient, request.actor), "role": role,
         "role_label": Party(role).label if role else "", "parties": case.parties.select_related("unit__organisation"),
-        "events": events, "action_forms": action_forms, "open_action": bound[0] if bound else "",
+        "events": events, "actions": available, "open_action": open_action, "form": form,
         "correction_form": forms.CorrectionForm(), "needs_labels": actions.NEEDS_FIELDS,
     }, status=status)
 

@@ -133,24 +133,55 @@ MEETING_FIELDS = ["starts_at", "ends_at", "place", "digital_link", "video_room"]
 
 def schedule_meeting(actor, forum, *, starts_at, ends_at, place="", digital_link="", video=False):
     """A new meeting; its agenda starts with the forum's standing items, in the order they were added."""
+    return schedule_series(actor, forum, starts_at=starts_at, ends_at=ends_at, place=place, digital_link=digital_link,
+                           video=video)[0]
+
+
+MAX_SERIES = 24
+
+
+def series_times(starts_at, ends_at, *, count, every_weeks):
+    """The (start, end) of `count` meetings `every_weeks` weeks apart at the same local time of day
+    (10:00 stays 10:00 across the change to and from summer time)."""
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    times = []
+    for n in range(count):
+        step = timedelta(weeks=every_weeks * n)
+        times.append((timezone.make_aware((start + step).replace(tzinfo=None)),
+                      timezone.make_aware((end + step).replace(tzinfo=None))))
+    return times
+
+
+def schedule_series(actor, forum, *, starts_at, ends_at, place="", digital_link="", video=False, count=1,
+                    every_weeks=4):
+    """The forum's meeting series: `count` meetings `every_weeks` weeks apart, each with the standing
+    items on its agenda (and its own video room when asked). Returns the meetings, first first."""
     _require_manager(actor, forum)
     if ends_at <= starts_at:
         raise ActionError("Mötet måste sluta efter att det börjar.", field="ends_at")
     if not (place or digital_link or video):
         raise ActionError("Ange en plats, en länk eller välj videorum.", field="place")
-    room = ""
+    if not 1 <= count <= MAX_SERIES:
+        raise ActionError(f"Lägg upp mellan 1 och {MAX_SERIES} möten åt gången.", field="count")
+    if not 1 <= every_weeks <= 52:
+        raise ActionError("Ange hur många veckor det är mellan mötena (1–52).", field="every_weeks")
+    rooms = [""] * count
     if video:
         from meetings.video import provider
 
-        room = provider().new_room()
+        rooms = [provider().new_room() for _ in range(count)]
+    standing = list(forum.standing_items.filter(removed_at__isnull=True))
+    meetings = []
     with transaction.atomic():
-        meeting = Meeting.objects.create(forum=forum, starts_at=starts_at, ends_at=ends_at, place=place,
-                                         digital_link=digital_link, video_room=room)
-        for number, standing in enumerate(forum.standing_items.filter(removed_at__isnull=True), start=1):
-            AgendaItem.objects.create(meeting=meeting, number=number, title=standing.title, kind=standing.kind,
-                                      presenter=standing.presenter, standing=standing)
-        record_write(actor, "forums.meeting.schedule", meeting, changes=diff({}, snapshot(meeting, MEETING_FIELDS)))
-    return meeting
+        for (start, end), room in zip(series_times(starts_at, ends_at, count=count, every_weeks=every_weeks), rooms, strict=True):
+            meeting = Meeting.objects.create(forum=forum, starts_at=start, ends_at=end, place=place,
+                                             digital_link=digital_link, video_room=room)
+            for number, item in enumerate(standing, start=1):
+                AgendaItem.objects.create(meeting=meeting, number=number, title=item.title, kind=item.kind,
+                                          presenter=item.presenter, standing=item)
+            record_write(actor, "forums.meeting.schedule", meeting, changes=diff({}, snapshot(meeting, MEETING_FIELDS)))
+            meetings.append(meeting)
+    return meetings
 
 
 def _next_number(meeting):
@@ -549,15 +580,29 @@ def refresh_goal_values(actor, goal, *, today=None):
     """The goal's monthly values computed again from the platform's own data, with the same
     functions the follow-up pages use, for the whole and per unit or municipality."""
     _require(permissions.may_manage_goal(actor, goal))
+    return _store_platform_values(actor, goal, today or timezone.localdate())
+
+
+def refresh_goal_values_on_schedule(goal_id, *, today=None):
+    """The nightly refresh of one goal (forums.tasks.refresh_goal, queued by `manage.py goal_values`):
+    no person asked, so the audit event has no user. None for a goal gone or entered by hand."""
+    goal = Goal.objects.select_related("owner").exclude(source=Goal.Source.MANUAL).filter(pk=goal_id).first()
+    return _store_platform_values(None, goal, today or timezone.localdate()) if goal else None
+
+
+def _store_platform_values(actor, goal, today):
     from forums import goals
 
-    rows = goals.platform_values(goal, today or timezone.localdate())
+    rows = goals.platform_values(goal, today)  # read outside the transaction: it can take a while
     with transaction.atomic():
+        now = timezone.now()
         for (month, area), (value, weight) in rows.items():
             GoalValue.objects.update_or_create(goal=goal, month=month, area=area,
                                                defaults={"value": value, "weight": weight,
                                                          "source": goal.get_source_display(),
-                                                         "entered_by": None, "entered_at": timezone.now()})
+                                                         "entered_by": None, "entered_at": now})
+        Goal.objects.filter(pk=goal.pk).update(refreshed_at=now)
+        goal.refreshed_at = now
         record_write(actor, "forums.goal.refresh", goal, changes={"values": [None, len(rows)]})
     return goal
 

@@ -131,7 +131,9 @@ def list_decisions(request, filters: Query[DecisionFilter]):
         found = found.filter(forum_id=filters.forum_id)
     if filters.year:
         found = found.filter(year=filters.year)
-    found = search.matching(found, "decision", filters.q.strip()) if filters.q and filters.q.strip() else found
+    # A search pages through its newest search.CANDIDATES matches, best first (as the page does).
+    if filters.q and filters.q.strip():
+        found = search.best(found, "decision", filters.q.strip())[:search.CANDIDATES]
     return [{"id": d.pk, "forum_id": d.forum_id, "meeting_id": d.item.meeting_id, "label": d.label, "year": d.year,
              "number": d.number, "text": d.text} for d in found]
 

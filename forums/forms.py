@@ -51,6 +51,12 @@ class MeetingForm(forms.Form):
     place = forms.CharField(label="Plats", max_length=200, required=False)
     digital_link = forms.URLField(label="Länk till digitalt möte", required=False, assume_scheme="https")
     video = forms.BooleanField(label="Skapa ett videorum i Samverkan", required=False)
+    count = forms.IntegerField(label="Antal möten", min_value=1, max_value=24, initial=1,
+                               help_text="Fler än ett: en mötesserie med samma tid och plats.")
+    every_weeks = forms.IntegerField(label="Veckor mellan mötena", min_value=1, max_value=52, initial=4, required=False)
+
+    def clean_every_weeks(self):
+        return self.cleaned_data.get("every_weeks") or 4
 
 
 class ItemForm(forms.Form):

@@ -37,13 +37,21 @@ def platform_values(goal, today):
                 if row.share(first) is not None:
                     values[(first, area)] = (_decimal(row.share(first)), row.by_month[first][1])
     elif source in (Goal.Source.SIP_MEETINGS, Goal.Source.SIP_DIGITAL_SHARE):
-        from meetings.followup import sip_numbers
+        from meetings.followup import months_back, sip_meetings_by_unit, sip_numbers
 
-        for row in sip_numbers(goal.owner, today):
+        def figure(meetings, digital):
             if source == Goal.Source.SIP_MEETINGS:
-                values[(row["month"], "")] = (_decimal(row["meetings"]), None)
-            elif row["meetings"]:
-                values[(row["month"], "")] = (_decimal(100 * row["digital"] / row["meetings"]), row["meetings"])
+                return _decimal(meetings), None
+            return (_decimal(100 * digital / meetings), meetings) if meetings else None
+
+        # The whole as the follow-up page shows it; each unit from the rows that whole is summed from.
+        rows = [((row["month"], ""), figure(row["meetings"], row["digital"])) for row in sip_numbers(goal.owner, today)]
+        firsts = months_back(today)
+        for unit, months in sip_meetings_by_unit(goal.owner, firsts).items():
+            # A unit's month without meetings is 0 meetings (the count falls), and no share.
+            rows += [((first, unit), figure(months.get(first, {}).get("n", 0), months.get(first, {}).get("digital", 0)))
+                     for first in firsts]
+        values.update((key, value) for key, value in rows if value is not None)
     elif source in (Goal.Source.CONTACT_FIRST_RESPONSE, Goal.Source.CONTACT_BREACHED_SHARE):
         from contact.followup import region_months
 

@@ -9,6 +9,7 @@ care (the minutes form says so). Writes go through `forums.actions`; reads throu
 import os
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
@@ -164,6 +165,9 @@ class AgendaItem(models.Model):
     notes = models.TextField(_("anteckningar"), blank=True)
     # A consultation (remiss): the date members' answers are due.
     answer_by = models.DateField(_("svar senast"), null=True, blank=True)
+    # Full-text search (forums/search.py): filled by a PostgreSQL trigger from title and notes (migration 0005),
+    # never by Django; empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["meeting", "number"]
@@ -233,6 +237,9 @@ class Decision(models.Model):
     number = models.PositiveIntegerField()
     text = models.TextField(_("beslut"))
     created_at = models.DateTimeField(default=timezone.now)
+    # Full-text search (forums/search.py): filled by a PostgreSQL trigger from text (migration 0005),
+    # never by Django; empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-year", "-number"]
@@ -262,6 +269,9 @@ class Assignment(models.Model):
     due = models.DateField(_("klart senast"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
+    # Full-text search (forums/search.py): filled by a PostgreSQL trigger from what (migration 0005),
+    # never by Django; empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["due", "pk"]
@@ -342,6 +352,8 @@ class Goal(models.Model):
     period_start = models.DateField(_("period från"))
     period_end = models.DateField(_("period till"))
     source = models.CharField(_("källa"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    # When the platform's values were last fetched (by a person or the nightly `manage.py goal_values`).
+    refreshed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -95,18 +95,26 @@ def assignment_list(actor, *, mine=True, today=None):
     return rows
 
 
-def search_all(actor, words, limit=50):
-    """Decisions, assignments and minutes (item notes) matching `words`, each list best first."""
-    if not words:
-        return {"decisions": [], "assignments": [], "items": []}
+# The kinds a search shows, by their name in the page's address.
+SEARCH_KINDS = {"beslut": "decisions", "uppdrag": "assignments", "protokoll": "items"}
+
+
+def _searched(actor, name):
     return {
-        "decisions": list(search.matching(visible_decisions(actor).select_related("forum", "item__meeting"),
-                                          "decision", words)[:limit]),
-        "assignments": list(search.matching(visible_assignments(actor).select_related(
-            "forum", "item__meeting", "assignee_user", "assignee_organisation"), "assignment", words)[:limit]),
-        "items": list(search.matching(minutes_items(actor).select_related("meeting__forum"), "agendaitem",
-                                      words)[:limit]),
-    }
+        "decisions": (visible_decisions(actor).select_related("forum", "item__meeting"), "decision"),
+        "assignments": (visible_assignments(actor).select_related("forum", "item__meeting", "assignee_user",
+                                                                  "assignee_organisation"), "assignment"),
+        "items": (minutes_items(actor).select_related("meeting__forum"), "agendaitem"),
+    }[name]
+
+
+def search_all(actor, words, *, only=None, page=1, per_page=10):
+    """Decisions, assignments and minutes (items) matching `words`, each a `search.Found` page, best
+    first; `only` one of them (a name of SEARCH_KINDS' values) to page through that kind alone."""
+    names = [only] if only else list(SEARCH_KINDS.values())
+    if not words:
+        return {name: search.Found(rows=[], count=0, more=False, page=1, pages=1) for name in names}
+    return {name: search.found(*_searched(actor, name), words, page=page, per_page=per_page) for name in names}
 
 
 def visible_goals(actor):

@@ -16,3 +16,12 @@ def mail_agenda(meeting_id):
 def remind_consultation(item_id):
     """Remind the member organisations that have not answered a consultation; returns how many were mailed."""
     return mail.remind_consultation(item_id)
+
+
+@task()
+def refresh_goal(goal_id):
+    """Fetch one goal's values from the platform again (queued nightly by `manage.py goal_values`);
+    returns whether the goal was refreshed."""
+    from forums import actions
+
+    return actions.refresh_goal_values_on_schedule(goal_id) is not None

@@ -104,10 +104,11 @@ def forum_action(request, forum_id, action):
         messages.success(request, "Den stående punkten är borttagen från kommande möten.")
     elif action == "mote":
         form = forms.MeetingForm(request.POST)
-        meeting = form.is_valid() and run_action(form, actions.schedule_meeting, actor, forum, **form.cleaned_data)
-        if meeting:
-            messages.success(request, "Mötet är upplagt med de stående punkterna på dagordningen.")
-            return redirect("forums:meeting", meeting_id=meeting.pk)
+        meetings = form.is_valid() and run_action(form, actions.schedule_series, actor, forum, **form.cleaned_data)
+        if meetings:
+            messages.success(request, "Mötet är upplagt med de stående punkterna på dagordningen." if len(meetings) == 1
+                             else f"{len(meetings)} möten är upplagda, vart och ett med de stående punkterna på dagordningen.")
+            return redirect("forums:meeting", meeting_id=meetings[0].pk)
         return render(request, "forums/forum.html", _forum_context(request, forum, meeting_form=form), status=400)
     else:
         raise Http404
@@ -324,7 +325,13 @@ def assignment_status(request, assignment_id):
 @staff_required
 def search(request):
     words = params.text(request, "q", max_length=200)
-    return render(request, "forums/search.html", {"q": words, "results": queries.search_all(request.actor, words)})
+    kind = params.choice(request, "typ", set(queries.SEARCH_KINDS), None)
+    if kind is None:
+        results = queries.search_all(request.actor, words)
+    else:
+        results = queries.search_all(request.actor, words, only=queries.SEARCH_KINDS[kind],
+                                     page=params.integer(request, "sida", 1, maximum=1000), per_page=50)
+    return render(request, "forums/search.html", {"q": words, "kind": kind, "results": results})
 
 
 # --- Goals: the chair's page -------------------------------------------------------------------------------

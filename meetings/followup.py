@@ -70,6 +70,23 @@ def video_share(organisation, today=None):
     return firsts, total, sorted(units.values(), key=lambda r: r.unit), settings.VIDEO_SHARE_GOAL_PERCENT
 
 
+def sip_meetings_by_unit(organisation, firsts):
+    """SIP meetings held at the organisation's units in the months `firsts`: {unit name: {first day:
+    {"n", "digital", "with_person"}}}. `sip_numbers` sums these for the organisation; the goal
+    follow-up (forums.goals) shows them per unit."""
+    by_unit = {}
+    for row in (SipMeeting.objects.filter(booking__unit__organisation=organisation,
+                                          booking__status=Booking.Status.ATTENDED,
+                                          booking__starts_at__gte=_start(firsts[0]))
+                .annotate(month=TruncMonth("booking__starts_at", tzinfo=timezone.get_current_timezone()))
+                .values("booking__unit__name", "month")
+                .annotate(n=Count("pk"), digital=Count("pk", filter=Q(booking__form=VisitForm.VIDEO)),
+                          with_person=Count("pk", filter=Q(person_took_part=True)))):
+        by_unit.setdefault(row["booking__unit__name"], {})[_first(row["month"])] = {
+            key: row[key] for key in ("n", "digital", "with_person")}
+    return by_unit
+
+
 def sip_numbers(organisation, today=None):
     """Per month: plans started that the organisation's units take part in (not those it is only
     invited to), meetings held, share of them digital (video) and with the person."""
@@ -81,13 +98,11 @@ def sip_numbers(organisation, today=None):
                  .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
                  .values("month").annotate(n=Count("pk", distinct=True)))
     meetings = {}
-    for row in (SipMeeting.objects.filter(booking__unit__organisation=organisation,
-                                          booking__status=Booking.Status.ATTENDED,
-                                          booking__starts_at__gte=_start(firsts[0]))
-                .annotate(month=TruncMonth("booking__starts_at", tzinfo=timezone.get_current_timezone()))
-                .values("month").annotate(n=Count("pk"), digital=Count("pk", filter=Q(booking__form=VisitForm.VIDEO)),
-                                          with_person=Count("pk", filter=Q(person_took_part=True)))):
-        meetings[_first(row["month"])] = row
+    for months in sip_meetings_by_unit(organisation, firsts).values():
+        for first, row in months.items():
+            total = meetings.setdefault(first, {"n": 0, "digital": 0, "with_person": 0})
+            for key in total:
+                total[key] += row[key]
     return [{"month": first, "plans": plans.get(first, 0), "meetings": meetings.get(first, {}).get("n", 0),
              "digital": meetings.get(first, {}).get("digital", 0),
              "with_person": meetings.get(first, {}).get("with_person", 0)} for first in firsts]

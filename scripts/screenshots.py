@@ -94,7 +94,7 @@ def main():
         page.goto(f"{BASE}/utskrivning/?lista=all_open")
         page.click("[data-testid=worklist] tbody tr:first-child a")
         shoot(page, "22-discharge-case")
-        page.click("[data-testid=action-dialog] summary")
+        page.click("a[data-testid=action-dialog]")
         page.click("[data-testid=action-dialog] button")
         shoot(page, "23-discharge-case-empty-message")
         logout(page)

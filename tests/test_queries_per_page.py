@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from core.actor import Actor
 from core.audit import record_read
-from core.models import AuditEvent, Unit
+from core.models import AuditEvent, Patient, Unit
 from core.tests.factories import login, make_patient, make_resident, make_staff, make_unit
 from discharge import actions as discharge_actions
 from discharge.models import CaseEvent, ReadReceipt
+from discharge.rules.liability import Month
 from discharge.tests.factories import make_case, make_parties
 from discharge.tests.test_invoicing import average_agreement, discharged_case
 from meetings.models import Booking
@@ -119,7 +120,8 @@ def test_the_calendar_runs_as_many_statements_for_eight_bookings_as_for_two(clie
     assert AuditEvent.objects.filter(endpoint="meetings:calendar", username=nurse.user.username).exists()
 
 
-def test_the_invoice_basis_of_a_municipality_runs_as_many_statements_for_six_cases_as_for_two(client):
+@pytest.mark.parametrize("stored", [False, True], ids=["computed", "stored"])
+def test_the_invoice_basis_of_a_municipality_runs_as_many_statements_for_six_cases_as_for_two(client, stored):
     parties = make_parties()
     region = parties["ward"].unit.organisation
     average_agreement(region)
@@ -129,10 +131,18 @@ def test_the_invoice_basis_of_a_municipality_runs_as_many_statements_for_six_cas
     path = reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": parties["municipality"].code})
     for day in (5, 6):
         discharged_case(parties, ready=f"2026-10-{day:02d} 11:00", discharged=f"2026-10-{day + 1:02d} 10:00")
-    small = statements(client, path)
+
+    def measure():
+        # Each row shows its patient's card, home municipality included (once a query per row).
+        Patient.objects.update(home_municipality=parties["municipality"])
+        if stored:
+            discharge_actions.store_basis(None, region, Month(2026, 10))
+        return statements(client, path)
+
+    small = measure()
     for day in (8, 10, 12, 14):
         discharged_case(parties, ready=f"2026-10-{day:02d} 11:00", discharged=f"2026-10-{day + 1:02d} 10:00")
-    large = statements(client, path)
+    large = measure()
     assert_constant(small, large)
 
 

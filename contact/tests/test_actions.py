@@ -267,3 +267,22 @@ def test_an_ombud_whose_power_has_ended_is_no_longer_told_when_something_happens
     mail.outbox.clear()
     assert notify.tell_resident(matter, "answered") == 0
     assert mail.outbox == []
+
+
+def test_a_new_matter_s_notice_and_breach_check_are_queued_in_its_own_transaction():
+    """Written with the matter, not after its commit: a process killed between the two (the
+    benchmark's kill -9) must not leave a stored matter without them; a rolled-back one queues nothing."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    setup = make_entry()
+    queued = DBTaskResult.objects.filter(task_path__startswith="contact.tasks.")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        file(setup)
+        assert queued.count() == 2  # inside the transaction, before any commit
+        raise RuntimeError("the request dies")
+    assert queued.count() == 0 and not Matter.objects.exists()
+    matter = file(setup)  # the test's transaction never commits: on_commit callbacks would not run
+    assert sorted(queued.values_list("task_path", flat=True)) == ["contact.tasks.check_breach",
+                                                                  "contact.tasks.notify_resident"]
+    assert all(str(matter.pk) in str(args) for args in queued.values_list("args_kwargs", flat=True))

@@ -2,8 +2,10 @@
 and chatting, and the staff queue."""
 
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -110,6 +112,40 @@ def test_the_queue_shows_flagged_matters_first_and_logs_each_patient_shown(clien
     page = client.get("/kontakt/").content.decode()
     assert page.index("Andningssvårigheter") < page.index("Pågående besvär")
     assert AuditEvent.objects.filter(kind="read", action="contact.queue.read").count() == 2
+
+
+def test_the_queue_pages_50_rows_in_the_order_a_nurse_works_them_across_the_whole_queue(client):
+    setup = make_entry()
+    resident = Actor.resident(setup["resident"])
+    for n in range(52):
+        actions.file_matter(resident, setup["patient"], category="ongoing", description=f"Ont i ryggen {n}")
+    flagged = actions.file_matter(resident, setup["patient"], category="new_symptoms",
+                                  description="Jag har svårt att andas")
+    now = timezone.now()
+    # The flagged matter is due after every other one, and an answered one before every other:
+    # the order is still flagged first and answered last, whatever the due times.
+    Matter.objects.filter(pk=flagged.pk).update(due_at=now + timedelta(days=10))
+    answered = Matter.objects.exclude(pk=flagged.pk).first()
+    Matter.objects.filter(pk=answered.pk).update(due_at=now - timedelta(days=1), first_response_at=now)
+    login(client, setup["nurse"])
+    reads = AuditEvent.objects.filter(kind="read", action="contact.queue.read")
+
+    first = client.get("/kontakt/").content.decode()
+    rows = first.split('<tr class="')[1:]
+    assert len(rows) == 50 and "Andningssvårigheter" in rows[0]
+    assert "53 öppna ärenden, visar 1–50" in first and 'href="?sida=2"' in first
+    assert f"/kontakt/arende/{answered.pk}/" not in first
+    assert reads.count() == 50
+
+    second = client.get("/kontakt/", {"sida": 2}).content.decode()
+    rows = second.split('<tr class="')[1:]
+    assert len(rows) == 3 and f"/kontakt/arende/{answered.pk}/" in rows[-1] and "Besvarat" in rows[-1]
+    assert "visar 51–53" in second and 'href="?sida=1"' in second and "Nästa" not in second
+    assert reads.count() == 53
+    # A page past the end shows the last page; the filters travel with the page links.
+    assert "visar 51–53" in client.get("/kontakt/", {"sida": 99}).content.decode()
+    filtered = client.get("/kontakt/", {"yrke": "sjukskoterska"}).content.decode()
+    assert 'href="?yrke=sjukskoterska&amp;sida=2"' in filtered
 
 
 def test_a_nurse_takes_triages_answers_and_the_resident_sees_the_answer(client):
@@ -232,7 +268,8 @@ def test_the_region_s_admin_sets_a_care_centre_s_opening_hours_and_matters_follo
     admin = make_actor(unit=setup["intake"], roles=("unit_admin",))
     login(client, admin)
     page = client.get("/kontakt/installningar/").content.decode()
-    assert "Vårdcentralen Teleborg" in page and "Nattens team" not in page
+    hours_section = page[page.index('data-testid="opening-hours"'):]
+    assert "Vårdcentralen Teleborg" in hours_section and "Nattens team" not in hours_section
     week = {f"u{centre.pk}-day{d}_{edge}": value for d in range(5)
             for edge, value in (("opens", "08:00"), ("closes", "16:30"))}
     response = client.post("/kontakt/installningar/", {"action": "hours", "unit": centre.pk, **week})
@@ -263,3 +300,102 @@ def test_a_nurse_may_not_change_opening_hours():
     setup = make_entry()
     with pytest.raises(NotPermitted):
         actions.save_opening_hours(setup["nurse"], setup["centre"], {0: (time(8), time(9))})
+
+
+def test_the_region_s_admin_chooses_the_intake_and_night_team_and_new_matters_are_routed_to_them(client):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from contact.models import ContactEntry, OpeningHours
+    from core.tests.factories import make_actor, make_patient, make_resident, make_unit
+
+    setup = make_entry()
+    region = setup["region"]
+    new_intake = make_unit(region, name="Sjukvårdsrådgivningen")
+    for weekday in range(7):
+        OpeningHours.objects.create(unit=new_intake, weekday=weekday, opens=time(7, 0), closes=time(22, 0))
+    new_night = make_unit(region, name="Jourteamet")
+    admin = make_actor(unit=setup["intake"], roles=("unit_admin",))
+    login(client, admin)
+    page = client.get("/kontakt/installningar/").content.decode()
+    assert 'data-testid="entry-units"' in page and "Jourteamet" in page
+
+    # Refused, with the reason beside the field, and nothing changes: the night team with opening
+    # hours, an intake without any, the same unit twice, a unit of another region.
+    def choose(intake, night):
+        return client.post("/kontakt/installningar/", {"action": "units", "intake_unit": intake.pk,
+                                                       "night_unit": night.pk})
+
+    refused = choose(setup["intake"], new_intake)
+    assert refused.status_code == 400 and "Nattens team tar emot ärenden dygnet runt" in refused.content.decode()
+    refused = choose(new_night, setup["night"])
+    assert refused.status_code == 400 and "Jourteamet har inga öppettider" in refused.content.decode()
+    assert choose(new_intake, new_intake).status_code == 400
+    elsewhere = make_unit(make_region_elsewhere(), name="Annan region")
+    assert choose(new_intake, elsewhere).status_code == 400
+    entry = ContactEntry.objects.get(region=region)
+    assert (entry.intake_unit, entry.night_unit) == (setup["intake"], setup["night"])
+
+    # Chosen: audited, and the admin of the old intake no longer manages the settings.
+    chosen = choose(new_intake, new_night)
+    assert chosen.status_code == 302 and chosen["Location"] == "/kontakt/"
+    entry.refresh_from_db()
+    assert (entry.intake_unit, entry.night_unit) == (new_intake, new_night)
+    event = AuditEvent.objects.filter(action="contact.settings", object_id=str(entry.pk)).latest("at")
+    assert event.changes["intake_unit"][1].startswith("Sjukvårdsrådgivningen")
+    assert event.changes["night_unit"] == [f"Nattens team ({setup['night'].hsa_id})",
+                                           f"Jourteamet ({new_night.hsa_id})"]
+    assert client.get("/kontakt/installningar/").status_code == 403
+
+    # The routing rule follows: an unlisted resident on a Monday evening reaches the new intake
+    # (open 07-22); at three in the night, the new night team.
+    stockholm = ZoneInfo("Europe/Stockholm")
+    unlisted = make_resident(make_patient())
+    resident = Actor.resident(unlisted)
+    evening = actions.file_matter(resident, unlisted.patient, category="ongoing", description="Ont i ryggen",
+                                  region=region, now=datetime(2026, 11, 30, 20, 0, tzinfo=stockholm))
+    night = actions.file_matter(resident, unlisted.patient, category="ongoing", description="Ont i ryggen",
+                                region=region, now=datetime(2026, 12, 1, 3, 0, tzinfo=stockholm))
+    assert (evening.unit, night.unit) == (new_intake, new_night)
+
+
+def make_region_elsewhere():
+    from core.tests.factories import make_region
+
+    return make_region(code="12", name="Region Skåne")
+
+
+def test_a_nurse_may_not_choose_the_entry_units():
+    from core.errors import NotPermitted
+
+    setup = make_entry()
+    with pytest.raises(NotPermitted):
+        actions.choose_entry_units(setup["nurse"], setup["region"], intake_unit=setup["centre"],
+                                   night_unit=setup["night"])
+
+
+def test_the_queue_page_takes_the_same_number_of_statements_for_3_rows_as_for_40(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.tests.factories import make_actor
+
+    setup = make_entry()
+    resident = Actor.resident(setup["resident"])
+    login(client, setup["nurse"])
+
+    def statements():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/kontakt/").status_code == 200
+        return len(captured.captured_queries)
+
+    for n in range(3):
+        actions.take(setup["nurse"], actions.file_matter(resident, setup["patient"], category="ongoing",
+                                                         description=f"Ont i ryggen {n}"))
+    few = statements()
+    for n in range(37):
+        matter = actions.file_matter(resident, setup["patient"], category="new_symptoms",
+                                     description="Jag har svårt att andas" if n % 5 == 0 else f"Hosta {n}")
+        if n % 3 == 0:  # taken by several other nurses: their names are on the rows too
+            actions.take(make_actor(unit=setup["centre"]), matter)
+    assert statements() == few

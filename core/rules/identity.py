@@ -116,12 +116,15 @@ def format_personal_number(canonical):
     return f"{canonical[:8]}-{canonical[8:]}"
 
 
+# A digit doubled, its digits summed (Luhn): "7" -> 14 -> 5.
+_DOUBLED = {str(n): sum(map(int, str(2 * n))) for n in range(10)}
+
+
 def luhn_check_digit(nine_digits):
-    """The check digit for the nine digits YYMMDDNNN (used to make demo and test numbers)."""
-    total = 0
-    for index, char in enumerate(nine_digits):
-        value = int(char) * (2 - index % 2)
-        total += value - 9 if value > 9 else value
+    """The check digit for the nine digits YYMMDDNNN (used to make demo and test numbers). The first,
+    third, ... digit is doubled. Written with map over the string: a region's fee file checks over a
+    million numbers."""
+    total = sum(map(_DOUBLED.__getitem__, nine_digits[::2])) + sum(map(int, nine_digits[1::2]))
     return (10 - total % 10) % 10
 
 

@@ -118,7 +118,7 @@ def test_opening_a_case_form_s_address_leads_to_the_case_page_not_a_bare_405(cli
 def test_a_message_longer_than_its_limit_is_refused_with_the_limit_not_cut(client):
     parties, case = make_case()
     as_actor(client, parties["ward"])
-    page = client.get(reverse("discharge:case", args=[case.pk])).content.decode()
+    page = client.get(reverse("discharge:case", args=[case.pk]) + "?atgard=dialog").content.decode()
     assert "Högst 4000 tecken." in page and 'maxlength="4000"' in page
     response = client.post(reverse("discharge:case_action", args=[case.pk, "dialog"]), {"text": "x" * 6000})
     assert response.status_code == 400 and "som mest 4000 tecken (den har 6000)" in response.content.decode()
@@ -134,3 +134,20 @@ def test_the_patient_page_links_the_open_case_and_opening_another_leads_to_it(cl
     assert reverse("discharge:case", args=[case.pk]) in page and "Pågående utskrivningsärende" in page
     response = client.get(reverse("discharge:open_case", args=[case.patient.pk]))
     assert response.status_code == 302 and response.url == reverse("discharge:case", args=[case.pk])
+
+
+def test_the_case_page_renders_only_the_form_asked_for_and_links_the_others(client):
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    url = reverse("discharge:case", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert page.count("<form method=\"post\" action=\"/utskrivning/") == 0
+    assert 'href="?atgard=admission_notice#action-admission_notice"' in page
+    assert 'href="?atgard=dialog#action-dialog"' in page
+    opened = client.get(url + "?atgard=dialog").content.decode()
+    assert f'action="{reverse("discharge:case_action", args=[case.pk, "dialog"])}"' in opened
+    assert 'name="text"' in opened and 'name="preliminary_discharge_on"' not in opened
+    # An action the party does not have (or none at all) opens no form.
+    as_actor(client, parties["needs"])
+    other = client.get(url + "?atgard=admission_notice").content.decode()
+    assert 'name="preliminary_discharge_on"' not in other and "?atgard=admission_notice" not in other

@@ -289,3 +289,23 @@ def test_locked_minutes_refuse_attachments_item_edits_moves_and_nominations_too(
             attempt()
     item.refresh_from_db()
     assert (item.title, item.number, item.attachments.count(), item.nominations.count()) == ("Effekter", 1, 0, 0)
+
+
+def test_a_meeting_series_keeps_the_local_time_across_summer_time_and_each_gets_the_standing_items(world):
+    from datetime import datetime
+
+    actions.add_standing_item(world.secretary, world.forum, title="Måluppföljning")
+    start = timezone.make_aware(datetime(2027, 10, 14, 10, 0))  # summer time; winter time from 31 October
+    meetings = actions.schedule_series(world.secretary, world.forum, starts_at=start, ends_at=start + timedelta(hours=2),
+                                       place="Regionhuset", count=3, every_weeks=2)
+    local = [timezone.localtime(m.starts_at) for m in meetings]
+    assert [(t.date().isoformat(), t.hour) for t in local] == [("2027-10-14", 10), ("2027-10-28", 10), ("2027-11-11", 10)]
+    assert [timezone.localtime(m.ends_at).hour for m in meetings] == [12, 12, 12]
+    assert [[i.title for i in m.items.all()] for m in meetings] == [["Måluppföljning"]] * 3
+    assert AuditEvent.objects.filter(action="forums.meeting.schedule").count() == 3
+    with pytest.raises(ActionError, match="mellan 1 och 24"):
+        actions.schedule_series(world.secretary, world.forum, starts_at=start, ends_at=start + timedelta(hours=1),
+                                place="Regionhuset", count=25)
+    with pytest.raises(NotPermitted):
+        actions.schedule_series(world.member, world.forum, starts_at=start, ends_at=start + timedelta(hours=1),
+                                place="Regionhuset", count=2)

@@ -106,3 +106,68 @@ def test_a_goal_on_the_contact_entry_s_response_times_takes_the_follow_up_s_figu
     assert stored[(month, "")] == (Decimal("30.00"), 3) == (Decimal(str(page.first_response_all.median)), 3)
     assert stored[(month, "Vårdcentralen Teleborg")] == (Decimal("30.00"), 3)
     assert late.values.get(month=month, area="").value == Decimal(str(page.share_breached))
+
+
+def test_sip_goals_take_the_follow_up_s_figures_for_the_whole_and_per_unit():
+    from meetings import actions as sip_actions
+    from meetings.tests.test_sip import sip as sip_world
+    from meetings.tests.test_sip import start
+
+    world = sip_world.__wrapped__()
+    plan = start(world)
+    for form in ("video", "physical", "physical", "physical"):
+        meeting = sip_actions.book_sip_meeting(world["nurse"], plan, staff=world["physician"].user, form=form,
+                                               starts_at=later())
+        begun = timezone.now() - timedelta(days=1)
+        Booking.objects.filter(pk=meeting.booking_id).update(starts_at=begun, ends_at=begun + timedelta(hours=1))
+        meeting.booking.refresh_from_db()
+        meeting_actions.register_outcome(world["physician"], meeting.booking, outcome="attended")
+    coordinator = make_actor(unit=world["unit"], roles=("coordinator",))
+    month = (timezone.localtime() - timedelta(days=1)).date().replace(day=1)
+    whole = next(row for row in followup.sip_numbers(world["region"]) if row["month"] == month)
+    assert (whole["meetings"], whole["digital"]) == (4, 1)
+    stored = {}
+    for source, unit in ((Goal.Source.SIP_MEETINGS, "count"), (Goal.Source.SIP_DIGITAL_SHARE, "percent")):
+        goal = actions.create_goal(coordinator, name=str(source), owner=world["region"], target=Decimal(10),
+                                   direction="higher", unit=unit, period_start=date(2026, 1, 1),
+                                   period_end=date(2027, 12, 31), source=source)
+        actions.refresh_goal_values(coordinator, goal)
+        stored[source] = {(v.area, v.month): (v.value, v.weight) for v in goal.values.all()}
+    unit_name = world["unit"].name
+    assert stored[Goal.Source.SIP_MEETINGS][("", month)] == stored[Goal.Source.SIP_MEETINGS][(unit_name, month)] == (4, None)
+    assert stored[Goal.Source.SIP_DIGITAL_SHARE][("", month)] == (Decimal("25"), 4)
+    assert stored[Goal.Source.SIP_DIGITAL_SHARE][(unit_name, month)] == (Decimal("25"), 4)
+
+
+def test_the_nightly_command_refreshes_every_platform_goal_and_the_page_says_when(client):
+    import io
+
+    from django.core.management import call_command
+
+    from core.models import AuditEvent
+    from core.tests.worker import run_queued_tasks
+    from core.tests.factories import login
+
+    clinic = make_clinic()
+    held(clinic, "video")
+    coordinator = make_actor(unit=clinic["unit"], roles=("coordinator",))
+    goal = actions.create_goal(coordinator, name="Andel besök via video", owner=clinic["region"], target=Decimal(10),
+                               direction="higher", unit="percent", period_start=date(2026, 1, 1),
+                               period_end=date(2027, 12, 31), source=Goal.Source.VIDEO_SHARE)
+    by_hand = actions.create_goal(coordinator, name="Andel diktat med taligenkänning", owner=clinic["region"],
+                                  target=Decimal(80), direction="higher", unit="percent", period_start=date(2026, 1, 1),
+                                  period_end=date(2027, 12, 31))
+    login(client, coordinator)
+    assert "Värdena har inte hämtats än." in client.get("/forum/mal/").content.decode()
+    out = io.StringIO()
+    call_command("goal_values", stdout=out)
+    assert out.getvalue().strip() == "Queued the refresh of 1 goals."
+    run_queued_tasks()
+    goal.refresh_from_db()
+    by_hand.refresh_from_db()
+    assert goal.refreshed_at is not None and by_hand.refreshed_at is None
+    assert goal.values.filter(area="").exists() and not by_hand.values.exists()
+    event = AuditEvent.objects.get(action="forums.goal.refresh", object_id=str(goal.pk))
+    assert event.user is None  # the schedule, not a person
+    page = client.get("/forum/mal/").content.decode()
+    assert f"Värdena hämtades {timezone.localtime(goal.refreshed_at).day} " in page

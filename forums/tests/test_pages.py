@@ -214,3 +214,15 @@ def test_the_goals_page_offers_the_forums_the_person_runs_with_the_same_queries_
     content, after = page()
     assert after == before
     assert "Styrgrupp Nära vård" in content and "Arbetsgrupp 0" not in content
+
+
+def test_the_secretary_lays_out_a_meeting_series_from_the_forum_page(world, client):
+    login(client, world.secretary)
+    response = client.post(f"/forum/{world.forum.pk}/mote/", {
+        "starts_at": "2027-02-04T10:00", "ends_at": "2027-02-04T12:00", "place": "Regionhuset", "count": "4",
+        "every_weeks": "6"})
+    meetings = list(world.forum.meetings.order_by("starts_at"))
+    assert response.status_code == 302 and response["Location"] == f"/forum/mote/{meetings[0].pk}/"
+    assert [timezone.localtime(m.starts_at).date().isoformat() for m in meetings] == [
+        "2027-02-04", "2027-03-18", "2027-04-29", "2027-06-10"]
+    assert "Antal möten" in client.get(f"/forum/{world.forum.pk}/").content.decode()

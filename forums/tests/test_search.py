@@ -1,11 +1,14 @@
 """Search across decisions, assignments and minutes: Swedish full-text search on PostgreSQL (a
 word's other forms match), a substring match on SQLite; only what the person may see."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from core.tests.factories import make_municipality, make_unit
-from forums import actions, queries
+from forums import actions, queries, search
 from forums.tests.factories import World
 
 pytestmark = pytest.mark.django_db
@@ -25,43 +28,135 @@ def world():
     return world
 
 
+def texts(found, field):
+    return [getattr(row, field) for row in found.rows]
+
+
 def test_a_word_finds_decisions_assignments_and_minutes(world):
     found = queries.search_all(world.member, "kanslifunktion")
-    assert [d.text for d in found["decisions"]] == ["RSL beslutar att skapa en gemensam kanslifunktion för OPT."]
-    assert [a.what for a in found["assignments"]] == ["Bereda utvidgningen av kanslifunktionen."]
-    assert [i.title for i in found["items"]] == ["Screening OPT"]
+    assert texts(found["decisions"], "text") == ["RSL beslutar att skapa en gemensam kanslifunktion för OPT."]
+    assert texts(found["assignments"], "what") == ["Bereda utvidgningen av kanslifunktionen."]
+    assert texts(found["items"], "title") == ["Screening OPT"]
+    assert [f.count for f in found.values()] == [1, 1, 1] and not any(f.more for f in found.values())
 
 
 def test_nobody_finds_what_they_may_not_see(world):
     stranger = world.staff("sven", "Sven", "Främling", make_unit(make_municipality("0764", "Alvesta kommun")))
     found = queries.search_all(stranger, "kanslifunktion")
-    assert found == {"decisions": [], "assignments": [], "items": []}
+    assert [(f.rows, f.count, f.more) for f in found.values()] == [([], 0, False)] * 3
+
+
+@pytest.fixture
+def other_forum(world):
+    """A forum of Växjö kommun that the region's member has no seat in: its minutes say the same word."""
+    secretary = world.staff("vera", "Vera", "Växjö", world.municipality_unit, roles=("forum_secretary",))
+    forum = actions.create_forum(secretary, name="Växjö ledningsgrupp", short_name="VLG", owner=world.municipality)
+    start = timezone.now() + timedelta(days=7)
+    meeting = actions.schedule_meeting(secretary, forum, starts_at=start, ends_at=start + timedelta(hours=1),
+                                       place="Stadshuset")
+    item = actions.add_item(secretary, meeting, title="Kanslifunktion i Växjö")
+    actions.hold_meeting(secretary, meeting)
+    actions.record_decision(secretary, item, "VLG beslutar att inrätta en kanslifunktion i Växjö.")
+    actions.add_assignment(secretary, item, what="Bemanna kanslifunktionen i Växjö.", assignee_organisation=world.municipality)
+    return forum
+
+
+def test_a_forum_the_person_neither_sits_in_nor_works_for_is_not_searched(world, other_forum):
+    for only in (None, "decisions", "assignments", "items"):
+        found = queries.search_all(world.member, "kanslifunktion", only=only, per_page=50)
+        assert all(f.count == 1 and "Växjö" not in str([vars(r) for r in f.rows]) for f in found.values()), only
+    # The municipality's staff see their own forum and, as a member, the region's: both.
+    found = queries.search_all(world.municipal, "kanslifunktion")
+    assert [f.count for f in found.values()] == [2, 2, 2]
+
+
+def test_the_minutes_of_a_meeting_not_yet_held_are_not_searched(world):
+    item = actions.add_item(world.secretary, world.meeting(days=30), title="Kanslifunktion framöver")
+    actions.write_notes(world.secretary, item, "Kanslifunktionen ska diskuteras.")
+    assert texts(queries.search_all(world.member, "kanslifunktion")["items"], "title") == ["Screening OPT"]
+
+
+def test_past_the_bound_the_newest_matches_are_ranked_and_the_count_says_more(world, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    item = world.forum.meetings.get().items.get()
+    for n in range(4):
+        actions.record_decision(world.secretary, item, f"RSL beslutar att kanslifunktion {n} ska utredas.")
+    found = queries.search_all(world.member, "kanslifunktion")["decisions"]
+    assert found.more and found.count == 3
+    assert sorted(texts(found, "text")) == [f"RSL beslutar att kanslifunktion {n} ska utredas." for n in (1, 2, 3)]
+
+
+def test_one_kind_pages_through_its_matches_without_repeating_one(world):
+    item = world.forum.meetings.get().items.get()
+    for n in range(4):
+        actions.record_decision(world.secretary, item, f"RSL beslutar att kanslifunktion {n} ska utredas.")
+    pages = [queries.search_all(world.member, "kanslifunktion", only="decisions", page=p, per_page=2)["decisions"]
+             for p in (1, 2, 3, 99)]
+    assert [(f.page, f.pages, f.count) for f in pages] == [(1, 3, 5), (2, 3, 5), (3, 3, 5), (3, 3, 5)]
+    seen = [d.pk for f in pages[:3] for d in f.rows]
+    assert len(seen) == len(set(seen)) == 5
 
 
 @postgres_only
 def test_swedish_stemming_finds_another_form_of_the_word(world):
     found = queries.search_all(world.member, "kanslifunktionerna")
-    assert len(found["decisions"]) == 1 and len(found["assignments"]) == 1
+    assert found["decisions"].count == 1 and found["assignments"].count == 1
 
 
 @postgres_only
 def test_the_search_indexes_exist_on_postgresql():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'forums_%%_fts'")
-        assert sorted(row[0] for row in cursor.fetchall()) == [
-            "forums_agendaitem_fts", "forums_assignment_fts", "forums_decision_fts"]
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'forums_%%_fts'")
+        rows = sorted(cursor.fetchall())
+    assert [name for name, _ in rows] == ["forums_agendaitem_fts", "forums_assignment_fts", "forums_decision_fts"]
+    assert all("gin (search_vector)" in definition for _, definition in rows), rows
 
 
 @postgres_only
-def test_a_search_builds_each_row_s_text_vector_only_to_match_and_to_rank_it(world):
-    """to_tsvector costs tens of microseconds a row: a query over tens of thousands of matches
-    must not compute it a third time just to return it (bench/forums_bench.py)."""
+def test_the_stored_vector_follows_every_write_of_the_text(world):
+    """Notes written after the item was made, and a row changed by a bulk update outside the
+    actions: the trigger keeps the vector current for both."""
+    from forums.models import Assignment
+
+    item = world.forum.meetings.get().items.get()
+    actions.write_notes(world.secretary, item, "Nu även om tolktjänsten.")
+    assert texts(queries.search_all(world.member, "tolktjänst")["items"], "title") == ["Screening OPT"]
+    Assignment.objects.update(what="Utreda sjukresor.")
+    assert queries.search_all(world.member, "sjukresorna")["assignments"].count == 1
+    assert queries.search_all(world.member, "kanslifunktion")["assignments"].count == 0
+
+
+@postgres_only
+def test_a_search_reads_stored_vectors_and_ranks_no_more_than_the_bound(world):
+    """to_tsvector costs tens of microseconds a row: over tens of thousands of matches a search must
+    read the stored vectors, and rank at most search.CANDIDATES + 1 of them (bench/forums_bench.py)."""
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         found = queries.search_all(world.member, "kanslifunktion")
-    assert len(found["decisions"]) == 1
-    searches = [q["sql"] for q in captured.captured_queries if "ts_rank" in q["sql"]]
-    assert len(searches) == 3
-    for sql in searches:
-        assert sql.count("to_tsvector") == 2, sql
+    assert found["decisions"].count == 1
+    sqls = [q["sql"] for q in captured.captured_queries]
+    assert not any("to_tsvector" in sql for sql in sqls), sqls
+    searches = [sql for sql in sqls if "@@" in sql]
+    assert len(searches) == 3, searches
+    for sql in searches:  # the candidates are a bounded subquery, and only they are ranked
+        assert f"LIMIT {search.CANDIDATES + 1})" in sql and "ts_rank" in sql, sql
+
+
+def test_the_page_says_more_than_the_bound_and_pages_one_kind(world, client, monkeypatch):
+    from core.tests.factories import login
+
+    monkeypatch.setattr(search, "CANDIDATES", 11)
+    item = world.forum.meetings.get().items.get()
+    for n in range(12):
+        actions.record_decision(world.secretary, item, f"RSL beslutar att kanslifunktion {n} ska utredas.")
+    login(client, world.member)
+    page = client.get("/forum/sok/", {"q": "kanslifunktion"}).content.decode()
+    assert "Beslut <span class=\"muted\">(fler än 11 träffar)</span>" in page and "Visa de 11 senaste besluten" in page
+    assert page.count("ska utredas.") == 10
+    kind = client.get("/forum/sok/", {"q": "kanslifunktion", "typ": "beslut", "sida": "2"}).content.decode()
+    assert kind.count("ska utredas.") == 11 and "<h2>Uppdrag" not in kind and "Sida " not in kind  # one page of 50
+    stranger = world.staff("sven", "Sven", "Främling", make_unit(make_municipality("0764", "Alvesta kommun")))
+    login(client, stranger)
+    page = client.get("/forum/sok/", {"q": "kanslifunktion", "typ": "beslut"}).content.decode()
+    assert "(0 träffar)" in page and "RSL beslutar" not in page and "Inga beslut." in page

@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def act(page, key, **fields):
-    """Open an action panel on the case page, fill its fields by name and send it."""
-    panel = page.get_by_test_id(f"action-{key}")
-    panel.locator("summary").click()
+    """Open an action's form on the case page (a link that loads it), fill its fields by name and send it."""
+    page.locator(f"a[data-testid=action-{key}]").click()
+    panel = page.locator(f"details[data-testid=action-{key}]")
     for name, value in fields.items():
         field = panel.locator(f"[name={name}]")
         if field.first.get_attribute("type") == "radio":

@@ -1,0 +1,67 @@
+"""The access check as a statement compiled once (core.access._basis_statement) answers as the
+ORM-built query does, for every kind of relation, at moments either side of each time limit."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core import access
+from core.models import EmergencyAccess
+from core.tests.factories import make_actor, make_care_relation, make_patient
+from discharge import actions
+from discharge.tests.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def by_orm(actor, patient, now, monkeypatch):
+    with monkeypatch.context() as patched:
+        patched.setattr(access, "_basis_statement", lambda: None)
+        return access.access_basis(actor, patient, now=now)
+
+
+def test_the_compiled_check_is_used_and_answers_as_the_orm_does(monkeypatch):
+    assert access._basis_statement() is not None  # the fast path is taken on this database
+    now = timezone.now()
+    nurse, stranger = make_actor(), make_actor()
+    related, emergency, unrelated = make_patient(), make_patient(), make_patient()
+    make_care_relation(nurse, related)
+    EmergencyAccess.objects.create(patient=emergency, user=nurse.user, unit=nurse.unit, reason="Akut: medvetslös",
+                                   expires_at=now + timedelta(hours=1))
+    parties, case = make_case()
+    actions.cancel_case(parties["ward"], case, reason="moved")
+    closed = timezone.now()
+    moments = [now, now + timedelta(hours=2), closed + timedelta(days=29), closed + timedelta(days=31)]
+    answers = set()
+    for actor in (nurse, stranger, parties["needs"], parties["primary"]):
+        for patient in (related, emergency, unrelated, case.patient):
+            for moment in moments:
+                fast = access.access_basis(actor, patient, now=moment)
+                assert fast == by_orm(actor, patient, moment, monkeypatch), (actor, patient, moment)
+                answers.add(fast)
+    # Every kind of answer was met: a relation, a discharge case, an emergency access, none.
+    assert {a.basis if a else None for a in answers} == {"relation", "emergency", None}
+    assert {a.reason for a in answers if a} >= {"Vårdrelation", "Utskrivningsärende", "Akut: medvetslös"}
+
+
+def test_the_check_is_one_statement_with_the_patient_and_unit_as_parameters():
+    nurse, patient = make_actor(), make_patient()
+    make_care_relation(nurse, patient)
+    with CaptureQueriesContext(connection) as captured:
+        assert access.access_basis(nurse, patient).basis == "relation"
+    assert len(captured.captured_queries) == 1
+    assert "977777777001" not in captured.captured_queries[0]["sql"]  # no marker left in what ran
+
+
+def test_a_source_that_derives_a_date_from_now_is_not_cached(monkeypatch):
+    from core.models import CareRelation
+
+    def by_day(unit_id, now):
+        return CareRelation.objects.filter(unit_id=unit_id, valid_from__date__lte=now.date())
+
+    monkeypatch.setattr(access, "_relation_sources", dict(access._relation_sources) | {
+        "by_day": ("Dag", by_day)})
+    assert access._basis_statement() is None

@@ -1,0 +1,211 @@
+"""The stored invoice basis: what the pages read equals the month computed from the cases, after
+every kind of change to a case or an agreement; a month never stored is computed for the page and
+not stored; disputes work on the stored basis."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from core.models import AuditEvent
+from core.tests.factories import login
+from discharge import actions
+from discharge.invoicing import month_basis, stored_month_basis, summary_values
+from discharge.models import AgreementCareTypeRule, BasisMonth, CaseEvent, InvoiceDispute, StoredBasisLine
+from discharge.rules.liability import Month
+from discharge.tests.factories import make_case
+from discharge.tests.test_invoicing import OCTOBER, at, discharged_case, setup  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+LINE_FIELDS = ["case_id", "care_type", "day0", "discharge_day", "ready_days", "eligible", "reason", "rule", "free_days",
+               "first_liable_day", "long_stay", "liable_days", "amount_sek", "facts"]
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """The tasks queued on commit run in the test, as `db_worker` would run them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def comparable(bases):
+    """Everything a page, an export or a dispute reads from a basis."""
+    return [{
+        "municipality": b.municipality.code, "agreement": b.agreement.pk if b.agreement else None, "error": b.error,
+        "summaries": [summary_values(s) for s in b.result.summaries] if b.result else None,
+        "lines": [{name: getattr(r, name) for name in LINE_FIELDS} for r in b.result.cases] if b.result else None,
+        "line_amounts": {r.case_id: b.line_amount(r.case_id) for r in b.result.cases} if b.result else None,
+        "totals": (b.case_count, b.liable_days, b.invoiced_sek, b.disputed_sek, b.credited_sek, b.final_sek),
+    } for b in bases]
+
+
+def assert_stored_is_fresh(region, month=OCTOBER):
+    stored = stored_month_basis(region, month, lines="all")
+    assert stored is not None
+    assert comparable(stored) == comparable(month_basis(region, month))
+    return comparable(stored)
+
+
+def ready_case(parties, *, ready="2026-10-20 09:00"):
+    """An October case that is medically ready and still admitted."""
+    return discharged_case(parties, ready=ready, discharged=None)
+
+
+def change_new_case(s, capture):
+    with capture(execute=True):
+        discharged_case(s["parties"], ready="2026-10-10 09:00", discharged="2026-10-20 10:00")
+
+
+def change_discharge(s, capture):
+    case = ready_case(s["parties"])
+    store(s)
+    with capture(execute=True):
+        actions.send_discharge_notice(s["parties"]["ward"], case, at=at("2026-10-29 10:00"))
+
+
+def change_withdraw_ready(s, capture):
+    case = ready_case(s["parties"])
+    store(s)
+    with capture(execute=True):
+        actions.withdraw_ready_notice(s["parties"]["ward"], case, reason="Feber", at=at("2026-10-21 09:00"))
+
+
+def change_cancel(s, capture):
+    case = ready_case(s["parties"])
+    store(s)
+    with capture(execute=True):
+        actions.cancel_case(s["parties"]["ward"], case, reason="moved", at=at("2026-10-25 09:00"))
+
+
+def change_objection(s, capture):
+    with capture(execute=True):
+        actions.record_consent(s["parties"]["ward"], s["longer"], objected=True, note="")
+
+
+def change_correction(s, capture):
+    discharge = CaseEvent.objects.get(case=s["longer"], kind=CaseEvent.Kind.DISCHARGE_NOTICE)
+    with capture(execute=True):
+        # The discharge was in fact three days later: six ready days become nine.
+        actions.correct_event(s["parties"]["ward"], discharge, reason="Fel datum", at=at("2026-10-15 10:00"))
+
+
+def change_agreement(s, capture):
+    rule = AgreementCareTypeRule.objects.get(care_type="somatic")
+    agreement = rule.agreement
+    values = {name: getattr(agreement, name) for name in (
+        "name", "is_example", "model", "day_break", "count_discharge_day", "admission_notice_max_hours",
+        "planning_invitation_days", "valid_from", "valid_until")}
+    with capture(execute=True):
+        actions.save_agreement(s["finance"], agreement, region=s["region"], values=values, municipalities=[],
+                               care_types={"somatic": {"free_days": 3, "average_limit_days": Decimal("1"),
+                                                       "long_stay_days": 30},
+                                           "psychiatric": {"free_days": 30, "average_limit_days": Decimal("5"),
+                                                           "long_stay_days": None}},
+                               amounts={2026: 9300})
+
+
+def store(s):
+    actions.store_basis(None, s["region"], OCTOBER)
+
+
+@pytest.mark.parametrize("change", [change_new_case, change_discharge, change_withdraw_ready, change_cancel,
+                                    change_objection, change_correction, change_agreement])
+def test_the_stored_basis_equals_the_month_computed_now_after_each_kind_of_change(
+        setup, django_capture_on_commit_callbacks, change):  # noqa: F811 (fixture)
+    store(setup)
+    before = assert_stored_is_fresh(setup["region"])
+    change(setup, django_capture_on_commit_callbacks)
+    after = assert_stored_is_fresh(setup["region"])
+    assert after != before  # the change moved the month, and the stored basis followed
+
+
+def test_a_changed_case_does_not_store_a_month_that_was_never_stored(setup, django_capture_on_commit_callbacks):  # noqa: F811
+    with django_capture_on_commit_callbacks(execute=True):
+        ready_case(setup["parties"])
+    assert not BasisMonth.objects.exists()
+    assert stored_month_basis(setup["region"], OCTOBER) is None
+
+
+def test_the_pages_read_the_stored_basis_and_say_when_it_was_computed(client, setup):  # noqa: F811
+    store(setup)
+    code = setup["municipality"].code
+    line = StoredBasisLine.objects.get(case=setup["longer"])
+    # What the page shows comes from the stored line, not from the cases (changed here behind the
+    # actions' back, which nothing but this test does).
+    StoredBasisLine.objects.filter(pk=line.pk).update(amount_sek=123456)
+    login(client, setup["finance"])
+    overview = client.get(reverse("discharge:basis") + "?manad=2026-10").content.decode()
+    assert 'data-testid="basis-computed"' in overview and "basis-not-stored" not in overview
+    page = client.get(reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": code}))
+    assert "123\u00a0456\u00a0kr" in page.content.decode()
+    csv_text = client.get(reverse("discharge:basis_export", kwargs={"month": "2026-10", "code": code,
+                                                                    "fmt": "arenden.csv"})).content.decode()
+    assert "123456" in csv_text
+
+
+def test_a_month_never_stored_is_computed_for_the_page_and_not_stored(client, setup):  # noqa: F811
+    login(client, setup["finance"])
+    writes = AuditEvent.objects.filter(kind=AuditEvent.Kind.WRITE).count()
+    overview = client.get(reverse("discharge:basis") + "?manad=2026-10").content.decode()
+    assert 'data-testid="basis-not-stored"' in overview and "Räkna fram och spara 2026-10" in overview
+    page = client.get(reverse("discharge:basis_municipality", kwargs={"month": "2026-10",
+                                                                      "code": setup["municipality"].code}))
+    assert page.status_code == 200 and "basis-not-stored" in page.content.decode()
+    assert not BasisMonth.objects.exists()
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.WRITE).count() == writes
+    # Region finance has it stored by a POST (queued; run at once here).
+    answer = client.post(reverse("discharge:basis_store"), {"manad": "2026-10"})
+    assert answer.status_code == 302
+    assert_stored_is_fresh(setup["region"])
+    assert AuditEvent.objects.filter(action="discharge.basis.store").count() == 1
+
+
+def test_only_region_finance_may_have_a_month_stored(client, setup):  # noqa: F811
+    login(client, setup["municipal_finance"])
+    assert client.post(reverse("discharge:basis_store"), {"manad": "2026-10"}).status_code == 403
+    login(client, setup["parties"]["ward"])
+    assert client.post(reverse("discharge:basis_store"), {"manad": "2026-10"}).status_code == 403
+    assert not BasisMonth.objects.exists()
+
+
+def test_the_command_stores_every_regions_month(setup):  # noqa: F811
+    call_command("invoice_basis", "--month", "2026-10", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert_stored_is_fresh(setup["region"])
+    call_command("invoice_basis", "--month", "2026-10", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert BasisMonth.objects.count() == 1 and StoredBasisLine.objects.count() == 2
+
+
+def test_a_dispute_on_the_stored_basis_is_for_the_amount_shown_and_is_read_live(client, setup):  # noqa: F811
+    store(setup)
+    code, case = setup["municipality"].code, setup["longer"]
+    url = reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": code, "case_id": case.pk})
+    login(client, setup["municipal_finance"])
+    page = client.get(url).content.decode()
+    assert "9\u00a0300\u00a0kr" in page  # the line's share of the month
+    client.post(url, {"action": "dispute", "reason": "Vårdkontakt utsågs för sent."})
+    assert InvoiceDispute.objects.get().disputed_sek == 9300
+    login(client, setup["finance"])
+    client.post(url, {"action": "answer", "decision": "accept", "answer": "Godtas."})
+    (basis,) = stored_month_basis(setup["region"], OCTOBER)
+    assert (basis.invoiced_sek, basis.disputed_sek, basis.credited_sek, basis.final_sek) == (9300, 9300, 9300, 0)
+
+
+def test_a_large_municipality_is_shown_fifty_lines_a_page_and_only_those_patients_are_logged(client, setup):  # noqa: F811
+    parties = setup["parties"]
+    for n in range(51):
+        _, case = make_case(parties)
+        case.admitted_at = at("2026-10-01 08:00") + timedelta(minutes=n)
+        case.save(update_fields=["admitted_at"])
+    store(setup)
+    url = reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": setup["municipality"].code})
+    login(client, setup["finance"])
+    before = AuditEvent.objects.filter(action="discharge.invoice_list").count()
+    first = client.get(url).content.decode()
+    assert "Ärende 1–50 av 53" in first and "Sida 1 av 2" in first
+    assert AuditEvent.objects.filter(action="discharge.invoice_list").count() == before + 50
+    second = client.get(url + "?sida=2").content.decode()
+    assert "Ärende 51–53 av 53" in second
+    assert first.count('data-testid="still-admitted"') + second.count('data-testid="still-admitted"') == 51
+    assert Month(2026, 10) == OCTOBER
