@@ -20,6 +20,7 @@ from core.access import require_access
 from core.audit import diff, record_write, snapshot
 from core.errors import ActionError, NotPermitted
 from core.models import Organisation, Patient, Profession, Unit
+from core.collation import swedish
 from meetings import actions as meetings_actions
 
 Kind = MatterEvent.Kind
@@ -635,7 +636,7 @@ def entry_units(region):
     """The units the region may choose as its intake or night team: active units of the region's
     own organisation or of private providers in its county (not the municipalities')."""
     return (Unit.objects.filter(active=True, organisation__county_code=region.county_code)
-            .exclude(organisation__kind=Organisation.Kind.MUNICIPALITY).select_related("organisation").order_by("name"))
+            .exclude(organisation__kind=Organisation.Kind.MUNICIPALITY).select_related("organisation").order_by(swedish("name")))
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.db.models import Q
 from core.db import fetch_rows
 from core.errors import NotPermitted
 from core.models import Organisation
+from core.collation import sort_key
 from discharge import permissions
 from discharge.models import Agreement, BasisMonth, DischargeCase, InvoiceDispute, StoredBasis, StoredBasisLine
 from discharge.rules.liability import (
@@ -196,7 +197,7 @@ def month_basis(region, month, *, municipality=None):
             basis.error = str(error)
         if basis.error or basis.result.cases:
             bases.append(basis)
-    bases.sort(key=lambda b: (b.municipality.name, b.municipality.code))
+    bases.sort(key=lambda b: (sort_key(b.municipality.name), b.municipality.code))
     return bases
 
 
@@ -287,7 +288,7 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
             municipality=item.municipality, agreement=item.agreement, terms=terms, result=result,
             facts={r.case_id: r.facts for r in results}, disputes=disputes.get(item.municipality_id, {}),
             error=item.error, computed_at=item.computed_at, stored_cases=item.cases))
-    bases.sort(key=lambda b: (b.municipality.name, b.municipality.code))
+    bases.sort(key=lambda b: (sort_key(b.municipality.name), b.municipality.code))
     return bases
 
 

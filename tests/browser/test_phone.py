@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from core.tests.factories import make_patient, make_user
+from core.tests.factories import make_actor, make_patient, make_unit, make_user
 from discharge.tests.factories import make_case
 from meetings import actions
 from meetings.models import Booking
@@ -91,3 +91,30 @@ def test_the_administration_registers_carry_the_app_s_header_and_a_way_back(page
     expect(header.get_by_role("link", name="Samverkan")).to_be_visible()
     header.get_by_role("link", name="Administration").click()
     expect(page).to_have_url("/administration/")
+
+
+def _menu_state(page):
+    """The phone menu's button as a screen reader meets it: its role and whether it is expanded."""
+    session = page.context.new_cdp_session(page)
+    for node in session.send("Accessibility.getFullAXTree")["nodes"]:
+        if node.get("name", {}).get("value", "").startswith("Meny"):
+            expanded = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}.get("expanded")
+            return node["role"]["value"], expanded
+    return None
+
+
+def test_the_phone_menu_says_whether_it_is_open_and_opens_without_javascript(browser, live_server):
+    nurse = make_actor(unit=make_unit(), roles=("clinical",))
+    nurse.user.username = "menyn"
+    nurse.user.save()
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, "menyn")
+    start = page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Patienter")
+    expect(start).to_be_hidden()
+    assert _menu_state(page) == ("DisclosureTriangle", False)  # a button, "collapsed"
+    page.get_by_test_id("menu-button").click()
+    expect(start).to_be_visible()
+    assert _menu_state(page) == ("DisclosureTriangle", True)  # "expanded"
+    assert fits_the_screen(page)
+    context.close()
