@@ -166,6 +166,9 @@ class Command(BaseCommand):
         actions.send_message(own, booked, text="Ja, men det gör ont i trappor.")
         slot = Slot.objects.filter(unit=centres[0], booked=False).order_by("starts_at").first()
         actions.book(teleborg, booked, slot=slot, form="physical")
+        # A question after the booking: Mina sidor shows "Vården väntar på ditt svar", and a day later
+        # `manage.py contact_reminders` would remind her.
+        actions.send_message(teleborg, booked, text="Har du tagit något mot smärtan? Skriv gärna vad och hur mycket.")
 
     def to_centre(self, matter, memberships, centre):
         """Outside the centre's hours the night team has it: it hands it over to the centre."""
