@@ -205,7 +205,10 @@ def test_a_large_municipality_is_shown_fifty_lines_a_page_and_only_those_patient
     first = client.get(url).content.decode()
     assert "Ärende 1–50 av 53" in first and "Sida 1 av 2" in first
     assert AuditEvent.objects.filter(action="discharge.invoice_list").count() == before + 50
+    last_case = StoredBasisLine.objects.order_by("position").last().case_id
     second = client.get(url + "?sida=2").content.decode()
+    assert reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": setup["municipality"].code,
+                                                   "case_id": last_case}) in second
     assert "Ärende 51–53 av 53" in second
     assert first.count('data-testid="still-admitted"') + second.count('data-testid="still-admitted"') == 51
     assert Month(2026, 10) == OCTOBER
