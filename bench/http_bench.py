@@ -31,7 +31,8 @@ Production settings: SAMVERKAN_ENV=production (DEBUG off, a real SECRET_KEY, ALL
 cookies, HSTS, the SSL redirect, request logging, the connection pool). There is no TLS: the client
 sends `X-Forwarded-Proto: https` as the TLS-terminating proxy in front of gunicorn would
 (SECURE_PROXY_SSL_HEADER), so the SSL redirect and the CSRF referer checks behave as behind it.
-Gunicorn runs BENCH_WORKERS sync workers (default 2 x cores + 1, gunicorn's advice).
+Gunicorn runs BENCH_WORKERS sync workers (default 2 x cores + 1, gunicorn's advice); with
+BENCH_THREADS > 1, gthread workers with that many threads each.
 
 Knobs: BENCH_CLIENTS [16], BENCH_SECONDS [15 per page], BENCH_WARMUP_SECONDS [3], BENCH_RUNS [3
 measuring rounds over the same data, for min/median/max], BENCH_WORKERS, BENCH_PORT [8130],
@@ -83,6 +84,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", 15))
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", 3))
 RUNS = env_int("BENCH_RUNS", 3)
 WORKERS = env_int("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1)
+THREADS = env_int("BENCH_THREADS", 1)  # > 1: gunicorn's gthread workers with this many threads each
 PORT = env_int("BENCH_PORT", 8130)
 BOOKINGS = env_int("BENCH_BOOKINGS", 40)
 SLOT_UNITS = env_int("BENCH_SLOT_UNITS", 200)
@@ -181,7 +183,8 @@ def start_server(log_path):
     handle = open(log_path, "w")  # noqa: SIM115 (kept open for the server's life)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "samverkan.wsgi:application", "-c", "gunicorn.conf.py",
-         "--bind", HOST, "--workers", str(WORKERS), "--worker-class", "sync", "--backlog", "2048"],
+         "--bind", HOST, "--workers", str(WORKERS), "--backlog", "2048"]
+        + (["--worker-class", "gthread", "--threads", str(THREADS)] if THREADS > 1 else ["--worker-class", "sync"]),
         cwd=BASE_DIR, env=environment, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -12,8 +12,8 @@ from core.api import actor_of
 from core.errors import ActionError, NotPermitted
 from core.files import FileErrors, as_action_error, upload_text
 from core.models import Organisation
-from discharge import permissions
-from discharge.invoicing import basis_scope, month_basis
+from discharge import permissions, queries
+from discharge.invoicing import basis_scope
 from discharge.liability_files import case_row, read_agreement, read_events, summary_row
 from discharge.rules.liability import LiabilityError, Month, calculate_month
 
@@ -98,7 +98,7 @@ def liability_basis(request, filters: Query[BasisFilter]):
             raise Http404
     elif scope.municipality is not None:
         municipality = scope.municipality
-    bases = month_basis(scope.region, month, municipality=municipality)
+    bases = queries.region_basis(scope.region, month, municipality=municipality, lines="all")  # stored, or computed now
     return {"month": str(month), "region": scope.region.name, "municipalities": [{
         "municipality_code": b.municipality.code, "municipality_name": b.municipality.name,
         "agreement": b.agreement.name if b.agreement else b.terms.name, "error": b.error,

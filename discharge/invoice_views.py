@@ -69,6 +69,8 @@ def basis_municipality(request, month, code):
         "rows": [(row, basis.disputes.get(row.case_id)) for row in shown],
         "patients": queries.basis_patients(request.actor, [r.case_id for r in shown],
                                            endpoint="discharge:basis_municipality"),
+        # A line's page is under this one (urls.py: basis_case): one reverse() for the page, not one per row.
+        "page_url": reverse("discharge:basis_municipality", kwargs={"month": str(month), "code": code}),
         "page": page, "pages": max(1, -(-basis.case_count // BASIS_PAGE_SIZE)), "first": start + 1,
         "last": start + len(shown),
     })

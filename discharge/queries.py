@@ -182,8 +182,9 @@ SORTS = {
 
 
 @serial_plans
-def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None):
-    """One page of a worklist, filtered and sorted, with the patients shown logged as reads."""
+def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None, total=None):
+    """One page of a worklist, filtered and sorted, with the patients shown logged as reads.
+    `total`: the list's count when the caller has it (`worklist_counts`, unfiltered), else counted."""
     parties = worklist_parties(actor, key, now=now)
     if filters.get("ward"):
         parties = parties.filter(case__ward_id=filters["ward"])
@@ -191,7 +192,8 @@ def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None):
         parties = parties.filter(case__municipality_id=filters["municipality"])
     if filters.get("care_type"):
         parties = parties.filter(case__care_type=filters["care_type"])
-    total = parties.count()
+    if total is None:
+        total = parties.count()
     # The page's case ids first, then those cases with their patients: joining the patients of
     # every open case before sorting costs more than the second query.
     ids = list(parties.order_by(SORTS.get(sort, "case__admitted_at"), "case_id")

@@ -25,19 +25,24 @@ def worklists(request):
     }
     sort = params.choice(request, "sort", queries.SORTS, default="admitted")
     page = params.integer(request, "sida", 1, maximum=10_000)
-    with serial_planning():  # the three reads in one transaction without parallel workers
+    filtered = any(value is not None for value in filters.values()) or sort != "admitted"
+    # The filter panel's choices (the wards and municipalities of every open case) are read only
+    # when the panel is open: most loads of the page are a nurse reading the first screen.
+    show_filters = filtered or request.GET.get("filtrera") == "1"
+    with serial_planning():  # the reads in one transaction without parallel workers
         # An unknown list is the default list, as an unknown filter is no filter; the default is the
         # first list with work in it.
         counts = queries.worklist_counts(request.actor)
         key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
         total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
-                                            endpoint="discharge:worklists")
-        wards, municipalities = queries.worklist_filter_choices(request.actor)
+                                            endpoint="discharge:worklists",
+                                            total=None if filtered else counts[key])
+        wards, municipalities = queries.worklist_filter_choices(request.actor) if show_filters else ([], [])
         wards, municipalities = list(wards), list(municipalities)
     return render(request, "discharge/worklists.html", {
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
         "current_list": next(w for w in queries.WORKLISTS if w.key == key),
-        "filtered": any(value is not None for value in filters.values()) or sort != "admitted",
+        "filtered": filtered, "show_filters": show_filters,
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // queries.PAGE_SIZE)),
         "filters": filters, "sort": sort,
         "wards": wards, "municipalities": municipalities,

@@ -151,3 +151,33 @@ def test_the_case_page_renders_only_the_form_asked_for_and_links_the_others(clie
     as_actor(client, parties["needs"])
     other = client.get(url + "?atgard=admission_notice").content.decode()
     assert 'name="preliminary_discharge_on"' not in other and "?atgard=admission_notice" not in other
+
+
+def test_the_worklist_reads_its_filter_choices_only_when_the_filter_panel_is_open(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parties, case = make_case()
+    as_actor(client, parties["ward"])
+    url = reverse("discharge:worklists") + "?lista=all_open"
+    client.get(url)
+    with CaptureQueriesContext(connection) as closed:
+        page = client.get(url).content.decode()
+    assert 'data-testid="worklist-filter-open"' in page and 'id="f-mun"' not in page
+    with CaptureQueriesContext(connection) as opened:
+        page = client.get(url + "&filtrera=1").content.decode()
+    assert f'<option value="{case.municipality.pk}" >{case.municipality.name}</option>' in page
+    assert len(opened.captured_queries) == len(closed.captured_queries) + 3  # the choices: pairs, wards, municipalities
+    filtered = client.get(url + f"&kommun={case.municipality.pk}").content.decode()
+    assert 'id="f-mun"' in filtered and case.patient.formatted_personal_number in filtered
+
+
+def test_the_worklist_counts_its_pages_from_the_list_count(client):
+    parties, _case = make_case()
+    for _ in range(50):
+        make_case(parties)
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("discharge:worklists") + "?lista=all_open").content.decode()
+    assert "Sida 1 av 2 (51 ärenden)" in page
+    second = client.get(reverse("discharge:worklists") + "?lista=all_open&sida=2").content.decode()
+    assert second.count('data-label="Patient"') == 1

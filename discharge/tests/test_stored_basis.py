@@ -16,7 +16,7 @@ from discharge.invoicing import month_basis, stored_month_basis, summary_values
 from discharge.models import AgreementCareTypeRule, BasisMonth, CaseEvent, InvoiceDispute, StoredBasisLine
 from discharge.rules.liability import Month
 from discharge.tests.factories import make_case
-from discharge.tests.test_invoicing import OCTOBER, at, discharged_case, setup  # noqa: F401 (fixture)
+from discharge.tests.test_invoicing import OCTOBER, api_key, at, discharged_case, setup  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +143,8 @@ def test_the_pages_read_the_stored_basis_and_say_when_it_was_computed(client, se
     csv_text = client.get(reverse("discharge:basis_export", kwargs={"month": "2026-10", "code": code,
                                                                     "fmt": "arenden.csv"})).content.decode()
     assert "123456" in csv_text
+    answer = client.get("/api/v1/discharge/liability?month=2026-10", **api_key(setup["finance"])).json()
+    assert 123456 in [int(line["amount_sek"]) for m in answer["municipalities"] for line in m["cases"]]
 
 
 def test_a_month_never_stored_is_computed_for_the_page_and_not_stored(client, setup):  # noqa: F811
@@ -205,7 +207,10 @@ def test_a_large_municipality_is_shown_fifty_lines_a_page_and_only_those_patient
     first = client.get(url).content.decode()
     assert "Ärende 1–50 av 53" in first and "Sida 1 av 2" in first
     assert AuditEvent.objects.filter(action="discharge.invoice_list").count() == before + 50
+    last_case = StoredBasisLine.objects.order_by("position").last().case_id
     second = client.get(url + "?sida=2").content.decode()
+    assert reverse("discharge:basis_case", kwargs={"month": "2026-10", "code": setup["municipality"].code,
+                                                   "case_id": last_case}) in second
     assert "Ärende 51–53 av 53" in second
     assert first.count('data-testid="still-admitted"') + second.count('data-testid="still-admitted"') == 51
     assert Month(2026, 10) == OCTOBER
