@@ -550,13 +550,15 @@ def store_basis(actor, region, month, *, municipality=None, create=True):
     BasisMonth, or None."""
     if actor is not None and not permissions.may_store_basis(actor, region):
         raise NotPermitted("Fakturaunderlaget räknas om av regionens ekonomiansvariga.")
-    basis_month = BasisMonth.objects.select_for_update().filter(region=region, month=month.first_day).first()
-    if basis_month is None and not create:
-        return None
     now = timezone.now()
-    if basis_month is None:
-        basis_month = BasisMonth.objects.create(region=region, month=month.first_day, computed_at=now)
-    elif municipality is None:
+    months = BasisMonth.objects.select_for_update()  # one computation of a month at a time
+    if create:  # get_or_create: the nightly command and a finance officer's button may meet
+        basis_month, created = months.get_or_create(region=region, month=month.first_day, defaults={"computed_at": now})
+    else:
+        basis_month, created = months.filter(region=region, month=month.first_day).first(), False
+        if basis_month is None:
+            return None
+    if municipality is None and not created:
         basis_month.computed_at = now
         basis_month.save(update_fields=["computed_at"])
     # One statement per table whatever the number of lines (lines go with their basis: CASCADE).

@@ -28,7 +28,7 @@ def worklists(request):
     filtered = any(value is not None for value in filters.values()) or sort != "admitted"
     # The filter panel's choices (the wards and municipalities of every open case) are read only
     # when the panel is open: most loads of the page are a nurse reading the first screen.
-    show_filters = filtered or request.GET.get("filtrera") == "1"
+    show_filters = filtered or params.choice(request, "filtrera", {"1"}) is not None
     with serial_planning():  # the reads in one transaction without parallel workers
         # An unknown list is the default list, as an unknown filter is no filter; the default is the
         # first list with work in it.
