@@ -2,7 +2,8 @@
 
 The alphabet is a–z followed by å, ä, ö; case does not decide the place (a lowercase letter goes
 before the same letter in uppercase only when everything else is equal); an accent goes after the
-plain letter (e, é); æ files as ä, ø as ö and ü as y, as Swedish dictionaries file them. Spaces and
+plain letter (e, é); æ and ę file as ä, ø, ô, ő and œ as ö, ü and ű as y, đ and ð as d, ł as l, and ß
+as ss, þ as th (CLDR's Swedish tailoring: letters NFD leaves whole would otherwise go last). Spaces and
 punctuation go before digits, digits before letters, other scripts last.
 
 This is the order of ICU's Swedish collation (CLDR "sv"), which PostgreSQL uses (`core.collation`);
@@ -14,7 +15,9 @@ import unicodedata
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyzåäö"
 _RANK = {letter: number for number, letter in enumerate(ALPHABET)}
-_FILED_AS = {"æ": "ä", "ø": "ö", "ü": "y"}
+_FILED_AS = {"æ": "ä", "ę": "ä", "ø": "ö", "ô": "ö", "ő": "ö", "œ": "ö", "ü": "y", "ű": "y", "đ": "d", "ð": "d",
+             "ł": "l"}
+_EXPANDED = {"ß": "ss", "ẞ": "SS", "þ": "th", "Þ": "Th"}  # one letter filed as two
 _OWN_LETTERS = "åäö"  # letters of their own in Swedish, not a or o with an accent
 
 
@@ -39,10 +42,11 @@ def _primary(char):
 def sort_key(text):
     """A key that sorts strings in Swedish order: `sorted(names, key=sort_key)`."""
     text = unicodedata.normalize("NFC", text or "")
-    primary = tuple(_primary(char) for char in text)
-    accents = tuple(_base(char.lower()) != char.lower() and char.lower() not in _OWN_LETTERS for char in text)
-    case = tuple(char != char.lower() for char in text)
-    return primary, accents, case, text
+    letters = "".join(_EXPANDED.get(char, char) for char in text)
+    primary = tuple(_primary(char) for char in letters)
+    accents = tuple(_base(char.lower()) != char.lower() and char.lower() not in _OWN_LETTERS for char in letters)
+    case = tuple(char != char.lower() for char in letters)
+    return primary, accents, case, text  # the text last: "ss" before "ß" when all else is equal
 
 
 def compare(left, right):

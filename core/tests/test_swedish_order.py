@@ -35,3 +35,25 @@ def test_the_database_sorts_municipalities_in_swedish_order():
     assert found == sorted(names, key=sort_key) == [
         "Ale", "Bjuv", "höganäs", "Hörby", "Ystad", "Åstorp", "ängelholm", "Örkelljunga"]
     assert Organisation.objects.filter(code__startswith="99").order_by(swedish("name").desc()).first().name == "Örkelljunga"
+
+
+# The order PostgreSQL's ICU collation "sv-SE-x-icu" gives these names (CLDR's Swedish rules: ô, ő and
+# œ file as ö, ę as ä, đ as d, ł as l, ß as ss).
+ICU_ORDER = ["Cyrén", "Côté", "Cœur", "Diaz", "Đorđević", "Dyrberg", "Gustav", "Göran", "Gőz", "Łukasz", "Lund",
+             "Mats", "Oskar", "Strauß", "Ström", "Wessel", "Węgrzyn", "Zorn"]
+
+
+def test_letters_that_do_not_decompose_file_as_icu_files_them():
+    # Names people in Sweden have (Polish ł and ę, Hungarian ő, South Slavic đ, German ß, French œ
+    # and ô): NFD leaves most of them whole, and they must not drop to "other scripts, last".
+    shuffled = sorted(ICU_ORDER, key=lambda name: name[::-1])
+    assert sorted(shuffled, key=sort_key) == ICU_ORDER
+
+
+@pytest.mark.django_db
+def test_the_database_sorts_those_letters_as_the_rule_does():
+    for number, name in enumerate(ICU_ORDER):
+        make_municipality(code=f"98{number:02d}", name=name)
+    found = list(Organisation.objects.filter(code__startswith="98").order_by(swedish("name"))
+                 .values_list("name", flat=True))
+    assert found == ICU_ORDER
