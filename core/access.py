@@ -105,10 +105,13 @@ def _basis_query(unit_id, user_id, patient_id, now):
 # every request that opens a patient. Its SQL is the same for every actor, patient and moment, so it
 # is compiled once per process and connection from marker values, and each check only fills in the
 # parameters (psycopg then prepares it on the server too). A source whose SQL holds a time derived
-# from `now` (`now - 30 days`) keeps its offset; one that derives anything else from it (a date) is
-# not cached: the ORM builds the query as before.
+# from `now` (`now - 30 days`) keeps its offset; one that derives anything else from it (a date, the
+# start of the day) is not cached: the ORM builds the query as before. A time derived otherwise than
+# by an offset is told apart by compiling at two marker moments (summer and winter, other times of
+# day): its offset differs between them.
 
 _NOW_MARK = datetime(1977, 7, 7, 7, 7, 7, 77_777, tzinfo=UTC)
+_OTHER_NOW_MARK = datetime(1978, 1, 15, 19, 41, 53, 123_457, tzinfo=UTC)
 _UNIT_MARK, _USER_MARK = 977_777_777_001, 977_777_777_002
 _PATIENT_MARK = uuid.UUID("77777777-7777-4777-8777-777777777777")
 _statements = {}
@@ -146,7 +149,7 @@ def _as_time(value):
     return None
 
 
-def _near_mark(value):
+def _near_mark(value, now_mark):
     """Whether a parameter is a time or a date (as text on SQLite) near the marker's: derived from now."""
     moment = _as_time(value)
     if moment is None and isinstance(value, str) and len(value) >= 10 and value[4:5] == value[7:8] == "-":
@@ -156,19 +159,20 @@ def _near_mark(value):
             return False
     if moment is None and isinstance(value, date):
         moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return moment is not None and abs(moment - _NOW_MARK) < timedelta(days=3650)
+    return moment is not None and abs(moment - now_mark) < timedelta(days=3650)
 
 
 def _basis_statement():
     """The compiled check for this connection and these sources, or None when it cannot be cached."""
     key = (connection.alias, connection.vendor, tuple(_relation_sources))
     if key not in _statements:
-        _statements[key] = _compile()
+        statement = _compile(_NOW_MARK)
+        _statements[key] = statement if statement is not None and statement == _compile(_OTHER_NOW_MARK) else None
     return _statements[key]
 
 
-def _compile():
-    query = _basis_query(_UNIT_MARK, _USER_MARK, _PATIENT_MARK, _NOW_MARK)[:1]
+def _compile(now_mark):
+    query = _basis_query(_UNIT_MARK, _USER_MARK, _PATIENT_MARK, now_mark)[:1]
     sql, params = query.query.get_compiler(connection=connection).as_sql()
     patient_mark = Patient._meta.pk.get_db_prep_value(_PATIENT_MARK, connection)
     slots = []
@@ -179,9 +183,9 @@ def _compile():
             slots.append(("user",))
         elif param == patient_mark:
             slots.append(("patient",))
-        elif (moment := _as_time(param)) is not None and abs(moment - _NOW_MARK) < timedelta(days=3650):
-            slots.append(("now", moment - _NOW_MARK))
-        elif _near_mark(param):
+        elif (moment := _as_time(param)) is not None and abs(moment - now_mark) < timedelta(days=3650):
+            slots.append(("now", moment - now_mark))
+        elif _near_mark(param, now_mark):
             return None  # derived from now in a way an offset does not capture
         else:
             slots.append(("value", param))

@@ -65,3 +65,23 @@ def test_a_source_that_derives_a_date_from_now_is_not_cached(monkeypatch):
     monkeypatch.setattr(access, "_relation_sources", dict(access._relation_sources) | {
         "by_day": ("Dag", by_day)})
     assert access._basis_statement() is None
+
+
+def test_a_source_that_derives_a_time_of_day_from_now_answers_as_the_orm_does(monkeypatch):
+    # "Since the start of today" is a time derived from now, but not by a fixed offset: a statement
+    # compiled at the marker's moment would carry the marker's offset to midnight to every check.
+    from core.models import CareRelation
+
+    def since_midnight(unit_id, now):
+        midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        return CareRelation.objects.filter(unit_id=unit_id, valid_from__gte=midnight)
+
+    monkeypatch.setattr(access, "_relation_sources", {"since_midnight": ("I dag", since_midnight)})
+    monkeypatch.setattr(access, "_statements", {})
+    nurse, patient = make_actor(), make_patient()
+    now = timezone.localtime(timezone.now()).replace(hour=12, minute=0)
+    relation = make_care_relation(nurse, patient)
+    relation.valid_from = now.replace(hour=0, minute=30)
+    relation.save(update_fields=["valid_from"])
+    for moment in (now, now.replace(hour=20), now + timedelta(days=1)):
+        assert access.access_basis(nurse, patient, now=moment) == by_orm(nurse, patient, moment, monkeypatch), moment
