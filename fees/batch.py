@@ -60,7 +60,8 @@ def charges_file(data, schedule, processes=None):
 def plain_columns(data, schedule):
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b'"' in data or b"\x00" in data:
+    # A blank first line: the exact reader finds no header row and says so (the fast reader would skip it).
+    if b'"' in data or b"\x00" in data or data[:1] in (b"\n", b"\r"):
         return None
     try:
         table = pacsv.read_csv(
@@ -71,6 +72,10 @@ def plain_columns(data, schedule):
                                                  strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    # A column read as anything but text was not in the header `_header` read ahead (line ends of
+    # another kind): pyarrow guessed its type.
+    if not all(pa.types.is_string(kind) for kind in table.schema.types):
         return None
     names = [name.strip() for name in table.column_names]
     if len(set(names)) != len(names) or sorted(names) != sorted(VISIT_COLUMNS) or table.num_rows == 0:

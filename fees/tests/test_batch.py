@@ -79,6 +79,8 @@ def test_the_worked_file_takes_the_fast_path_with_the_same_answer(tmp_path):
     lambda t: t + "attended,C1,2024-01-01\n",  # a short row
     lambda t: t + ",,,,,\n",  # an empty row (the exact path skips it)
     lambda t: t.replace("visit_id", "visit_id,extra", 1),  # header
+    lambda t: "\n" + t,  # a blank first line: the exact path finds no header row and says so
+    lambda t: "\r\n" + t,
 ])
 def test_a_file_the_fast_path_could_read_differently_goes_the_exact_way(change):
     schedule = read_schedule(SCHEDULE)
@@ -93,3 +95,23 @@ def test_the_command_answers_the_same_on_either_path(tmp_path):
     quoted = "\n".join(",".join(f'"{cell}"' for cell in line.split(",")) for line in text.splitlines()) + "\n"
     slow_rows, slow_said = run(tmp_path, quoted)
     assert (tmp_path / "out.csv").read_bytes() == fast and slow_said == fast_said
+
+
+def test_a_file_with_a_blank_first_line_is_refused_as_the_exact_path_refuses_it(tmp_path):
+    from fees.tests.test_fees_command import refused
+
+    assert "saknar rubrikrad" in refused(tmp_path, "\n" + VISITS)
+
+
+def test_a_file_with_old_mac_line_ends_gets_the_same_answer(tmp_path):
+    # Line ends "\r" only: the header the fast path reads ahead (to read every column as text) runs
+    # into the first row, so the last column's type was guessed (dates as dates) and the fast path
+    # crashed. The exact path reads the file as text with universal newlines.
+    import csv
+    import io
+
+    columns = ["visit_id", "personnummer", "visit_kind", "form", "outcome", "date"]
+    rows = list(csv.DictReader(io.StringIO(VISITS)))
+    text = "\n".join([",".join(columns)] + [",".join(row[c] for c in columns) for row in rows]) + "\n"
+    expected, _said = run(tmp_path, text)
+    assert run(tmp_path, text.replace("\n", "\r"))[0] == expected
