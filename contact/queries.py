@@ -13,6 +13,7 @@ from django.utils import timezone
 from contact.models import Category, Channel, Matter, Message, Picture, Priority
 from contact.rules.red_flags import labels
 from core.audit import record_read, record_reads
+from core.queries import PROTECTED_NAME
 from core.rules.identity import format_personal_number
 
 CATEGORY_LABELS = dict(Category.choices)
@@ -91,14 +92,16 @@ def queue(actor, *, profession=None, mine=False, page=1, now=None):
     # The matter page's address with a placeholder, filled per row: reverse() 50 times is the
     # largest part of building the rows.
     link = reverse("contact:matter", kwargs={"matter_id": uuid.UUID(int=0)}).replace(str(uuid.UUID(int=0)), "{}")
-    return QueuePage([QueueRow(m, now, link) for m in matters], total=total, page=page, pages=pages)
+    hide = not actor.sees_protected_identity
+    return QueuePage([QueueRow(m, now, link, hide_protected=hide) for m in matters], total=total, page=page,
+                     pages=pages)
 
 
 QUEUE_PAGE_SIZE = 50
 # What a queue row shows, and no more (the description and answers stay in the database).
 QUEUE_COLUMNS = ("id", "patient_id", "unit_id", "status", "profession", "red_flags", "category", "priority",
                  "created_at", "due_at", "first_response_at", "taken_by_id", "queue_rank",
-                 "patient__first_name", "patient__last_name", "patient__personal_number",
+                 "patient__first_name", "patient__last_name", "patient__personal_number", "patient__protected_identity",
                  "taken_by__first_name", "taken_by__last_name", "taken_by__username")
 
 
@@ -113,11 +116,13 @@ class QueueRow:
     """A matter as the queue shows it, every text computed once here so that the template only
     prints (the page renders 50 of these on every load)."""
 
-    def __init__(self, matter, now, link):
+    def __init__(self, matter, now, link, *, hide_protected=True):
         self.matter = matter
         self.url = link.format(matter.pk)
         patient = matter.patient
-        self.name = f"{patient.first_name} {patient.last_name}"
+        # Skyddad identitet: the name only for a role that needs it, as on the matter page (patient_card).
+        self.name = (PROTECTED_NAME if patient.protected_identity and hide_protected
+                     else f"{patient.first_name} {patient.last_name}")
         self.personal_number = format_personal_number(patient.personal_number)
         self.flags = labels(matter.red_flags) if matter.red_flags else []
         self.category = CATEGORY_LABELS.get(matter.category, matter.category)

@@ -399,3 +399,17 @@ def test_the_queue_page_takes_the_same_number_of_statements_for_3_rows_as_for_40
         if n % 3 == 0:  # taken by several other nurses: their names are on the rows too
             actions.take(make_actor(unit=setup["centre"]), matter)
     assert statements() == few
+
+
+def test_the_queue_hides_a_protected_patient_s_name_as_the_matter_page_does(client):
+    # Skyddad identitet: only a role that needs it sees the name (core.queries.patient_card).
+    setup = make_entry()
+    patient = setup["patient"]
+    patient.protected_identity = True
+    patient.save(update_fields=["protected_identity"])
+    actions.file_matter(Actor.resident(setup["resident"]), patient, category="ongoing", description="Ont i ryggen")
+    assert not setup["nurse"].sees_protected_identity
+    login(client, setup["nurse"])
+    page = client.get("/kontakt/").content.decode()
+    assert "Skyddad identitet" in page
+    assert patient.last_name not in page
