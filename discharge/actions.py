@@ -542,6 +542,21 @@ def answer_dispute(actor, dispute, *, accept, answer):
 # --- The stored invoice basis ------------------------------------------------------------------
 
 @transaction.atomic
+@transaction.atomic
+def request_basis_store(actor, region, month):
+    """Region finance asks for the month's basis to be computed and stored (a region's month takes
+    seconds, so a task does it; the basis page itself never stores). The request is audited as the
+    person's, since the task that stores runs as the system."""
+    if not permissions.may_store_basis(actor, region):
+        raise NotPermitted("Fakturaunderlaget räknas om av regionens ekonomiansvariga.")
+    record_write(actor, "discharge.basis.store_requested", region, changes={"month": [None, str(month)]})
+    from discharge import tasks
+
+    # Queued in this transaction (the task table is in this database): the request and its task
+    # are kept or lost together.
+    tasks.store_basis_month.enqueue(region.pk, str(month))
+
+
 def store_basis(actor, region, month, *, municipality=None, create=True):
     """Compute the region's month (one municipality's part when given) from the cases and store it
     in place of what was stored (`discharge.invoicing.stored_month_basis` reads it). actor None is

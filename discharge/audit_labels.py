@@ -29,4 +29,5 @@ LABELS = {f"discharge.{kind}": label for kind, label in EVENT_LABELS.items()} | 
     "discharge.dispute.create": "Bestred en rad i fakturaunderlaget",
     "discharge.dispute.answer": "Besvarade en bestriden rad i fakturaunderlaget",
     "discharge.basis.store": "Räknade fram och sparade fakturaunderlaget för en månad",
+    "discharge.basis.store_requested": "Begärde att fakturaunderlaget för en månad räknas fram och sparas",
 }

@@ -15,7 +15,7 @@ from core.models import AuditEvent, Organisation
 from core.queries import patient_card
 from core.views.decorators import post_only, staff_required
 from core.db_router import reads_from_replica
-from discharge import actions, exports, permissions, queries, tasks
+from discharge import actions, exports, permissions, queries
 from discharge.forms import AgreementForm, AnswerForm, DisputeForm, agreement_initial
 from discharge.invoicing import PRESETS, basis_scope, previous_month, readable_agreements
 from discharge.models import Agreement, InvoiceDispute
@@ -63,6 +63,8 @@ def basis_municipality(request, month, code):
     start = (page - 1) * BASIS_PAGE_SIZE
     scope, month, basis = _municipality_basis(request, month, code, lines=(start, start + BASIS_PAGE_SIZE))
     shown = basis.result.cases if basis.result else []
+    if page > 1 and not shown:
+        raise Http404  # past the last page
     return render(request, "discharge/basis_municipality.html", {
         "scope": scope, "month": month, "basis": basis, "reason_texts": REASON_TEXTS,
         "may_edit": _may_edit(request.actor, scope.region), "stored": _stored([basis]),
@@ -95,9 +97,9 @@ def basis_store(request):
         month = Month.parse(request.POST.get("manad", ""))
     except ValueError:
         raise Http404 from None
-    if not scope.is_region or not permissions.may_store_basis(request.actor, scope.region):
+    if not scope.is_region:
         raise NotPermitted("Fakturaunderlaget räknas om av regionens ekonomiansvariga.")
-    tasks.store_basis_month.enqueue(scope.region.pk, str(month))
+    actions.request_basis_store(request.actor, scope.region, month)
     messages.success(request, f"Underlaget för {month} räknas fram och sparas. Ladda om sidan om en stund.")
     return redirect(f"{reverse('discharge:basis')}?manad={month}")
 

@@ -162,6 +162,10 @@ def test_a_month_never_stored_is_computed_for_the_page_and_not_stored(client, se
     assert answer.status_code == 302
     assert_stored_is_fresh(setup["region"])
     assert AuditEvent.objects.filter(action="discharge.basis.store").count() == 1
+    # Who asked is in the log (the storing itself runs as the system).
+    assert AuditEvent.objects.get(action="discharge.basis.store_requested").user == setup["finance"].user
+    past_the_end = reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": setup["municipality"].code})
+    assert client.get(past_the_end + "?sida=9").status_code == 404
 
 
 def test_only_region_finance_may_have_a_month_stored(client, setup):  # noqa: F811
