@@ -30,6 +30,8 @@ demo: migrate
 	$(PY) manage.py seed_meetings_demo
 	$(PY) manage.py seed_contact_demo
 	$(PY) manage.py seed_forums_demo
+	# What the nightly job would have stored: the invoice bases of last month and this month.
+	$(PY) manage.py invoice_basis
 
 # The web server and the background task worker (mail), stopped together: scripts/run_demo.sh.
 run: demo

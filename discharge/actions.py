@@ -557,6 +557,7 @@ def request_basis_store(actor, region, month):
     tasks.store_basis_month.enqueue(region.pk, str(month))
 
 
+@transaction.atomic
 def store_basis(actor, region, month, *, municipality=None, create=True):
     """Compute the region's month (one municipality's part when given) from the cases and store it
     in place of what was stored (`discharge.invoicing.stored_month_basis` reads it). actor None is

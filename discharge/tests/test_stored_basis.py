@@ -2,6 +2,7 @@
 every kind of change to a case or an agreement; a month never stored is computed for the page and
 not stored; disputes work on the stored basis."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -218,3 +219,17 @@ def test_a_large_municipality_is_shown_fifty_lines_a_page_and_only_those_patient
     assert "Ärende 51–53 av 53" in second
     assert first.count('data-testid="still-admitted"') + second.count('data-testid="still-admitted"') == 51
     assert Month(2026, 10) == OCTOBER
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_command_and_the_tasks_store_outside_any_transaction(setup):  # noqa: F811
+    """cron and db_worker call store_basis with no transaction around it (the other tests run inside
+    one): it must open its own, or its audit row is refused and nothing is stored."""
+    call_command("invoice_basis", "--month", "2026-10", stdout=io.StringIO())
+    assert_stored_is_fresh(setup["region"])
+    from discharge import tasks
+
+    tasks.store_basis_month.enqueue(setup["region"].pk, "2026-10")
+    tasks.restore_basis.enqueue(setup["region"].pk, None, "2026-10", "2026-10")
+    assert_stored_is_fresh(setup["region"])
+    assert AuditEvent.objects.filter(action="discharge.basis.store").count() == 3
