@@ -208,8 +208,7 @@ def write_result(name, started, record):
 
 
 def wait_until_start():
-    """BENCH_START_AT=HH:MM (UTC): load the data now, measure from then (the benchmark's quiet slot).
-    The same as bench/http_bench.py's, here for the benchmarks that http_bench itself imports."""
+    """BENCH_START_AT=HH:MM (UTC): load the data now, measure from then (the benchmark's quiet slot)."""
     start_at = os.environ.get("BENCH_START_AT")
     if not start_at:
         return

@@ -57,14 +57,16 @@ import threading
 import time
 import urllib.parse
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("BENCH_CASES", "770000")
 os.environ.setdefault("BENCH_EVENTS", "ward")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BASE_DIR, env_int, git_commit, log, machine, scalar, summary, write_result  # noqa: E402
+from bench.common import (  # noqa: E402
+    BASE_DIR, env_int, git_commit, log, machine, scalar, summary, wait_until_start, write_result,
+)
 from bench.discharge_bench import Loader  # noqa: E402
 from bench.meetings_bench import Loader as SlotLoader  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -415,19 +417,6 @@ def profile_pages(data, chosen):
             log(f"  [{q['time']}] {q['sql'][:300]}")
         if os.environ.get("BENCH_PROFILE") == "full":
             log(text.getvalue())
-
-
-def wait_until_start():
-    """BENCH_START_AT=HH:MM (UTC): load the data now, measure from then (a quieter machine)."""
-    start_at = os.environ.get("BENCH_START_AT")
-    if not start_at:
-        return
-    now = datetime.now(tz=UTC)
-    hour, minute = (int(x) for x in start_at.split(":"))
-    start = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if start > now:
-        log(f"Waiting until {start:%H:%M} UTC to measure …")
-        time.sleep((start - now).total_seconds())
 
 
 def spread(values):
