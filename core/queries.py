@@ -33,12 +33,6 @@ class PatientCard:
     home_municipality: str
 
 
-# The patient's columns `patient_card` reads (with `home_municipality__name`): a list of many
-# patients loads these (`only()`) and not the rest of each row.
-CARD_FIELDS = ["personal_number", "is_coordination_number", "birth_date", "first_name", "last_name", "street_address",
-               "postal_code", "city", "protected_identity", "home_municipality__name"]
-
-
 def patient_card(patient, actor, *, for_export=False):
     """Mask name and address of a protected patient unless the actor's role needs them.
 
@@ -61,6 +55,12 @@ def patient_card(patient, actor, *, for_export=False):
         identity_hidden=hidden,
         home_municipality=patient.home_municipality.name if patient.home_municipality_id and not hidden else "",
     )
+
+
+# The patient's columns `patient_card` reads (with `home_municipality__name`): a list of many
+# patients loads these (`only()`) and not the rest of each row.
+CARD_FIELDS = ["personal_number", "is_coordination_number", "birth_date", "first_name", "last_name", "street_address",
+               "postal_code", "city", "protected_identity", "home_municipality__name"]
 
 
 @dataclass(frozen=True)
