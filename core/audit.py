@@ -10,7 +10,7 @@ import decimal
 import uuid
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -132,6 +132,7 @@ def _insert_reads(events):
     the object, the patient) as arrays to UNNEST: bulk_create prepared and sent every value of every
     row, ~1.5 ms more of the request for a list of 40 (bench/README.md, "The third round"). The rows'
     ids are not read back: nothing uses them."""
+    connection = transaction.get_connection()
     fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
     values = [[getattr(event, field.attname) for event in events] for field in fields]
     shared = [all(value == column[0] for value in column) for column in values]
