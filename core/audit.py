@@ -126,6 +126,17 @@ def collected_reads():
         _insert_reads(buffer)
 
 
+def _save_reads(events):
+    buffer = _collected.get()
+    if buffer is not None:
+        buffer.extend(events)
+    elif len(events) == 1:
+        events[0].save()
+    elif events:
+        AuditEvent.objects.bulk_create(events)
+    return events
+
+
 def _insert_reads(events):
     """The rows in one INSERT. On PostgreSQL, a column whose value every row shares (who read, on
     which page, why: the same for all rows of a list) is sent once, and only the others (the moment,
@@ -154,17 +165,6 @@ def _insert_reads(events):
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {AuditEvent._meta.db_table} ({names}) SELECT {', '.join(selected)} "
                        f"FROM UNNEST({unnest}) AS v({aliases})", params + [column for column, _kind in arrays])
-
-
-def _save_reads(events):
-    buffer = _collected.get()
-    if buffer is not None:
-        buffer.extend(events)
-    elif len(events) == 1:
-        events[0].save()
-    elif events:
-        AuditEvent.objects.bulk_create(events)
-    return events
 
 
 class AuditReadsMiddleware:
