@@ -123,7 +123,7 @@ def upcoming_for_patient(patient_id, now=None):
 # What the calendar shows of a booking, its patient (the card), staff member and visit kind: the
 # rest of their columns would be read and made into Python values for nothing, 40 rows a day.
 CALENDAR_COLUMNS = [
-    "form", "starts_at", "ends_at", "status", "room", "unit_id", "patient", "staff", "visit_kind",
+    "form", "starts_at", "ends_at", "status", "room", "unit", "patient", "staff", "visit_kind",
     "staff__username", "staff__first_name", "staff__last_name", "visit_kind__name",
     *(f"patient__{name}" for name in CARD_FIELDS),
 ]
