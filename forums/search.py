@@ -110,15 +110,19 @@ def _ranked(kinds, words, first, last):
     recent_ids = _recent_ids([queryset.model for queryset, _model_name in kinds.values()])
     ctes, branches, cte_params, branch_params = [], [], [], []
     for n, ((queryset, model_name), recent_id) in enumerate(zip(kinds.values(), recent_ids, strict=True)):
-        rows = matching(queryset, model_name, words).order_by("-pk").values_list("pk", "search_vector")
-        every, every_params = rows[:CANDIDATES + 1].query.sql_with_params()
+        # The matches (id, vector) as the access-checked queryset gives them, compiled once; PostgreSQL
+        # pulls this plain subquery up, so each tier is planned as one query with its bound.
+        rows, rows_params = (matching(queryset, model_name, words).order_by().values_list("pk", "search_vector")
+                             .query.sql_with_params())
+        newest = f"ORDER BY id DESC LIMIT {CANDIDATES + 1}"
+        every, every_params = f"SELECT id, vector FROM ({rows}) AS m(id, vector) {newest}", list(rows_params)
         if recent_id is None:
             branches.append(f"SELECT {n}, id, vector FROM ({every}) AS every_{n}(id, vector)")
             branch_params += every_params
             continue
-        recent, recent_params = rows.filter(pk__gte=recent_id)[:CANDIDATES + 1].query.sql_with_params()
-        ctes.append(f"recent_{n}(id, vector) AS MATERIALIZED ({recent})")
-        cte_params += recent_params
+        ctes.append(f"recent_{n}(id, vector) AS MATERIALIZED "
+                    f"(SELECT id, vector FROM ({rows}) AS m(id, vector) WHERE id >= %s {newest})")
+        cte_params += [*rows_params, recent_id]
         short = f"(SELECT count(*) FROM recent_{n}) <= {CANDIDATES}"
         branches.append(f"SELECT {n}, id, vector FROM recent_{n} WHERE NOT {short}")
         branches.append(f"SELECT {n}, id, vector FROM ({every}) AS every_{n}(id, vector) WHERE {short}")
