@@ -80,8 +80,8 @@ def _recent_ids(models):
     """For each model, the id of its table's RECENT_ROWS-th newest row (None in a smaller table),
     in one statement: a literal the planner can weigh, where a subquery would be a guess."""
     quote = connection.ops.quote_name
-    sql = ", ".join(f"(SELECT id FROM {quote(model._meta.db_table)} ORDER BY id DESC OFFSET %s LIMIT 1)"
-                    for model in models)
+    sql = ", ".join(f"(SELECT {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} "
+                    f"ORDER BY 1 DESC OFFSET %s LIMIT 1)" for model in models)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {sql}", [RECENT_ROWS] * len(models))
         return cursor.fetchone()
