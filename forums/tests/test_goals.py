@@ -208,6 +208,24 @@ def test_two_units_of_one_name_keep_their_own_values():
                                                            ("Vårdcentralen Norr", second["unit"].pk)]
 
 
+def test_a_fetch_replaces_the_months_it_computes():
+    """A unit renamed since the last fetch: its months carry the new name, and no row of the old
+    name lingers beside it; a month the fetch does not compute keeps its values."""
+    from forums.models import GoalValue
+
+    clinic = make_clinic()
+    held(clinic, "video")
+    coordinator = make_actor(unit=clinic["unit"], roles=("coordinator",))
+    goal = refreshed(coordinator, clinic["region"], Goal.Source.VIDEO_SHARE, "percent")
+    old = GoalValue.objects.create(goal=goal, month=date(2020, 1, 1), value=Decimal(3), source="Tidigare")
+    clinic["unit"].name = "Vårdcentralen Nordväst"
+    clinic["unit"].save()
+    actions.refresh_goal_values(coordinator, goal)
+    month = (timezone.localtime() - timedelta(days=1)).date().replace(day=1)
+    assert sorted(goal.values.filter(month=month).values_list("area", flat=True)) == ["", "Vårdcentralen Nordväst"]
+    assert GoalValue.objects.filter(pk=old.pk).exists()
+
+
 def test_what_changed_where_tells_two_units_of_one_name_apart():
     from forums.models import GoalValue
 
