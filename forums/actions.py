@@ -591,16 +591,20 @@ def refresh_goal_values_on_schedule(goal_id, *, today=None):
 
 
 def _store_platform_values(actor, goal, today):
+    """The months computed replace what was stored for them, the whole and every area: an area the
+    computation no longer has (a unit renamed, a municipality no longer taking part) does not linger
+    beside the new ones. Months not computed (older than the follow-up's window) stay."""
     from forums import goals
 
     rows = goals.platform_values(goal, today)  # read outside the transaction: it can take a while
     with transaction.atomic():
         now = timezone.now()
-        for (month, area), (value, weight) in rows.items():
-            GoalValue.objects.update_or_create(goal=goal, month=month, area=area,
-                                               defaults={"value": value, "weight": weight,
-                                                         "source": goal.get_source_display(),
-                                                         "entered_by": None, "entered_at": now})
+        GoalValue.objects.filter(goal=goal, month__in={month for month, _area in rows}).delete()
+        GoalValue.objects.bulk_create([
+            GoalValue(goal=goal, month=month, area=area.name, area_unit_id=area.unit_id,
+                      area_organisation_id=area.organisation_id, value=value, weight=weight,
+                      source=goal.get_source_display(), entered_by=None, entered_at=now)
+            for (month, area), (value, weight) in rows.items()])
         Goal.objects.filter(pk=goal.pk).update(refreshed_at=now)
         goal.refreshed_at = now
         record_write(actor, "forums.goal.refresh", goal, changes={"values": [None, len(rows)]})

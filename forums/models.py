@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import Organisation, User
+from core.models import Organisation, Unit, User
 
 
 class AttachmentStorage(FileSystemStorage):
@@ -363,11 +363,17 @@ class Goal(models.Model):
 
 
 class GoalValue(models.Model):
-    """A month's value of a goal, for the whole (`area` empty) or for one unit or municipality."""
+    """A month's value of a goal, for the whole (no area) or for one area: a unit or an organisation
+    (municipality) of the platform, by id, or an area named by hand ("VO Medicin"). `area` is the
+    name shown; for a unit or organisation it is its name when the value was fetched, and two units
+    of one name stay two areas."""
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="values")
     month = models.DateField()  # the month's first day
     area = models.CharField(max_length=160, blank=True)
+    area_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    area_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="+")
     value = models.DecimalField(max_digits=10, decimal_places=2)
     # How many the value stands for (held visits, discharged cases) where the platform knows: the
     # weight of the area in the whole, so "what changed where" can say which area moved the whole.
@@ -378,5 +384,30 @@ class GoalValue(models.Model):
 
     class Meta:
         ordering = ["goal", "month", "area"]
-        constraints = [models.UniqueConstraint(fields=["goal", "month", "area"], name="forums_goal_value_unique")]
-        indexes = [models.Index(fields=["goal", "area", "month"], name="forums_goalvalue_lookup")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(area_unit__isnull=True) | models.Q(area_organisation__isnull=True),
+                                   name="forums_goal_value_one_area"),
+            # The whole ("") and areas named by hand, by name; a unit or an organisation by its id.
+            models.UniqueConstraint(fields=["goal", "month", "area"], name="forums_goal_value_named_unique",
+                                    condition=models.Q(area_unit__isnull=True, area_organisation__isnull=True)),
+            models.UniqueConstraint(fields=["goal", "month", "area_unit"], name="forums_goal_value_unit_unique",
+                                    condition=models.Q(area_unit__isnull=False)),
+            models.UniqueConstraint(fields=["goal", "month", "area_organisation"],
+                                    name="forums_goal_value_organisation_unique",
+                                    condition=models.Q(area_organisation__isnull=False)),
+        ]
+        indexes = [models.Index(fields=["goal", "month"], name="forums_goalvalue_month")]
+
+    @property
+    def area_key(self):
+        return area_key(self.area_unit_id, self.area_organisation_id, self.area)
+
+
+def area_key(unit_id, organisation_id, name):
+    """What tells one area of a goal from another: a unit's or organisation's id, else its name
+    (an area named by hand; the whole is ("name", ""))."""
+    if unit_id is not None:
+        return ("unit", unit_id)
+    if organisation_id is not None:
+        return ("organisation", organisation_id)
+    return ("name", name)

@@ -2,6 +2,8 @@
 organisation see its forums, anyone reads a public forum's published minutes. A page asking for
 something the person may not see gets 404 (it stays hidden)."""
 
+from types import SimpleNamespace
+
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -99,13 +101,48 @@ def assignment_list(actor, *, mine=True, today=None):
 SEARCH_KINDS = {"beslut": "decisions", "uppdrag": "assignments", "protokoll": "items"}
 
 
-def _searched(actor, name):
-    return {
-        "decisions": (visible_decisions(actor).select_related("forum", "item__meeting"), "decision"),
-        "assignments": (visible_assignments(actor).select_related("forum", "item__meeting", "assignee_user",
-                                                                  "assignee_organisation"), "assignment"),
-        "items": (minutes_items(actor).select_related("meeting__forum"), "agendaitem"),
-    }[name]
+def _hits(model, fields, **names):
+    """fetch(ids) for a search: {id: row} with only the fields the results list shows, as plain
+    objects (no model instances: the ids come from the access-checked search statement)."""
+    def fetch(ids):
+        rows = model.objects.filter(pk__in=ids).values("pk", *fields)
+        return {row["pk"]: SimpleNamespace(**{names.get(key, key): value for key, value in row.items()})
+                for row in rows}
+    return fetch
+
+
+def _decision_hits(ids):
+    rows = _hits(Decision, ["text", "number", "year", "item_id", "item__meeting_id", "forum__short_name"],
+                 item__meeting_id="meeting_id", forum__short_name="forum")(ids)
+    for row in rows.values():
+        row.label = Decision(number=row.number, year=row.year).label
+    return rows
+
+
+def _assignment_hits(ids):
+    status = dict(Assignment.Status.choices)
+    rows = _hits(Assignment, ["what", "status", "item_id", "item__meeting_id", "item__meeting__starts_at",
+                              "forum__short_name", "assignee_user__first_name", "assignee_user__last_name",
+                              "assignee_user__username", "assignee_organisation__name"],
+                 item__meeting_id="meeting_id", item__meeting__starts_at="starts_at", forum__short_name="forum")(ids)
+    for row in rows.values():
+        if row.assignee_user__username:  # as Assignment.assignee: the person's name, or their organisation
+            full_name = f"{row.assignee_user__first_name} {row.assignee_user__last_name}".strip()
+            row.assignee = full_name or row.assignee_user__username
+        else:
+            row.assignee = row.assignee_organisation__name or ""
+        row.status_text = status.get(row.status, row.status)
+    return rows
+
+
+# What a search shows of each kind: the access-checked rows it searches, and how to fetch the hits.
+_SEARCHED = {
+    "decisions": (visible_decisions, "decision", _decision_hits),
+    "assignments": (visible_assignments, "assignment", _assignment_hits),
+    "items": (minutes_items, "agendaitem", _hits(AgendaItem, ["title", "number", "meeting_id", "meeting__starts_at",
+                                                              "meeting__forum__name"],
+                                                 meeting__starts_at="starts_at", meeting__forum__name="forum")),
+}
 
 
 def search_all(actor, words, *, only=None, page=1, per_page=10):
@@ -114,7 +151,8 @@ def search_all(actor, words, *, only=None, page=1, per_page=10):
     names = [only] if only else list(SEARCH_KINDS.values())
     if not words:
         return {name: search.Found(rows=[], count=0, more=False, page=1, pages=1) for name in names}
-    return {name: search.found(*_searched(actor, name), words, page=page, per_page=per_page) for name in names}
+    kinds = {name: (_SEARCHED[name][0](actor), _SEARCHED[name][1], _SEARCHED[name][2]) for name in names}
+    return search.found_all(kinds, words, page=page, per_page=per_page)
 
 
 def visible_goals(actor):

@@ -85,7 +85,7 @@ def change(values):
 
 @dataclass(frozen=True)
 class Mover:
-    area: str
+    area: object  # what tells the area from the others (the goal page's area key)
     before: Decimal
     after: Decimal
     better: bool

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from core.errors import NotPermitted
+from core.models import Organisation
 from core.rules.month import Month
 from meetings import permissions
 from meetings.models import Booking, ConferenceCase, SipMeeting, SipParticipant, SipPlan, VisitForm
@@ -47,6 +48,7 @@ def _start(first_day):
 class VideoRow:
     unit: str
     by_month: dict = field(default_factory=dict)  # first day -> (video, held)
+    unit_id: int | None = None  # None for the organisation's total
 
     def share(self, first_day):
         video, held = self.by_month.get(first_day, (0, 0))
@@ -59,32 +61,60 @@ def video_share(organisation, today=None):
     counts = (Booking.objects.filter(unit__organisation=organisation, status=Booking.Status.ATTENDED,
                                      starts_at__gte=_start(firsts[0]))
               .annotate(month=TruncMonth("starts_at", tzinfo=timezone.get_current_timezone()))
-              .values("unit__name", "month")
+              .values("unit_id", "unit__name", "month")
               .annotate(held=Count("pk"), video=Count("pk", filter=Q(form=VisitForm.VIDEO))))
     units, total = {}, VideoRow("Alla enheter")
-    for row in counts:
+    for row in counts:  # by the unit's id: two units of one name are two rows
         first = _first(row["month"])
-        units.setdefault(row["unit__name"], VideoRow(row["unit__name"])).by_month[first] = (row["video"], row["held"])
+        unit = units.setdefault(row["unit_id"], VideoRow(row["unit__name"], unit_id=row["unit_id"]))
+        unit.by_month[first] = (row["video"], row["held"])
         video, held = total.by_month.get(first, (0, 0))
         total.by_month[first] = (video + row["video"], held + row["held"])
-    return firsts, total, sorted(units.values(), key=lambda r: r.unit), settings.VIDEO_SHARE_GOAL_PERCENT
+    return firsts, total, sorted(units.values(), key=lambda r: (r.unit, r.unit_id)), settings.VIDEO_SHARE_GOAL_PERCENT
+
+
+def _held_sip_meetings(organisation, firsts):
+    """SIP meetings held at the organisation's units since the first of the months `firsts`, with
+    their month: what the SIP follow-up counts."""
+    return (SipMeeting.objects.filter(booking__unit__organisation=organisation, booking__status=Booking.Status.ATTENDED,
+                                      booking__starts_at__gte=_start(firsts[0]))
+            .annotate(month=TruncMonth("booking__starts_at", tzinfo=timezone.get_current_timezone())))
+
+
+def _counted(rows, key):
+    """{key(row): {first day: {"n", "digital", "with_person"}}} of rows grouped by month and key."""
+    found = {}
+    for row in rows:
+        found.setdefault(key(row), {})[_first(row["month"])] = {k: row[k] for k in ("n", "digital", "with_person")}
+    return found
 
 
 def sip_meetings_by_unit(organisation, firsts):
-    """SIP meetings held at the organisation's units in the months `firsts`: {unit name: {first day:
-    {"n", "digital", "with_person"}}}. `sip_numbers` sums these for the organisation; the goal
-    follow-up (forums.goals) shows them per unit."""
-    by_unit = {}
-    for row in (SipMeeting.objects.filter(booking__unit__organisation=organisation,
-                                          booking__status=Booking.Status.ATTENDED,
-                                          booking__starts_at__gte=_start(firsts[0]))
-                .annotate(month=TruncMonth("booking__starts_at", tzinfo=timezone.get_current_timezone()))
-                .values("booking__unit__name", "month")
-                .annotate(n=Count("pk"), digital=Count("pk", filter=Q(booking__form=VisitForm.VIDEO)),
-                          with_person=Count("pk", filter=Q(person_took_part=True)))):
-        by_unit.setdefault(row["booking__unit__name"], {})[_first(row["month"])] = {
-            key: row[key] for key in ("n", "digital", "with_person")}
-    return by_unit
+    """SIP meetings held at the organisation's units in the months `firsts`: {(unit id, unit name):
+    {first day: {"n", "digital", "with_person"}}}. `sip_numbers` sums these for the organisation; the
+    goal follow-up (forums.goals) shows them per unit."""
+    rows = (_held_sip_meetings(organisation, firsts).values("booking__unit_id", "booking__unit__name", "month")
+            .annotate(n=Count("pk"), digital=Count("pk", filter=Q(booking__form=VisitForm.VIDEO)),
+                      with_person=Count("pk", filter=Q(person_took_part=True))))
+    return _counted(rows, lambda row: (row["booking__unit_id"], row["booking__unit__name"]))
+
+
+def sip_meetings_by_municipality(organisation, firsts):
+    """The same meetings by the municipality taking part in the plan: {(municipality id, name): {first
+    day: {"n", "digital", "with_person"}}}, for a region's goal (docs/decisions.md, "SIP meetings per
+    municipality"). A municipality takes part when one of its units does (`units_taking_part`:
+    accepted, and named in the person's consent). A meeting counts once for each municipality taking
+    part in its plan, and for none while no municipality does."""
+    taking_part = SipParticipant.objects.units_taking_part().filter(
+        unit__organisation__kind=Organisation.Kind.MUNICIPALITY)
+    # values() after filter() reads the participant the filter joined (one join, not a second).
+    rows = (_held_sip_meetings(organisation, firsts).filter(plan__participants__in=taking_part)
+            .values("plan__participants__unit__organisation_id", "plan__participants__unit__organisation__name", "month")
+            .annotate(n=Count("pk", distinct=True),
+                      digital=Count("pk", distinct=True, filter=Q(booking__form=VisitForm.VIDEO)),
+                      with_person=Count("pk", distinct=True, filter=Q(person_took_part=True))))
+    return _counted(rows, lambda row: (row["plan__participants__unit__organisation_id"],
+                                       row["plan__participants__unit__organisation__name"]))
 
 
 def sip_numbers(organisation, today=None):

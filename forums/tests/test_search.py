@@ -15,8 +15,11 @@ pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
 
 
-@pytest.fixture
-def world():
+@pytest.fixture(params=[10_000, 0], ids=["all-rows", "newest-rows-first"])
+def world(request, monkeypatch):
+    """Every test twice: searching all rows, and trying the newest row first (search.RECENT_ROWS 0),
+    so that the access rules hold in both of a search's tiers (PostgreSQL; SQLite has one)."""
+    monkeypatch.setattr(search, "RECENT_ROWS", request.param)
     world = World()
     meeting = world.meeting()
     item = actions.add_item(world.secretary, meeting, title="Screening OPT")
@@ -127,20 +130,47 @@ def test_the_stored_vector_follows_every_write_of_the_text(world):
 
 
 @postgres_only
-def test_a_search_reads_stored_vectors_and_ranks_no_more_than_the_bound(world):
+@pytest.mark.parametrize("recent_rows", [0, 10_000])
+def test_a_search_reads_stored_vectors_and_ranks_no_more_than_the_bound(world, monkeypatch, recent_rows):
     """to_tsvector costs tens of microseconds a row: over tens of thousands of matches a search must
-    read the stored vectors, and rank at most search.CANDIDATES + 1 of them (bench/forums_bench.py)."""
+    read the stored vectors, and rank at most search.CANDIDATES + 1 of each kind (bench/forums_bench.py),
+    in one statement for the three kinds, whether the newest rows are tried first or not."""
     from django.test.utils import CaptureQueriesContext
 
+    monkeypatch.setattr(search, "RECENT_ROWS", recent_rows)
     with CaptureQueriesContext(connection) as captured:
         found = queries.search_all(world.member, "kanslifunktion")
     assert found["decisions"].count == 1
     sqls = [q["sql"] for q in captured.captured_queries]
     assert not any("to_tsvector" in sql for sql in sqls), sqls
-    searches = [sql for sql in sqls if "@@" in sql]
-    assert len(searches) == 3, searches
-    for sql in searches:  # the candidates are a bounded subquery, and only they are ranked
-        assert f"LIMIT {search.CANDIDATES + 1})" in sql and "ts_rank" in sql, sql
+    (sql,) = [sql for sql in sqls if "@@" in sql]
+    # every candidate list is a bounded subquery (two per kind when the newest rows are tried first)
+    assert sql.count("@@") == sql.count(f"LIMIT {search.CANDIDATES + 1}") == (6 if recent_rows == 0 else 3), sql
+    assert sql.count("ts_rank") == 1
+
+
+@postgres_only
+def test_the_newest_rows_tried_first_give_the_same_results_as_all_rows(world, monkeypatch):
+    """A common word's newest matches are looked for among the newest rows first, a rarer word's
+    among all: either way the same candidates, ranked the same, counted the same."""
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    item = world.forum.meetings.get().items.get()
+    for n in range(6):  # the older decisions say "sjukresor", the newer "kanslifunktion" in most
+        actions.record_decision(world.secretary, item, f"RSL beslutar om sjukresor {n}.")
+    for n in range(6):
+        text = "tolktjänst" if n % 3 == 0 else "kanslifunktion" + " kanslifunktion" * (n % 2)
+        actions.record_decision(world.secretary, item, f"RSL beslutar att {text} {n} ska utredas.")
+
+    def results(recent_rows):
+        monkeypatch.setattr(search, "RECENT_ROWS", recent_rows)
+        return {words: [(f.count, f.more, [row.pk for row in f.rows]) for f in queries.search_all(
+                    world.member, words, only="decisions", per_page=2).values()]
+                for words in ("kanslifunktion", "sjukresor", "tolktjänst", "beslutar", "ingenting")}
+
+    everything = results(10_000)  # fewer rows than that: all matches, as before
+    assert everything["kanslifunktion"][0][:2] == (3, True) and everything["sjukresor"][0][:2] == (3, True)
+    for recent_rows in (0, 1, 3, 5, 8, 12):
+        assert results(recent_rows) == everything, recent_rows
 
 
 def test_the_page_says_more_than_the_bound_and_pages_one_kind(world, client, monkeypatch):
