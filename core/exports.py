@@ -28,12 +28,16 @@ GROUNDS = {
 
 def grounds(event):
     """Why the person could do it, in words a resident understands."""
-    if event.basis == AuditEvent.Basis.EMERGENCY:
-        return f"Nödåtkomst: {event.reason}"
-    if event.basis == AuditEvent.Basis.RELATION:
-        kind = event.reason if event.reason and event.reason != "Vårdrelation" else ""
+    return grounds_of(event.basis, event.reason)
+
+
+def grounds_of(basis, reason):
+    if basis == AuditEvent.Basis.EMERGENCY:
+        return f"Nödåtkomst: {reason}"
+    if basis == AuditEvent.Basis.RELATION:
+        kind = reason if reason and reason != "Vårdrelation" else ""
         return f"Vårdrelation: {kind[0].lower() + kind[1:]}" if kind else "Vårdrelation"
-    return GROUNDS.get(event.basis, "Enhetens arbete med patienten")
+    return GROUNDS.get(basis, "Enhetens arbete med patienten")
 
 
 @dataclass
@@ -71,6 +75,18 @@ def extract_lines(events):
             reads[key] = line
         lines.append(line)
     return lines
+
+
+def group_lines(groups):
+    """The resident's grouped log (core.queries.own_access_log_page) as lines: labels in plain
+    Swedish, no action names."""
+    return [ExtractLine(
+        at=group["last_at"], first_at=group["first_at"], count=group["count"], kind=AuditEvent.Kind(group["kind"]).label,
+        label=action_label(group["action"], group["kind"]), who=group["user_display"] or group["username"],
+        unit=group["unit_name"], organisation=group["organisation_name"],
+        grounds=grounds_of(group["basis"], group["reason"]),
+        emergency_reason=group["reason"] if group["basis"] == AuditEvent.Basis.EMERGENCY else "",
+    ) for group in groups]
 
 
 def extract_rows(lines):
