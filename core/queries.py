@@ -141,14 +141,19 @@ def _day_bounds(date_from, date_to):
     return start, end
 
 
+# The columns of the extract: what its lines show (core.exports.extract_lines), nothing more.
+EXTRACT_FIELDS = ("at", "kind", "action", "username", "user_display", "unit_name", "organisation_name", "basis",
+                  "reason")
+
+
 def access_log_extract(patient, date_from, date_to):
-    """Who read or changed the patient's data in the period, newest first (loggutdrag)."""
+    """Who read or changed the patient's data in the period, newest first (loggutdrag): every row,
+    as named tuples of EXTRACT_FIELDS (lighter to build than model objects: issue 14)."""
     start, end = _day_bounds(date_from, date_to)
     return (
         AuditEvent.objects.filter(patient=patient, at__gte=start, at__lt=end)
-        .only("at", "kind", "action", "username", "user_display", "unit_name", "organisation_name", "basis", "reason",
-              "endpoint")
         .order_by("-at", "-id")
+        .values_list(*EXTRACT_FIELDS, named=True)
     )
 
 
