@@ -84,8 +84,8 @@ def group_lines(groups):
         at=group["last_at"], first_at=group["first_at"], count=group["count"], kind=AuditEvent.Kind(group["kind"]).label,
         label=action_label(group["action"], group["kind"]), who=group["user_display"] or group["username"],
         unit=group["unit_name"], organisation=group["organisation_name"],
-        grounds=grounds_of(group["basis"], group["reason"]),
-        emergency_reason=group["reason"] if group["basis"] == AuditEvent.Basis.EMERGENCY else "",
+        grounds=grounds_of(group["basis"], group["ground"]),
+        emergency_reason=group["ground"] if group["basis"] == AuditEvent.Basis.EMERGENCY else "",
     ) for group in groups]
 
 

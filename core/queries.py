@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Case, Count, F, Max, Min, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -185,10 +185,11 @@ def open_access_log_extract(actor, patient_id, date_from, date_to, *, endpoint):
 LOG_PAGE_GROUPS = 50
 # A page groups at most about this many of the newest rows (before the page's upper bound), so it
 # costs the same however long the log is (a patient read thousands of times a day included).
-LOG_PAGE_WINDOW = 2000
-# What makes two rows of a day one line: who (person, unit, organisation), what, on which grounds.
+LOG_PAGE_WINDOW = 1000
+# What makes two rows of a day one line: who (person, unit, organisation), what, on which grounds
+# ("ground": the reason, where the line shows it: an emergency's, a care relation's kind).
 LOG_GROUP_FIELDS = ("kind", "action", "username", "user_display", "unit_name", "organisation_name", "basis",
-                    "reason")
+                    "ground")
 
 
 @dataclass
@@ -203,7 +204,9 @@ class LogPage:
 
 def _log_groups(events):
     """The events grouped per local day and LOG_GROUP_FIELDS, counted, newest group first."""
-    return (events.annotate(day=TruncDate("at")).values("day", *LOG_GROUP_FIELDS)
+    shown = Case(When(basis__in=[AuditEvent.Basis.EMERGENCY, AuditEvent.Basis.RELATION], then=F("reason")),
+                 default=Value(""))
+    return (events.annotate(day=TruncDate("at"), ground=shown).values("day", *LOG_GROUP_FIELDS)
             .annotate(count=Count("id"), first_at=Min("at"), last_at=Max("at"))
             .order_by("-last_at", *LOG_GROUP_FIELDS))
 

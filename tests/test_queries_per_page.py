@@ -192,4 +192,4 @@ def test_the_residents_log_page_runs_as_many_statements_for_a_long_log_as_for_a_
     assert_constant(small, large)
     page = client.get(path).content.decode()
     # Whole days of four staff (today also the resident's own visits to the page), up to 50 lines.
-    assert 46 <= page.count('data-label="Dag"') <= 50 and "Äldre händelser" in page
+    assert 46 <= page.count('data-label="När"') <= 50 and "Äldre händelser" in page

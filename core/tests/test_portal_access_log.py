@@ -36,7 +36,7 @@ def read_rows(patient, staff, days, per_day, *, action="patient.read", hours=8):
 
 
 def lines_of(page):
-    return re.findall(r"<tr>\s*<td class=\"nowrap\" data-label=\"Dag\">", page)
+    return re.findall(r"<tr>\s*<td class=\"nowrap\" data-label=\"När\">", page)
 
 
 def older_link(page):
@@ -46,7 +46,7 @@ def older_link(page):
 
 def counts(page):
     """The count of each line: "N gånger", or 1."""
-    rows = page.split('data-label="Dag"')[1:]
+    rows = page.split('data-label="När"')[1:]
     return [int(m.group(1)) if (m := re.search(r"(\d+) gånger", row)) else 1 for row in rows]
 
 
@@ -120,6 +120,24 @@ def test_the_lines_speak_plain_swedish(client):
     page = client.get(LOG_URL).content.decode()
     assert "Öppnade patientuppgifterna" in page and "Vårdrelation" in page
     assert not re.search(r"\b(patient|discharge|core|access_log)\.\w+", page)
+
+
+def test_views_of_the_page_for_other_periods_are_one_line(client):
+    client.force_login(make_resident())
+    client.get(LOG_URL + "?date_from=2020-01-01&date_to=2020-01-31")
+    client.get(LOG_URL + "?date_from=2021-01-01&date_to=2021-01-31")
+    page = client.get(LOG_URL).content.decode()
+    assert len(lines_of(page)) == 1 and "2 gånger" in page and "Egen inloggning" in page
+
+
+def test_an_emergency_access_shows_its_reason(client):
+    resident = make_resident()
+    nurse = make_actor()
+    AuditEvent.objects.create(kind=AuditEvent.Kind.READ, action="patient.read", patient=resident.patient,
+                              basis=AuditEvent.Basis.EMERGENCY, reason="Medvetslös vid ankomst", **actor_columns(nurse))
+    client.force_login(resident)
+    page = client.get(LOG_URL).content.decode()
+    assert "Nödåtkomst" in page and "Medvetslös vid ankomst" in page
 
 
 def test_an_empty_log_says_so(client):
