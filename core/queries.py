@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Case, Count, F, Max, Min, Q, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, DateTimeField, F, Max, Min, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -185,7 +185,7 @@ def open_access_log_extract(actor, patient_id, date_from, date_to, *, endpoint):
 LOG_PAGE_GROUPS = 50
 # A page groups at most about this many of the newest rows (before the page's upper bound), so it
 # costs the same however long the log is (a patient read thousands of times a day included).
-LOG_PAGE_WINDOW = 1000
+LOG_PAGE_WINDOW = 500
 # What makes two rows of a day one line: who (person, unit, organisation), what, on which grounds
 # ("ground": the reason, where the line shows it: an emergency's, a care relation's kind).
 LOG_GROUP_FIELDS = ("kind", "action", "username", "user_display", "unit_name", "organisation_name", "basis",
@@ -219,9 +219,10 @@ def own_access_log_page(actor, date_from, date_to, *, before=None, endpoint):
     ending at `before` (the end of the period on the first page) and reaching back over at most
     about LOG_PAGE_WINDOW rows and LOG_PAGE_GROUPS lines, in whole days; the next page continues
     below it, so no row is left out or counted twice. Only a day with more lines or rows than one
-    page holds is split, its lines saying between which times. Three statements whatever the log's
-    size: the window's edge, the window's groups (where the page ends) and the page's groups; and
-    the read of the page is logged. The staff's extract (access_log_extract) is every row, unchanged.
+    page holds is split, its lines saying between which times. Two statements whatever the log's
+    size: the groups of the window (the newest LOG_PAGE_WINDOW rows, its edge found in a subquery),
+    which say where the page ends, and the page's groups; and the read of the page is logged. The
+    staff's extract (access_log_extract) is every row, unchanged.
     """
     if not actor.is_resident:
         raise Http404
@@ -230,15 +231,16 @@ def own_access_log_page(actor, date_from, date_to, *, before=None, endpoint):
     if before is not None:
         end = min(end, before)
     events = AuditEvent.objects.filter(patient=patient, at__gte=start, at__lt=end)
-    edge = list(events.order_by("-at").values_list("at", flat=True)[LOG_PAGE_WINDOW - 1:LOG_PAGE_WINDOW])
-    window = list(_log_groups(events.filter(at__gte=edge[0] if edge else start)))
+    edge = Subquery(events.order_by("-at").values("at")[LOG_PAGE_WINDOW - 1:LOG_PAGE_WINDOW])
+    window = list(_log_groups(events.filter(at__gte=Coalesce(edge, Value(start, output_field=DateTimeField())))))
     lower, more = start, True
     if len(window) > LOG_PAGE_GROUPS:
         # The first line that does not fit: the page ends after its newest row, or its whole day.
         cut_day, lower = window[LOG_PAGE_GROUPS]["day"], window[LOG_PAGE_GROUPS]["last_at"] + timedelta(microseconds=1)
-    elif edge:
-        # More rows than the window: it ends at its oldest row, or the whole day of that row.
-        cut_day, lower = timezone.localdate(edge[0]), edge[0]
+    elif sum(group["count"] for group in window) >= LOG_PAGE_WINDOW:
+        # The window is full (older rows may follow): it ends at its oldest row, or that row's day.
+        lower = min(group["first_at"] for group in window)
+        cut_day = timezone.localdate(lower)
     else:
         more = False
     if more and window[0]["day"] > cut_day:
