@@ -58,6 +58,12 @@ def patient_card(patient, actor, *, for_export=False):
     )
 
 
+# The patient's columns `patient_card` reads (with `home_municipality__name`): a list of many
+# patients loads these (`only()`) and not the rest of each row.
+CARD_FIELDS = ["personal_number", "is_coordination_number", "birth_date", "first_name", "last_name", "street_address",
+               "postal_code", "city", "protected_identity", "home_municipality__name"]
+
+
 @dataclass(frozen=True)
 class SearchHit:
     patient: Patient

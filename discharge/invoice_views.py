@@ -1,6 +1,8 @@
 """Pages of payment liability: the month's invoice basis per municipality with each case's
 explanation, exports, disputes, and the region's agreements with their history."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -19,6 +21,7 @@ from discharge import actions, exports, permissions, queries
 from discharge.forms import AgreementForm, AnswerForm, DisputeForm, agreement_initial
 from discharge.invoicing import PRESETS, basis_scope, previous_month, readable_agreements
 from discharge.models import Agreement, InvoiceDispute
+from discharge.templatetags.liability_format import kr
 from discharge.rules.liability import REASON_TEXTS, RULE_TEXTS, Month, stay_liable_days
 
 
@@ -31,6 +34,37 @@ def _municipality_basis(request, month_text, code, *, lines="all"):
 
 
 BASIS_PAGE_SIZE = 50  # a municipality's lines per page (the largest has thousands in a month)
+CARE_TYPE_SHORT = {"somatic": "Somatisk", "psychiatric": "Psykiatrisk"}
+RULE_SHORT = {"individual": "Individ", "average": "Genomsnitt"}  # else: the long-stay rule
+
+
+@dataclass(frozen=True)
+class BasisLine:
+    """A line of the basis as the page shows it, its cells formatted here once: the template's
+    filters and look-ups per cell cost more than the rest of the page (bench/README.md, "The third
+    round")."""
+    row: object  # the engine's CaseResult
+    card: object  # core.queries.PatientCard, None when the case is gone
+    url: str
+    care_type: str
+    day0: str
+    discharged: str
+    ready_days: str
+    reason: str  # the condition not met, in Swedish
+    rule: str
+    amount: str
+    dispute: object  # InvoiceDispute or None
+
+
+def _basis_lines(basis, shown, patients, page_url):
+    return [BasisLine(
+        row=row, card=patients.get(row.case_id), url=f"{page_url}{row.case_id}/",
+        care_type=CARE_TYPE_SHORT.get(row.care_type, "Psykiatrisk"),
+        day0=row.day0.isoformat() if row.day0 else "–",
+        discharged=row.discharge_day.isoformat() if row.discharge_day else "inneliggande",
+        ready_days="–" if row.ready_days is None else str(row.ready_days),
+        reason=REASON_TEXTS.get(row.reason, ""), rule=RULE_SHORT.get(row.rule, "Långliggare"), amount=kr(row.amount_sek),
+        dispute=basis.disputes.get(row.case_id)) for row in shown]
 
 
 @staff_required
@@ -65,14 +99,13 @@ def basis_municipality(request, month, code):
     shown = basis.result.cases if basis.result else []
     if page > 1 and not shown:
         raise Http404  # past the last page
+    patients = queries.basis_patients(request.actor, [r.case_id for r in shown], endpoint="discharge:basis_municipality")
+    # A line's page is under this one (urls.py: basis_case): one reverse() for the page, not one per row.
+    page_url = reverse("discharge:basis_municipality", kwargs={"month": str(month), "code": code})
     return render(request, "discharge/basis_municipality.html", {
-        "scope": scope, "month": month, "basis": basis, "reason_texts": REASON_TEXTS,
+        "scope": scope, "month": month, "basis": basis,
         "may_edit": _may_edit(request.actor, scope.region), "stored": _stored([basis]),
-        "rows": [(row, basis.disputes.get(row.case_id)) for row in shown],
-        "patients": queries.basis_patients(request.actor, [r.case_id for r in shown],
-                                           endpoint="discharge:basis_municipality"),
-        # A line's page is under this one (urls.py: basis_case): one reverse() for the page, not one per row.
-        "page_url": reverse("discharge:basis_municipality", kwargs={"month": str(month), "code": code}),
+        "lines": _basis_lines(basis, shown, patients, page_url),
         "page": page, "pages": max(1, -(-basis.case_count // BASIS_PAGE_SIZE)), "first": start + 1,
         "last": start + len(shown),
     })

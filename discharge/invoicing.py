@@ -237,19 +237,29 @@ def line_from(result, position):
         liable_days=result.liable_days, amount_sek=result.amount_sek)
 
 
+# The columns of a stored line that `result_from` reads, in its order (the rows come as tuples: a
+# page of 50 lines, or every line of an export, without a model object each).
+LINE_COLUMNS = [
+    "basis_id", "case_id", "care_type", "admitted_at", "admission_notice_sent_at", "ready_notice_sent_at", "ended_at",
+    "care_contact_appointed", "patient_objected", "day0", "discharge_day", "ready_days", "eligible", "reason", "rule",
+    "free_days", "first_liable_day", "long_stay", "liable_days", "amount_sek",
+]
+
+
 def result_from(line, municipality_code):
-    """A stored line as the engine's `CaseResult` (without its list of days and day 0's sentence:
-    `explained_row` computes those for one case from the same facts)."""
+    """A stored line (a `LINE_COLUMNS` tuple) as the engine's `CaseResult` (without its list of days
+    and day 0's sentence: `explained_row` computes those for one case from the same facts)."""
+    (_basis, case_id, care_type, admitted_at, admission_notice_sent_at, ready_notice_sent_at, ended_at,
+     care_contact_appointed, patient_objected, day0, discharge_day, ready_days, eligible, reason, rule, free_days,
+     first_liable_day, long_stay, liable_days, amount_sek) = line
     facts = CaseFacts(
-        case_id=str(line.case_id), municipality_code=municipality_code, care_type=line.care_type,
-        admitted_at=line.admitted_at, admission_notice_sent_at=line.admission_notice_sent_at,
-        ready_notice_sent_at=line.ready_notice_sent_at, discharged_at=line.ended_at,
-        care_contact_appointed=line.care_contact_appointed, patient_objected=line.patient_objected)
+        case_id=str(case_id), municipality_code=municipality_code, care_type=care_type, admitted_at=admitted_at,
+        admission_notice_sent_at=admission_notice_sent_at, ready_notice_sent_at=ready_notice_sent_at,
+        discharged_at=ended_at, care_contact_appointed=care_contact_appointed, patient_objected=patient_objected)
     return CaseResult(
-        facts=facts, day0=line.day0, day0_explanation="", discharge_day=line.discharge_day,
-        ready_days=line.ready_days, eligible=line.eligible, reason=line.reason, rule=line.rule,
-        free_days=line.free_days, first_liable_day=line.first_liable_day, long_stay=line.long_stay,
-        liable_days=line.liable_days, amount_sek=line.amount_sek)
+        facts=facts, day0=day0, day0_explanation="", discharge_day=discharge_day, ready_days=ready_days,
+        eligible=eligible, reason=reason, rule=rule, free_days=free_days, first_liable_day=first_liable_day,
+        long_stay=long_stay, liable_days=liable_days, amount_sek=amount_sek)
 
 
 def basis_month_of(region, month):
@@ -260,21 +270,22 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
     """The stored basis of the region's month per municipality (one when given), in the order of
     `month_basis`; None when the month has never been stored. `lines`: None for none (the totals
     come from the summaries), "all", or a slice (start, stop) of the engine's order."""
-    if basis_month_of(region, month) is None:
-        return None
     stored = (StoredBasis.objects.filter(basis_month__region=region, basis_month__month=month.first_day)
               .select_related("municipality", "agreement")
-              .prefetch_related("agreement__care_type_rules", "agreement__daily_amounts", "agreement__municipalities"))
+              .prefetch_related("agreement__care_type_rules", "agreement__daily_amounts"))
     if municipality is not None:
         stored = stored.filter(municipality=municipality)
     stored = list(stored)
+    # Whether the month was stored at all is asked only when it holds nothing for the page.
+    if not stored and basis_month_of(region, month) is None:
+        return None
     by_basis = {}
-    if lines is not None:
+    if lines is not None and stored:
         found = StoredBasisLine.objects.filter(basis__in=stored).order_by("basis_id", "position")
         if lines != "all":
             found = found.filter(position__gte=lines[0], position__lt=lines[1])
-        for line in found:
-            by_basis.setdefault(line.basis_id, []).append(line)
+        for line in fetch_rows(found, LINE_COLUMNS):
+            by_basis.setdefault(line[0], []).append(line)
     disputes = month_disputes(region, month, municipality=municipality)
     bases = []
     for item in stored:

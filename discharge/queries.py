@@ -13,7 +13,7 @@ from core.audit import record_read, record_reads
 from core.errors import NotPermitted
 from core.rules.month import Month
 from core.db import serial_plans
-from core.queries import patient_card
+from core.queries import CARD_FIELDS, patient_card
 from core.collation import swedish
 from discharge import permissions
 from discharge.invoicing import basis_scope, explained_row, month_basis, stored_month_basis
@@ -80,7 +80,8 @@ def basis_patients(actor, case_ids, *, endpoint):
     """Who each case of an invoice basis is about ({case id: PatientCard}), so finance can tell
     the rows apart by patient; every patient shown is logged as a read (basis: invoicing), in one
     insert. The caller has checked that the actor may see the basis."""
-    cases = list(DischargeCase.objects.filter(pk__in=list(case_ids)).select_related("patient__home_municipality"))
+    cases = list(DischargeCase.objects.filter(pk__in=list(case_ids)).select_related("patient__home_municipality")
+                 .only("patient", *(f"patient__{name}" for name in CARD_FIELDS)))
     record_reads(actor, cases, action="discharge.invoice_list", reason="Fakturaunderlag", endpoint=endpoint,
                  basis=AuditEvent.Basis.INVOICE)
     return {str(case.pk): patient_card(case.patient, actor) for case in cases}
@@ -248,7 +249,9 @@ def municipality_basis(actor, month_text, code, *, lines="all"):
         raise Http404 from None
     if scope.municipality is not None and scope.municipality.code != code:
         raise Http404
-    municipality = Organisation.objects.filter(kind=Organisation.Kind.MUNICIPALITY, code=code).first()
+    # A municipality's finance staff ask for their own (checked above): no need to look it up.
+    municipality = scope.municipality or Organisation.objects.filter(kind=Organisation.Kind.MUNICIPALITY,
+                                                                     code=code).first()
     if municipality is None:
         raise Http404
     bases = region_basis(scope.region, month, municipality=municipality, lines=lines)

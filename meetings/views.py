@@ -2,6 +2,8 @@
 cancellation, outcome), the video join page for the booked staff member and for the patient from
 Mina sidor, and the patient's upcoming visits."""
 
+import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
@@ -15,6 +17,7 @@ from core import queries as core_queries
 from core.forms import run_action
 from core.views.decorators import resident_required, staff_required
 from meetings import actions, forms, queries
+from meetings.models import Booking, VisitForm
 from meetings.permissions import may_change_own_visit
 
 
@@ -87,9 +90,45 @@ def _day(request):
         return timezone.localdate()
 
 
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A booking as the calendar shows it, worked out here once per row: Django's `time` filter,
+    `{% url %}` and the choice labels in the template cost more than the rest of a full day's page
+    (bench/README.md, "The third round")."""
+    booking: object
+    card: object  # core.queries.PatientCard
+    time: str  # "08:00–08:15", local time
+    url: str  # the booking's page
+    join_url: str  # the video room, for the staff member booked while it is open; else ""
+    form: str
+    status: str
+
+
+def _url_maker(name):
+    """One reverse() per page: each booking's URL is the pattern's with its id put in."""
+    placeholder = str(uuid.UUID(int=0))
+    pattern = reverse(name, kwargs={"booking_id": placeholder})
+    return lambda pk: pattern.replace(placeholder, str(pk))
+
+
+def _calendar_entries(actor):
+    booking_url, join_url = _url_maker("meetings:booking"), _url_maker("meetings:join")
+    # The labels once per page (get_FOO_display() translates every choice of the field on each call).
+    forms_, statuses = {k: str(v) for k, v in VisitForm.choices}, {k: str(v) for k, v in Booking.Status.choices}
+
+    def entry(booking, card, state):
+        starts, ends = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
+        may_join = state.key == "open" and booking.staff_id == actor.user.pk
+        return CalendarEntry(booking=booking, card=card, time=f"{starts:%H:%M}–{ends:%H:%M}", url=booking_url(booking.pk),
+                             join_url=join_url(booking.pk) if may_join else "", form=forms_[booking.form],
+                             status=statuses[booking.status])
+    return entry
+
+
 @staff_required
 def calendar(request):
     day = _day(request)
+    entry = _calendar_entries(request.actor)
     # The week by default; one day when a day is asked for (as after booking) or the day view chosen.
     view = params.choice(request, "vy", {"vecka", "dag"}, default="dag" if "dag" in request.GET else "vecka")
     if view == "vecka":
@@ -97,12 +136,12 @@ def calendar(request):
         days, staff, rows = queries.unit_week(request.actor, monday)
         return render(request, "meetings/calendar_week.html", {
             "day": day, "monday": monday, "sunday": monday + timedelta(days=6), "days": days, "staff": staff,
-            "rows": rows, "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7),
-            "today": timezone.localdate(),
+            "rows": [(day_, [(person, [entry(*item) for item in cell]) for person, cell in cells]) for day_, cells in rows],
+            "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7), "today": timezone.localdate(),
         })
     return render(request, "meetings/calendar.html", {
         "day": day, "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
-        "rows": queries.unit_day(request.actor, day), "today": timezone.localdate(),
+        "rows": [entry(*item) for item in queries.unit_day(request.actor, day)], "today": timezone.localdate(),
     })
 
 

@@ -4,6 +4,8 @@ cancellation and the outcome, with the refusals shown on the form."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from core.errors import ActionError
 from core.models import AuditEvent
 from core.tests.factories import login, make_actor, make_care_relation, make_patient
 from meetings import actions
-from meetings.models import Booking
+from meetings.models import Booking, UnitCalendar
 from meetings.tests.factories import in_care, later, make_clinic
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +217,32 @@ def test_within_the_late_cancellation_limit_the_resident_is_told_to_call(client,
     other = make_resident()
     login(client, other)
     assert client.get(url).status_code == 404
+
+
+def test_the_video_room_opens_in_the_calendar_as_early_as_the_units_rules_say(client, clinic):
+    """The booked staff member's "Anslut" shows once the unit's rules open the room, and only for them."""
+    starts = timezone.now() + timedelta(minutes=20)
+    booking = actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user,
+                                 visit_kind=clinic["kind"], form="video", starts_at=starts, notify=False)
+    url = reverse("meetings:calendar") + f"?vy=dag&dag={timezone.localtime(starts):%Y-%m-%d}"
+    join = reverse("meetings:join", kwargs={"booking_id": booking.pk})
+    login(client, clinic["physician"])
+    assert join not in client.get(url).content.decode()  # by default the room opens 15 minutes before
+    UnitCalendar.objects.create(unit=clinic["unit"], join_opens_minutes=30)
+    page = client.get(url).content.decode()
+    assert join in page and "Anslut" in page
+    assert join in client.get(reverse("meetings:calendar") + f"?vy=vecka&dag={timezone.localtime(starts):%Y-%m-%d}"
+                              ).content.decode()
+    login(client, clinic["nurse"])
+    assert join not in client.get(url).content.decode()
+
+
+def test_a_calendar_without_video_visits_does_not_read_the_units_rules(client, clinic):
+    starts = later()
+    actions.book_visit(clinic["nurse"], clinic["patient"], staff=clinic["physician"].user, visit_kind=clinic["kind"],
+                       form="phone", starts_at=starts, notify=False)
+    login(client, clinic["nurse"])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("meetings:calendar") + f"?vy=dag&dag={timezone.localtime(starts):%Y-%m-%d}")
+    assert "Greta Testsson" in page.content.decode()
+    assert not [q for q in queries.captured_queries if "meetings_unitcalendar" in q["sql"]]
