@@ -37,7 +37,9 @@ BENCH_THREADS > 1, gthread workers with that many threads each.
 Knobs: BENCH_CLIENTS [16], BENCH_SECONDS [15 per page], BENCH_WARMUP_SECONDS [3], BENCH_RUNS [3
 measuring rounds over the same data, for min/median/max], BENCH_WORKERS, BENCH_PORT [8130],
 BENCH_BOOKINGS [40], BENCH_PAGES [all; a comma-separated subset], BENCH_START_AT [HH:MM UTC: measure
-from then], BENCH_PROFILE [1: no HTTP, each page
+from then], BENCH_RESIDENT_LOG [0: that many reads of the resident's patient by the ward today
+added to the log before measuring, the size the HTTP run's ward pages leave by its end (~450 000)],
+BENCH_PROFILE [1: no HTTP, each page
 in-process with its statements; "full": with a cProfile too], and the discharge loader's
 (BENCH_CASES, defaulting here to 770,000 so that the ward is party to ~3,000 open cases, BENCH_EVENTS defaulting here to "ward", BENCH_WARD_OPEN).
 
@@ -89,6 +91,7 @@ WORKERS = env_int("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1)
 THREADS = env_int("BENCH_THREADS", 1)  # > 1: gunicorn's gthread workers with this many threads each
 PORT = env_int("BENCH_PORT", 8130)
 BOOKINGS = env_int("BENCH_BOOKINGS", 40)
+RESIDENT_LOG = env_int("BENCH_RESIDENT_LOG", 0)
 SLOT_UNITS = env_int("BENCH_SLOT_UNITS", 200)
 SLOT_STAFF = env_int("BENCH_SLOT_STAFF", 2000)
 FREE_SLOTS_TARGET_MS = 50
@@ -157,6 +160,19 @@ def prepare(loader):
                 starts_at=first + timedelta(days=d, hours=5), ends_at=first + timedelta(days=d, hours=5, minutes=15),
                 status=Booking.Status.ATTENDED if d < 0 else Booking.Status.BOOKED, created_by=ward_member.user)
         for d in range(-20, 10, 3)])
+    if RESIDENT_LOG:
+        # The resident's patient as the ward pages leave it by the end of an HTTP run: read all day.
+        with connection.cursor() as cursor:
+            cursor.execute("""
+                INSERT INTO core_auditevent (at, kind, action, username, user_display, unit_name, organisation_name,
+                    object_type, object_id, changes, basis, reason, endpoint, user_id, patient_id, unit_id)
+                SELECT now() - n * interval '50 milliseconds', 'read', 'discharge.read', u.username,
+                       u.first_name || ' ' || u.last_name, %s, %s, 'core.patient', %s, '{}', 'relation',
+                       'Utskrivningsärende', 'discharge:case', u.id, %s, %s
+                FROM generate_series(1, %s) n JOIN core_user u ON u.id = %s""",
+                [ward.name, region.name, resident_patient, resident_patient, ward.pk, RESIDENT_LOG,
+                 ward_member.user_id])
+        log(f"  {RESIDENT_LOG:,} reads of the resident's patient added to the log")
     # Bookable times in the ward's region for the free-time search (bench/meetings_bench.py's calendars:
     # full for two weeks, freer later, every unit offering its professions' kinds).
     slots = SlotLoader(region=region, units=SLOT_UNITS, staff=SLOT_STAFF)

@@ -13,6 +13,7 @@ LABELS = {
     "emergency_access.start": "Öppnade uppgifterna med nödåtkomst",
     "emergency_access.report": "Granskade en nödåtkomst",
     "access_log.extract": "Tog ut loggutdrag",
+    "access_log.view": "Tittade på loggen över vem som läst uppgifterna",
     "organisation.create": "Lade upp en organisation",
     "organisation.update": "Ändrade en organisation",
     "organisation.register_create": "Lade upp en organisation från det nationella registret",

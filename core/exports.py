@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
@@ -28,12 +29,16 @@ GROUNDS = {
 
 def grounds(event):
     """Why the person could do it, in words a resident understands."""
-    if event.basis == AuditEvent.Basis.EMERGENCY:
-        return f"Nödåtkomst: {event.reason}"
-    if event.basis == AuditEvent.Basis.RELATION:
-        kind = event.reason if event.reason and event.reason != "Vårdrelation" else ""
+    return grounds_of(event.basis, event.reason)
+
+
+def grounds_of(basis, reason):
+    if basis == AuditEvent.Basis.EMERGENCY:
+        return f"Nödåtkomst: {reason}"
+    if basis == AuditEvent.Basis.RELATION:
+        kind = reason if reason and reason != "Vårdrelation" else ""
         return f"Vårdrelation: {kind[0].lower() + kind[1:]}" if kind else "Vårdrelation"
-    return GROUNDS.get(event.basis, "Enhetens arbete med patienten")
+    return GROUNDS.get(basis, "Enhetens arbete med patienten")
 
 
 @dataclass
@@ -51,6 +56,8 @@ class ExtractLine:
     organisation: str
     grounds: str
     emergency_reason: str  # set for an emergency access
+    day_text: str = ""  # the resident's page (group_lines): "30 november 2026"
+    time_text: str = ""  # and "kl. 08:12–14:03"
 
 
 def extract_lines(events):
@@ -70,6 +77,26 @@ def extract_lines(events):
                 continue
             reads[key] = line
         lines.append(line)
+    return lines
+
+
+def group_lines(groups):
+    """The resident's grouped log (core.queries.own_access_log_page) as lines: labels in plain
+    Swedish, no action names; the day and times as text (each day formatted once)."""
+    days = {}
+    lines = []
+    for group in groups:
+        if group["day"] not in days:
+            days[group["day"]] = date_format(group["day"], "j F Y")
+        first, last = (timezone.localtime(group[key]).strftime("%H:%M") for key in ("first_at", "last_at"))
+        lines.append(ExtractLine(
+            at=group["last_at"], first_at=group["first_at"], count=group["count"],
+            kind=AuditEvent.Kind(group["kind"]).label, label=action_label(group["action"], group["kind"]),
+            who=group["user_display"] or group["username"], unit=group["unit_name"],
+            organisation=group["organisation_name"], grounds=grounds_of(group["basis"], group["ground"]),
+            emergency_reason=group["ground"] if group["basis"] == AuditEvent.Basis.EMERGENCY else "",
+            day_text=days[group["day"]], time_text=f"kl. {first}–{last}" if first != last else f"kl. {last}",
+        ))
     return lines
 
 

@@ -167,3 +167,29 @@ def test_the_residents_pages_run_as_many_statements_for_eight_visits_and_log_lin
     grow(6)
     for path in pages:
         assert_constant(small[path], statements(client, path))
+
+
+def test_the_residents_log_page_runs_as_many_statements_for_a_long_log_as_for_a_short_one(client):
+    """A patient in care for years is read thousands of times: the resident's log page groups the
+    rows in SQL and pages the groups, so its statements (and the rows it fetches) do not grow."""
+    patient = make_patient()
+    login(client, make_resident(patient))
+    staff = [make_staff(unit=make_unit(name=f"Avdelning {n}")).user for n in range(4)]
+    path = reverse("core:portal_access_log")
+
+    def grow(days, per_day):
+        now = timezone.now()
+        AuditEvent.objects.bulk_create([
+            AuditEvent(at=now - timedelta(days=day, minutes=n * 7, seconds=k), kind=AuditEvent.Kind.READ,
+                       action="patient.read", patient=patient, basis="relation", reason="Vårdrelation",
+                       username=nurse.username, user_display=nurse.display_name(), unit_name=f"Avdelning {k}")
+            for day in range(days) for k, nurse in enumerate(staff) for n in range(per_day)], batch_size=1000)
+
+    grow(2, 1)
+    small = statements(client, path)
+    grow(300, 10)  # 12 000 rows, 1 200 lines of a day and a person
+    large = statements(client, path)
+    assert_constant(small, large)
+    page = client.get(path).content.decode()
+    # Whole days of four staff (today also the resident's own visits to the page), up to 50 lines.
+    assert 46 <= page.count('data-label="När"') <= 50 and "Äldre händelser" in page
