@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from core.access import require_access
 from core.audit import diff, record_write, snapshot
@@ -620,6 +622,34 @@ def _restore_basis_after_commit(case):
 
 
 def _enqueue_restore(region_id, municipality_id, first, last):
+    """Queue the recomputation of the months no queued task covers yet. Runs on commit: a task not
+    yet started reads the cases when it runs, after this change, so a second task for the same
+    months would only do the same work again (the demo's seed queued ~2 000 of them)."""
     from discharge.tasks import restore_basis
 
-    restore_basis.enqueue(region_id, municipality_id, first, last)
+    for first_, last_ in _months_not_pending(restore_basis, region_id, municipality_id, first, last):
+        restore_basis.enqueue(region_id, municipality_id, first_, last_)
+
+
+def _months_not_pending(task, region_id, municipality_id, first, last):
+    """[(first, last)]: the runs of months in first..last (None: every stored month) of the
+    municipality (None: all) that no `task` waiting to start already recomputes."""
+    pending = [args for args in DBTaskResult.objects.filter(
+        task_path=task.module_path, status=TaskResultStatus.READY, args_kwargs__args__0=region_id,
+    ).values_list("args_kwargs__args", flat=True) if args[1] in (None, municipality_id)]
+
+    def covered(month):
+        return any((p_first is None or p_first <= month) and (p_last is None or month <= p_last)
+                   for _region, _municipality, p_first, p_last in pending)
+
+    if first is None or last is None:  # every month: covered only by a task for every month
+        return [] if any(p_first is None and p_last is None for *_, p_first, p_last in pending) else [(first, last)]
+    runs, month, end = [], Month.parse(first), Month.parse(last)
+    while month <= end:
+        if not covered(str(month)):
+            if runs and runs[-1][1] == str(month.previous()):
+                runs[-1][1] = str(month)
+            else:
+                runs.append([str(month), str(month)])
+        month = month.next()
+    return [tuple(run) for run in runs]

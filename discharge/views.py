@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from core import params
-from core.db import serial_planning
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
@@ -29,16 +28,15 @@ def worklists(request):
     # The filter panel's choices (the wards and municipalities of every open case) are read only
     # when the panel is open: most loads of the page are a nurse reading the first screen.
     show_filters = filtered or params.choice(request, "filtrera", {"1"}) is not None
-    with serial_planning():  # the reads in one transaction without parallel workers
-        # An unknown list is the default list, as an unknown filter is no filter; the default is the
-        # first list with work in it.
-        counts = queries.worklist_counts(request.actor)
-        key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
-        total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
-                                            endpoint="discharge:worklists",
-                                            total=None if filtered else counts[key])
-        wards, municipalities = queries.worklist_filter_choices(request.actor) if show_filters else ([], [])
-        wards, municipalities = list(wards), list(municipalities)
+    # An unknown list is the default list, as an unknown filter is no filter; the default is the
+    # first list with work in it.
+    counts = queries.worklist_counts(request.actor)
+    key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
+    total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
+                                        endpoint="discharge:worklists",
+                                        total=None if filtered else counts[key])
+    wards, municipalities = queries.worklist_filter_choices(request.actor) if show_filters else ([], [])
+    wards, municipalities = list(wards), list(municipalities)
     return render(request, "discharge/worklists.html", {
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
         "current_list": next(w for w in queries.WORKLISTS if w.key == key),

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.errors import ActionError
 from core.models import AuditEvent
@@ -181,3 +182,35 @@ def test_the_worklist_counts_its_pages_from_the_list_count(client):
     assert "Sida 1 av 2 (51 ärenden)" in page
     second = client.get(reverse("discharge:worklists") + "?lista=all_open&sida=2").content.decode()
     assert second.count('data-label="Patient"') == 1
+
+
+def test_the_worklist_shows_each_row_with_its_link_times_and_a_protected_name_masked(client):
+    from core.models import Patient
+    from core.queries import PROTECTED_NAME
+
+    parties, case = make_case(admitted_hours_ago=30, care_type="psychiatric")
+    _, hidden = make_case(parties, admitted_hours_ago=20)
+    Patient.objects.filter(pk=hidden.patient_id).update(protected_identity=True, first_name="Hemlig", last_name="Person")
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("discharge:worklists") + "?lista=all_open").content.decode()
+    admitted = timezone.localtime(case.admitted_at).strftime("%Y-%m-%d %H:%M")
+    assert f'<a href="{reverse("discharge:case", args=[case.pk])}">Greta Testsson</a>' in page
+    assert f'data-label="Inskriven">{admitted}</td>' in page and "psykiatri" in page
+    assert "Ej skickat" in page and "Hemlig" not in page and PROTECTED_NAME in page
+    # In admission order, the oldest first: the order of the party rows' copy of the times.
+    assert page.index(case.patient.formatted_personal_number) < page.index(hidden.patient.formatted_personal_number)
+    # Staff with the role for protected identities see the name.
+    allowed = make_actor(parties["ward"].unit, roles=("clinical", "protected_identity"))
+    client.logout()
+    as_actor(client, allowed)
+    assert "Hemlig Person" in client.get(reverse("discharge:worklists") + "?lista=all_open").content.decode()
+
+
+def test_the_worklist_logs_one_read_of_each_case_it_shows_with_its_patient(client):
+    parties, case = make_case()
+    _, other = make_case(parties)
+    as_actor(client, parties["ward"])
+    client.get(reverse("discharge:worklists") + "?lista=all_open")
+    logged = AuditEvent.objects.filter(action="discharge.read", endpoint="discharge:worklists")
+    assert sorted(logged.values_list("object_type", "object_id", "patient_id", "unit_id")) == sorted(
+        ("discharge.dischargecase", str(c.pk), c.patient_id, parties["ward"].unit_id) for c in (case, other))
