@@ -6,8 +6,6 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from core.access import require_access
 from core.audit import diff, record_write, snapshot
@@ -108,7 +106,7 @@ def _apply_timeline(case):
 def _record(actor, case, kind, *, at, data=None, corrects=None, reason=""):
     """Add an event, re-derive the case and audit both, in the caller's transaction."""
     before = snapshot(case, DERIVED_FIELDS)
-    was_open = case.status == DischargeCase.Status.OPEN
+    was_open, times_before = case.status == DischargeCase.Status.OPEN, _worklist_times(case)
     event = CaseEvent.objects.create(
         case=case, kind=kind, occurred_at=at, author=actor.user, author_unit=actor.unit,
         data=data or {}, corrects=corrects, reason=reason,
@@ -118,13 +116,18 @@ def _record(actor, case, kind, *, at, data=None, corrects=None, reason=""):
     if snapshot(case, BASIS_FIELDS) != {name: before[name] for name in BASIS_FIELDS}:
         _restore_basis_after_commit(case)
     is_open = case.status == DischargeCase.Status.OPEN
-    if is_open != was_open:
-        case.parties.update(case_open=is_open)
+    if is_open != was_open or _worklist_times(case) != times_before:
+        case.parties.update(case_open=is_open, **_worklist_times(case))
     case.parties.filter(unit_id=actor.unit_id).update(
         has_acted=True, **({"has_committed": True} if kind == Kind.COMMITMENT else {}))
     record_write(actor, f"discharge.{kind}", event, patient=case.patient,
                  changes={**diff(before, snapshot(case, DERIVED_FIELDS)), "event": [None, str(Kind(kind).label)]})
     return event
+
+
+def _worklist_times(case):
+    """The case's times its party rows carry for the worklists (`CaseParty.WORKLIST_TIMES`)."""
+    return {name: getattr(case, name) for name in CaseParty.WORKLIST_TIMES}
 
 
 def _locked(case):
@@ -165,10 +168,11 @@ def open_case(actor, patient, *, municipality, admitted_at, care_type="somatic",
             patient=patient, ward=actor.unit, municipality=municipality, care_type=care_type,
             admitted_at=admitted_at, expected_discharge_on=expected_discharge_on, created_by=actor.user,
         )
-        parties = [CaseParty(case=case, unit=actor.unit, role=Party.WARD)]
+        times = _worklist_times(case)
+        parties = [CaseParty(case=case, unit=actor.unit, role=Party.WARD, **times)]
         if primary_care is not None:
-            parties.append(CaseParty(case=case, unit=primary_care, role=Party.PRIMARY_CARE))
-        parties += [CaseParty(case=case, unit=unit, role=Party.MUNICIPALITY) for unit in municipal_units]
+            parties.append(CaseParty(case=case, unit=primary_care, role=Party.PRIMARY_CARE, **times))
+        parties += [CaseParty(case=case, unit=unit, role=Party.MUNICIPALITY, **times) for unit in municipal_units]
         CaseParty.objects.bulk_create(parties)
         record_write(actor, "discharge.open_case", case, patient=patient, changes=diff({}, snapshot(
             case, ["ward", "municipality", "care_type", "admitted_at", "expected_discharge_on"])))
@@ -202,7 +206,8 @@ def add_party(actor, case, *, unit, role):
     with transaction.atomic():
         case = _locked(case)
         _require_open(case)
-        party, created = CaseParty.objects.get_or_create(case=case, unit=unit, defaults={"role": role})
+        party, created = CaseParty.objects.get_or_create(case=case, unit=unit,
+                                                         defaults={"role": role, **_worklist_times(case)})
         if not created:
             raise ActionError("Enheten deltar redan i ärendet.", field="unit")
         record_write(actor, "discharge.add_party", party, patient=case.patient,
@@ -400,14 +405,14 @@ def mark_read(actor, event):
     return receipt
 
 
-def mark_case_read(actor, case, events=None):
-    """Opening a case reads its timeline: read receipts for the acting unit on every event it did not
-    write and has not receipted, in ONE insert, with one audit row for them, in one transaction
-    (the page no longer runs an action per event). `events` is `queries.timeline(case)` when the
-    caller has it (receipts prefetched). Returns the events receipted now."""
+def mark_case_read(actor, case, *, event_ids):
+    """The acting unit receipts the other parties' messages it has read in the case (the case page's
+    button; never on opening the page, docs/decisions.md "Read receipts"): a receipt on each of
+    `event_ids` (the unread events the page showed, so not one that came in after it was drawn) that
+    is the case's, was not written by the unit and is not receipted yet, in ONE insert, with one
+    audit row for them, in one transaction. Returns the events receipted now."""
     _require(actor, case)
-    if events is None:
-        events = list(case.events.prefetch_related("receipts"))
+    events = list(case.events.filter(pk__in=list(event_ids)).prefetch_related("receipts"))
     unread = [e for e in events if e.author_unit_id != actor.unit_id
               and all(r.unit_id != actor.unit_id for r in e.receipts.all())]
     if not unread:
@@ -622,34 +627,6 @@ def _restore_basis_after_commit(case):
 
 
 def _enqueue_restore(region_id, municipality_id, first, last):
-    """Queue the recomputation of the months no queued task covers yet. Runs on commit: a task not
-    yet started reads the cases when it runs, after this change, so a second task for the same
-    months would only do the same work again (the demo's seed queued ~2 000 of them)."""
     from discharge.tasks import restore_basis
 
-    for first_, last_ in _months_not_pending(restore_basis, region_id, municipality_id, first, last):
-        restore_basis.enqueue(region_id, municipality_id, first_, last_)
-
-
-def _months_not_pending(task, region_id, municipality_id, first, last):
-    """[(first, last)]: the runs of months in first..last (None: every stored month) of the
-    municipality (None: all) that no `task` waiting to start already recomputes."""
-    pending = [args for args in DBTaskResult.objects.filter(
-        task_path=task.module_path, status=TaskResultStatus.READY, args_kwargs__args__0=region_id,
-    ).values_list("args_kwargs__args", flat=True) if args[1] in (None, municipality_id)]
-
-    def covered(month):
-        return any((p_first is None or p_first <= month) and (p_last is None or month <= p_last)
-                   for _region, _municipality, p_first, p_last in pending)
-
-    if first is None or last is None:  # every month: covered only by a task for every month
-        return [] if any(p_first is None and p_last is None for *_, p_first, p_last in pending) else [(first, last)]
-    runs, month, end = [], Month.parse(first), Month.parse(last)
-    while month <= end:
-        if not covered(str(month)):
-            if runs and runs[-1][1] == str(month.previous()):
-                runs[-1][1] = str(month)
-            else:
-                runs.append([str(month), str(month)])
-        month = month.next()
-    return [tuple(run) for run in runs]
+    restore_basis.enqueue(region_id, municipality_id, first, last)

@@ -5,7 +5,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from core.rules.identity import format_personal_number
 from core.collation import swedish
 from discharge import permissions
 from discharge.invoicing import basis_scope, explained_row, month_basis, stored_month_basis
-from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
+from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase, ReadReceipt
 from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS, DEFAULT_PLANNING_DAYS
 
 PAGE_SIZE = 50
@@ -28,10 +28,6 @@ PAGE_SIZE = 50
 
 def cases_for(actor):
     return DischargeCase.objects.visible_to(actor)
-
-
-def party_role(actor, case):
-    return case.parties.filter(unit_id=actor.unit_id).values_list("role", flat=True).first()
 
 
 def open_case(actor, case_id, *, endpoint):
@@ -101,7 +97,8 @@ def log_reads(actor, cases, *, endpoint):
 def timeline(case):
     """The case's events with their authors, receipts and whether a later event corrects them
     (`is_corrected`): a constant number of queries however long the timeline."""
-    return (case.events.select_related("author", "author_unit", "corrects").prefetch_related("receipts__unit")
+    receipts = Prefetch("receipts", queryset=ReadReceipt.objects.select_related("unit"))
+    return (case.events.select_related("author", "author_unit", "corrects").prefetch_related(receipts)
             .annotate(is_corrected=Exists(CaseEvent.objects.filter(corrects=OuterRef("pk")))))
 
 

@@ -126,8 +126,10 @@ def available_actions(case, role):
     return shown + ["dialog", "cancellation"]
 
 
-def _render_case(request, case, *, bound=None, status=200, mark_read=False):
-    role = queries.party_role(request.actor, case)
+def _render_case(request, case, *, bound=None, status=200):
+    # The parties are read once: the page lists them and the acting unit's role is among them.
+    parties = list(case.parties.select_related("unit__organisation"))
+    role = next((p.role for p in parties if p.unit_id == request.actor.unit_id), None)
     # Only the action asked for (?atgard=…, or the one just refused) is rendered with its form: the
     # others are links that open theirs. Rendering every form took a large part of the page's time.
     available = available_actions(case, role)
@@ -139,26 +141,42 @@ def _render_case(request, case, *, bound=None, status=200, mark_read=False):
         open_action = params.choice(request, "atgard", available) or ""
         form = CASE_ACTIONS[open_action][0]() if open_action else None
     events = list(queries.timeline(case))
-    receipted_now = {e.pk for e in actions.mark_case_read(request.actor, case, events)} if mark_read else set()
+    unread = 0
     for event in events:
         event.read_by = [r.unit.name for r in event.receipts.all()]
-        if event.pk in receipted_now:
-            event.read_by.append(request.actor.unit.name)
         event.own = event.author_unit_id == request.actor.unit_id
+        # Another party's message the acting unit has not receipted (docs/decisions.md "Read receipts").
+        event.unread = not event.own and all(r.unit_id != request.actor.unit_id for r in event.receipts.all())
+        unread += event.unread
         if event.kind == CaseEvent.Kind.CANCELLATION:
             event.data["reason"] = actions.CANCEL_REASONS.get(event.data.get("reason"), event.data.get("reason"))
     return render(request, "discharge/case.html", {
         "case": case, "card": core_queries.patient_card(case.patient, request.actor), "role": role,
-        "role_label": Party(role).label if role else "", "parties": case.parties.select_related("unit__organisation"),
-        "events": events, "actions": available, "open_action": open_action, "form": form,
+        "role_label": Party(role).label if role else "", "parties": parties,
+        "events": events, "unread": unread, "actions": available, "open_action": open_action, "form": form,
         "correction_form": forms.CorrectionForm(), "needs_labels": actions.NEEDS_FIELDS,
     }, status=status)
 
 
 @staff_required
 def case_detail(request, case_id):
+    # A GET writes nothing: the read is logged, and the unit receipts the messages it has read with
+    # the page's button (`mark_read`).
     case = queries.open_case(request.actor, case_id, endpoint="discharge:case")
-    return _render_case(request, case, mark_read=True)
+    return _render_case(request, case)
+
+
+@staff_required
+@post_only("discharge:case", case_id="case_id")
+def mark_read(request, case_id):
+    """The acting unit receipts as read the other parties' messages the page showed it."""
+    case = queries.open_case(request.actor, case_id, endpoint="discharge:mark_read")
+    shown = {int(value) for value in request.POST.getlist("event") if value.isdigit() and len(value) < 19}
+    receipted = actions.mark_case_read(request.actor, case, event_ids=shown)
+    if receipted:
+        messages.success(request, f"{len(receipted)} {'meddelande' if len(receipted) == 1 else 'meddelanden'} "
+                                  "kvitterade som lästa.")
+    return redirect("discharge:case", case_id=case.pk)
 
 
 @staff_required

@@ -71,13 +71,42 @@ def test_the_municipality_cannot_send_the_wards_messages(client):
     assert not CaseEvent.objects.filter(case=case).exists()
 
 
-def test_opening_the_case_marks_the_other_parties_messages_read(client):
+def test_opening_the_case_receipts_nothing_and_the_button_receipts_the_messages_shown(client):
     parties, case = make_case()
     message = actions.post_message(parties["ward"], case, text="Behöver rullstol")
     as_actor(client, parties["needs"])
-    page = client.get(reverse("discharge:case", args=[case.pk])).content.decode()
-    assert "Behöver rullstol" in page
-    assert message.receipts.filter(unit=parties["needs"].unit).exists()
+    url = reverse("discharge:case", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert "Behöver rullstol" in page and 'data-testid="mark-read"' in page and "1 nytt meddelande" in page
+    assert not message.receipts.exists()  # no writes on GET
+    assert not AuditEvent.objects.filter(action="discharge.read_receipt").exists()
+    # A message that comes in after the page was drawn is not receipted with the ones it showed.
+    later = actions.post_message(parties["ward"], case, text="Och en rollator")
+    response = client.post(reverse("discharge:mark_read", args=[case.pk]), {"event": [message.pk]}, follow=True)
+    assert response.redirect_chain[-1][0] == url
+    page = response.content.decode()
+    assert "1 meddelande kvitterade som lästa." in page and "1 nytt meddelande" in page
+    assert message.receipts.filter(unit=parties["needs"].unit, user=parties["needs"].user).exists()
+    assert not later.receipts.exists()
+    assert "Läst av: Biståndshandläggning Lund" in page
+    assert AuditEvent.objects.filter(action="discharge.read_receipt", patient=case.patient).count() == 1
+
+
+def test_a_unit_receipts_only_other_parties_messages_of_its_own_cases(client):
+    parties, case = make_case()
+    own = actions.post_message(parties["needs"], case, text="Vi kommer på mötet")
+    _, other_case = make_case(parties)
+    elsewhere = actions.post_message(parties["ward"], other_case, text="Annat ärende")
+    as_actor(client, parties["needs"])
+    client.post(reverse("discharge:mark_read", args=[case.pk]), {"event": [own.pk, elsewhere.pk, "x", "9" * 30]})
+    assert not own.receipts.exists() and not elsewhere.receipts.exists()
+    # Opened by GET (an address copied after the POST), the page it belongs to; nothing written.
+    response = client.get(reverse("discharge:mark_read", args=[case.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("discharge:case", args=[case.pk])
+    # A unit outside the case gets 404.
+    client.logout()
+    as_actor(client, make_actor())
+    assert client.post(reverse("discharge:mark_read", args=[case.pk]), {"event": [own.pk]}).status_code == 404
 
 
 def test_the_start_page_shows_the_worklist_counters(client):
