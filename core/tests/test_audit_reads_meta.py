@@ -175,7 +175,7 @@ def patient_visit(endpoint):
 def case_visit(endpoint):
     from discharge.tests.factories import make_case
 
-    if endpoint.name in ("discharge:case", "discharge:correct", "discharge:case_action"):
+    if endpoint.name in ("discharge:case", "discharge:correct", "discharge:case_action", "discharge:mark_read"):
         parties, case = make_case()
         kwargs = {"case_id": case.pk} | ({"action": "dialog"} if endpoint.name == "discharge:case_action" else {})
         return Visit(parties["ward"], kwargs, case.patient)
