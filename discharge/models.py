@@ -112,13 +112,12 @@ class CaseParty(models.Model):
         indexes = [
             models.Index(fields=["unit", "case"], name="party_unit_case"),
             # A unit's open parts in admission order, with all the worklists ask: the tab counts and
-            # the default page are an index-only scan (PostgreSQL; SQLite ignores `include`). It
-            # replaces the partial index on (unit, case), which served the same lookups with a visit
-            # of each party row.
-            models.Index(fields=["unit", "admitted_at", "case"], condition=models.Q(case_open=True),
-                         include=["has_acted", "has_committed", "admission_notice_sent_at",
-                                  "planning_invitation_sent_at", "ready_notice_sent_at"],
-                         name="party_unit_open_worklist"),
+            # the default page are an index-only scan. It replaces the partial index on (unit, case),
+            # which served the same lookups with a visit of each party row. The flags and times are
+            # keys, not INCLUDE columns, so that SQLite builds the same index.
+            models.Index(fields=["unit", "admitted_at", "case", "has_acted", "has_committed",
+                                 "admission_notice_sent_at", "planning_invitation_sent_at", "ready_notice_sent_at"],
+                         condition=models.Q(case_open=True), name="party_unit_open_worklist"),
         ]
 
 

@@ -170,7 +170,7 @@ def worklist_queryset(actor, key, *, now=None):
 
 def worklist_counts(actor, *, now=None):
     """Every worklist's count, in one pass over the unit's open party rows: an index-only scan of
-    `party_unit_open_worklist` on PostgreSQL (cheap enough that the planner starts no workers)."""
+    `party_unit_open_worklist` (cheap enough that the planner starts no workers)."""
     return open_parties(actor).aggregate(**{
         key: Count("case", filter=condition) for key, condition in worklist_conditions(now or timezone.now()).items()
     })

@@ -51,6 +51,6 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name='caseparty', name='party_unit_open_case'),
         migrations.AddIndex(
             model_name='caseparty',
-            index=models.Index(condition=models.Q(('case_open', True)), fields=['unit', 'admitted_at', 'case'], include=('has_acted', 'has_committed', 'admission_notice_sent_at', 'planning_invitation_sent_at', 'ready_notice_sent_at'), name='party_unit_open_worklist'),
+            index=models.Index(condition=models.Q(('case_open', True)), fields=['unit', 'admitted_at', 'case', 'has_acted', 'has_committed', 'admission_notice_sent_at', 'planning_invitation_sent_at', 'ready_notice_sent_at'], name='party_unit_open_worklist'),
         ),
     ]
