@@ -105,6 +105,16 @@ CASE_ACTIONS = {
 }
 
 
+# What each action is called on its link, its form's title and its button.
+ACTION_TITLES = {
+    "admission_notice": "Skicka inskrivningsmeddelande", "needs_assessment": "Uppdatera kartläggning",
+    "commitment": "Skicka ställningstagande", "care_contact": "Utse fast vårdkontakt",
+    "planning_invitation": "Kalla till planering/SIP", "ready_notice": "Meddela utskrivningsklar",
+    "ready_withdrawn": "Återkalla utskrivningsklar", "discharge_notice": "Skriv ut patienten",
+    "cancellation": "Avbryt ärendet", "consent": "Registrera samtycke/invändning", "dialog": "Skicka meddelande",
+}
+
+
 def available_actions(case, role):
     """Which forms the acting party sees, in the order the process runs."""
     if case.status != DischargeCase.Status.OPEN:
@@ -129,6 +139,8 @@ def available_actions(case, role):
 def _render_case(request, case, *, bound=None, status=200):
     # The parties are read once: the page lists them and the acting unit's role is among them.
     parties = list(case.parties.select_related("unit__organisation"))
+    for party in parties:
+        party.role_label = Party(party.role).label
     role = next((p.role for p in parties if p.unit_id == request.actor.unit_id), None)
     # Only the action asked for (?atgard=…, or the one just refused) is rendered with its form: the
     # others are links that open theirs. Rendering every form took a large part of the page's time.
@@ -145,6 +157,10 @@ def _render_case(request, case, *, bound=None, status=200):
     for event in events:
         event.read_by = [r.unit.name for r in event.receipts.all()]
         event.own = event.author_unit_id == request.actor.unit_id
+        # Labels and times the template would work out per event (get_kind_display rebuilds the
+        # choices on every call, the date filter parses its format on every value).
+        event.kind_label = CaseEvent.Kind(event.kind).label
+        event.recorded_apart = queries.local_minute(event.recorded_at) != queries.local_minute(event.occurred_at)
         # Another party's message the acting unit has not receipted (docs/decisions.md "Read receipts").
         event.unread = not event.own and all(r.unit_id != request.actor.unit_id for r in event.receipts.all())
         unread += event.unread
@@ -153,7 +169,8 @@ def _render_case(request, case, *, bound=None, status=200):
     return render(request, "discharge/case.html", {
         "case": case, "card": core_queries.patient_card(case.patient, request.actor), "role": role,
         "role_label": Party(role).label if role else "", "parties": parties,
-        "events": events, "unread": unread, "actions": available, "open_action": open_action, "form": form,
+        "events": events, "unread": unread, "actions": [(key, ACTION_TITLES[key]) for key in available],
+        "open_action": open_action, "form": form,
         "correction_form": forms.CorrectionForm(), "needs_labels": actions.NEEDS_FIELDS,
     }, status=status)
 

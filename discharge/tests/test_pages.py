@@ -243,3 +243,9 @@ def test_the_worklist_logs_one_read_of_each_case_it_shows_with_its_patient(clien
     logged = AuditEvent.objects.filter(action="discharge.read", endpoint="discharge:worklists")
     assert sorted(logged.values_list("object_type", "object_id", "patient_id", "unit_id")) == sorted(
         ("discharge.dischargecase", str(c.pk), c.patient_id, parties["ward"].unit_id) for c in (case, other))
+
+
+def test_every_action_of_the_case_page_has_its_title():
+    from discharge.views import ACTION_TITLES, CASE_ACTIONS
+
+    assert set(ACTION_TITLES) == set(CASE_ACTIONS)
