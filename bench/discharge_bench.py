@@ -498,12 +498,15 @@ class Loader:
 
     def insert_parties(self):
         """The parties, with the flags `discharge.actions` keeps on them derived from the events (as
-        the migration that added them does): so the events go in first."""
+        the migration that added them does): so the events go in first; and the case's times the
+        worklists read (`CaseParty.WORKLIST_TIMES`)."""
         execute("SET work_mem = '1GB'")
         execute("""
-            INSERT INTO discharge_caseparty (case_id, unit_id, role, added_at, case_open, has_acted, has_committed)
+            INSERT INTO discharge_caseparty (case_id, unit_id, role, added_at, case_open, has_acted, has_committed,
+                admitted_at, admission_notice_sent_at, planning_invitation_sent_at, ready_notice_sent_at)
             SELECT s.id, p.unit_id, p.role, to_timestamp(s.admitted + 300), s.status = 'open',
-                   e.case_id IS NOT NULL, coalesce(e.committed, false)
+                   e.case_id IS NOT NULL, coalesce(e.committed, false),
+                   to_timestamp(s.admitted), to_timestamp(s.notice), to_timestamp(s.invitation), to_timestamp(s.ready)
             FROM bench_case s CROSS JOIN LATERAL (VALUES
                 (s.ward_id, 'ward'), (s.extra_ward, 'ward'), (s.pc_unit, 'primary_care'), (s.mun_unit, 'municipality')
             ) p(unit_id, role)

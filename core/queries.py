@@ -34,14 +34,22 @@ class PatientCard:
     home_municipality: str
 
 
+def identity_hidden(actor, patient_id, protected_identity, *, for_export=False):
+    """Whether the actor is shown PROTECTED_NAME instead of the patient's name and address: the
+    rule of `patient_card`, for lists that read a few columns instead of the patient."""
+    if not protected_identity:
+        return False
+    if actor.is_resident and actor.user.patient_id == patient_id and not for_export:
+        return False
+    return for_export or not actor.sees_protected_identity
+
+
 def patient_card(patient, actor, *, for_export=False):
     """Mask name and address of a protected patient unless the actor's role needs them.
 
     Exports never carry them, whatever the role.
     """
-    hidden = patient.protected_identity and (for_export or not actor.sees_protected_identity)
-    if actor.is_resident and actor.user.patient_id == patient.pk and not for_export:
-        hidden = False
+    hidden = identity_hidden(actor, patient.pk, patient.protected_identity, for_export=for_export)
     address = ", ".join(p for p in [patient.street_address, f"{patient.postal_code} {patient.city}".strip()] if p)
     return PatientCard(
         id=str(patient.pk),

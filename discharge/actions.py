@@ -108,7 +108,7 @@ def _apply_timeline(case):
 def _record(actor, case, kind, *, at, data=None, corrects=None, reason=""):
     """Add an event, re-derive the case and audit both, in the caller's transaction."""
     before = snapshot(case, DERIVED_FIELDS)
-    was_open = case.status == DischargeCase.Status.OPEN
+    was_open, times_before = case.status == DischargeCase.Status.OPEN, _worklist_times(case)
     event = CaseEvent.objects.create(
         case=case, kind=kind, occurred_at=at, author=actor.user, author_unit=actor.unit,
         data=data or {}, corrects=corrects, reason=reason,
@@ -118,13 +118,18 @@ def _record(actor, case, kind, *, at, data=None, corrects=None, reason=""):
     if snapshot(case, BASIS_FIELDS) != {name: before[name] for name in BASIS_FIELDS}:
         _restore_basis_after_commit(case)
     is_open = case.status == DischargeCase.Status.OPEN
-    if is_open != was_open:
-        case.parties.update(case_open=is_open)
+    if is_open != was_open or _worklist_times(case) != times_before:
+        case.parties.update(case_open=is_open, **_worklist_times(case))
     case.parties.filter(unit_id=actor.unit_id).update(
         has_acted=True, **({"has_committed": True} if kind == Kind.COMMITMENT else {}))
     record_write(actor, f"discharge.{kind}", event, patient=case.patient,
                  changes={**diff(before, snapshot(case, DERIVED_FIELDS)), "event": [None, str(Kind(kind).label)]})
     return event
+
+
+def _worklist_times(case):
+    """The case's times its party rows carry for the worklists (`CaseParty.WORKLIST_TIMES`)."""
+    return {name: getattr(case, name) for name in CaseParty.WORKLIST_TIMES}
 
 
 def _locked(case):
@@ -165,10 +170,11 @@ def open_case(actor, patient, *, municipality, admitted_at, care_type="somatic",
             patient=patient, ward=actor.unit, municipality=municipality, care_type=care_type,
             admitted_at=admitted_at, expected_discharge_on=expected_discharge_on, created_by=actor.user,
         )
-        parties = [CaseParty(case=case, unit=actor.unit, role=Party.WARD)]
+        times = _worklist_times(case)
+        parties = [CaseParty(case=case, unit=actor.unit, role=Party.WARD, **times)]
         if primary_care is not None:
-            parties.append(CaseParty(case=case, unit=primary_care, role=Party.PRIMARY_CARE))
-        parties += [CaseParty(case=case, unit=unit, role=Party.MUNICIPALITY) for unit in municipal_units]
+            parties.append(CaseParty(case=case, unit=primary_care, role=Party.PRIMARY_CARE, **times))
+        parties += [CaseParty(case=case, unit=unit, role=Party.MUNICIPALITY, **times) for unit in municipal_units]
         CaseParty.objects.bulk_create(parties)
         record_write(actor, "discharge.open_case", case, patient=patient, changes=diff({}, snapshot(
             case, ["ward", "municipality", "care_type", "admitted_at", "expected_discharge_on"])))
@@ -202,7 +208,8 @@ def add_party(actor, case, *, unit, role):
     with transaction.atomic():
         case = _locked(case)
         _require_open(case)
-        party, created = CaseParty.objects.get_or_create(case=case, unit=unit, defaults={"role": role})
+        party, created = CaseParty.objects.get_or_create(case=case, unit=unit,
+                                                         defaults={"role": role, **_worklist_times(case)})
         if not created:
             raise ActionError("Enheten deltar redan i ärendet.", field="unit")
         record_write(actor, "discharge.add_party", party, patient=case.patient,
@@ -400,14 +407,14 @@ def mark_read(actor, event):
     return receipt
 
 
-def mark_case_read(actor, case, events=None):
-    """Opening a case reads its timeline: read receipts for the acting unit on every event it did not
-    write and has not receipted, in ONE insert, with one audit row for them, in one transaction
-    (the page no longer runs an action per event). `events` is `queries.timeline(case)` when the
-    caller has it (receipts prefetched). Returns the events receipted now."""
+def mark_case_read(actor, case, *, event_ids):
+    """The acting unit receipts the other parties' messages it has read in the case (the case page's
+    button; never on opening the page, docs/decisions.md "Read receipts"): a receipt on each of
+    `event_ids` (the unread events the page showed, so not one that came in after it was drawn) that
+    is the case's, was not written by the unit and is not receipted yet, in ONE insert, with one
+    audit row for them, in one transaction. Returns the events receipted now."""
     _require(actor, case)
-    if events is None:
-        events = list(case.events.prefetch_related("receipts"))
+    events = list(case.events.filter(pk__in=list(event_ids)).prefetch_related("receipts"))
     unread = [e for e in events if e.author_unit_id != actor.unit_id
               and all(r.unit_id != actor.unit_id for r in e.receipts.all())]
     if not unread:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("avtal/<int:pk>/andra/", invoice_views.agreement_edit, name="agreement_edit"),
     path("<uuid:case_id>/", views.case_detail, name="case"),
     path("<uuid:case_id>/ratta/", views.correct, name="correct"),
+    path("<uuid:case_id>/kvittera/", views.mark_read, name="mark_read"),
     path("<uuid:case_id>/<slug:action>/", views.case_action, name="case_action"),
     path("uppfoljning/", followup_views.followup_overview, name="followup"),
     path("uppfoljning/<str:code>/", followup_views.followup_municipality, name="followup_municipality"),

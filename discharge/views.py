@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from core import params
-from core.db import serial_planning
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
@@ -29,16 +28,15 @@ def worklists(request):
     # The filter panel's choices (the wards and municipalities of every open case) are read only
     # when the panel is open: most loads of the page are a nurse reading the first screen.
     show_filters = filtered or params.choice(request, "filtrera", {"1"}) is not None
-    with serial_planning():  # the reads in one transaction without parallel workers
-        # An unknown list is the default list, as an unknown filter is no filter; the default is the
-        # first list with work in it.
-        counts = queries.worklist_counts(request.actor)
-        key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
-        total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
-                                            endpoint="discharge:worklists",
-                                            total=None if filtered else counts[key])
-        wards, municipalities = queries.worklist_filter_choices(request.actor) if show_filters else ([], [])
-        wards, municipalities = list(wards), list(municipalities)
+    # An unknown list is the default list, as an unknown filter is no filter; the default is the
+    # first list with work in it.
+    counts = queries.worklist_counts(request.actor)
+    key = params.choice(request, "lista", {w.key for w in queries.WORKLISTS}) or queries.default_worklist(counts)
+    total, rows = queries.worklist_page(request.actor, key, filters=filters, sort=sort, page=page,
+                                        endpoint="discharge:worklists",
+                                        total=None if filtered else counts[key])
+    wards, municipalities = queries.worklist_filter_choices(request.actor) if show_filters else ([], [])
+    wards, municipalities = list(wards), list(municipalities)
     return render(request, "discharge/worklists.html", {
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
         "current_list": next(w for w in queries.WORKLISTS if w.key == key),
@@ -107,6 +105,16 @@ CASE_ACTIONS = {
 }
 
 
+# What each action is called on its link, its form's title and its button.
+ACTION_TITLES = {
+    "admission_notice": "Skicka inskrivningsmeddelande", "needs_assessment": "Uppdatera kartläggning",
+    "commitment": "Skicka ställningstagande", "care_contact": "Utse fast vårdkontakt",
+    "planning_invitation": "Kalla till planering/SIP", "ready_notice": "Meddela utskrivningsklar",
+    "ready_withdrawn": "Återkalla utskrivningsklar", "discharge_notice": "Skriv ut patienten",
+    "cancellation": "Avbryt ärendet", "consent": "Registrera samtycke/invändning", "dialog": "Skicka meddelande",
+}
+
+
 def available_actions(case, role):
     """Which forms the acting party sees, in the order the process runs."""
     if case.status != DischargeCase.Status.OPEN:
@@ -128,8 +136,12 @@ def available_actions(case, role):
     return shown + ["dialog", "cancellation"]
 
 
-def _render_case(request, case, *, bound=None, status=200, mark_read=False):
-    role = queries.party_role(request.actor, case)
+def _render_case(request, case, *, bound=None, status=200):
+    # The parties are read once: the page lists them and the acting unit's role is among them.
+    parties = list(case.parties.select_related("unit__organisation"))
+    for party in parties:
+        party.role_label = Party(party.role).label
+    role = next((p.role for p in parties if p.unit_id == request.actor.unit_id), None)
     # Only the action asked for (?atgard=…, or the one just refused) is rendered with its form: the
     # others are links that open theirs. Rendering every form took a large part of the page's time.
     available = available_actions(case, role)
@@ -141,26 +153,47 @@ def _render_case(request, case, *, bound=None, status=200, mark_read=False):
         open_action = params.choice(request, "atgard", available) or ""
         form = CASE_ACTIONS[open_action][0]() if open_action else None
     events = list(queries.timeline(case))
-    receipted_now = {e.pk for e in actions.mark_case_read(request.actor, case, events)} if mark_read else set()
+    unread = 0
     for event in events:
         event.read_by = [r.unit.name for r in event.receipts.all()]
-        if event.pk in receipted_now:
-            event.read_by.append(request.actor.unit.name)
         event.own = event.author_unit_id == request.actor.unit_id
+        # Labels and times the template would work out per event (get_kind_display rebuilds the
+        # choices on every call, the date filter parses its format on every value).
+        event.kind_label = CaseEvent.Kind(event.kind).label
+        event.recorded_apart = queries.local_minute(event.recorded_at) != queries.local_minute(event.occurred_at)
+        # Another party's message the acting unit has not receipted (docs/decisions.md "Read receipts").
+        event.unread = not event.own and all(r.unit_id != request.actor.unit_id for r in event.receipts.all())
+        unread += event.unread
         if event.kind == CaseEvent.Kind.CANCELLATION:
             event.data["reason"] = actions.CANCEL_REASONS.get(event.data.get("reason"), event.data.get("reason"))
     return render(request, "discharge/case.html", {
         "case": case, "card": core_queries.patient_card(case.patient, request.actor), "role": role,
-        "role_label": Party(role).label if role else "", "parties": case.parties.select_related("unit__organisation"),
-        "events": events, "actions": available, "open_action": open_action, "form": form,
+        "role_label": Party(role).label if role else "", "parties": parties,
+        "events": events, "unread": unread, "actions": [(key, ACTION_TITLES[key]) for key in available],
+        "open_action": open_action, "form": form,
         "correction_form": forms.CorrectionForm(), "needs_labels": actions.NEEDS_FIELDS,
     }, status=status)
 
 
 @staff_required
 def case_detail(request, case_id):
+    # A GET writes nothing: the read is logged, and the unit receipts the messages it has read with
+    # the page's button (`mark_read`).
     case = queries.open_case(request.actor, case_id, endpoint="discharge:case")
-    return _render_case(request, case, mark_read=True)
+    return _render_case(request, case)
+
+
+@staff_required
+@post_only("discharge:case", case_id="case_id")
+def mark_read(request, case_id):
+    """The acting unit receipts as read the other parties' messages the page showed it."""
+    case = queries.open_case(request.actor, case_id, endpoint="discharge:mark_read")
+    shown = {int(value) for value in request.POST.getlist("event") if value.isdigit() and len(value) < 19}
+    receipted = actions.mark_case_read(request.actor, case, event_ids=shown)
+    if receipted:
+        messages.success(request, f"{len(receipted)} {'meddelande' if len(receipted) == 1 else 'meddelanden'} "
+                                  "kvitterade som lästa.")
+    return redirect("discharge:case", case_id=case.pk)
 
 
 @staff_required

@@ -76,6 +76,7 @@ SHOWS_NOTHING = "shows_nothing"  # 200, but nothing that identifies the patient 
 EXCLUDED = {
     "discharge:correct": (POST_ONLY, "corrects an event of the case (discharge.queries.open_case logs)"),
     "discharge:case_action": (POST_ONLY, "runs a form of the case page (discharge.queries.open_case logs)"),
+    "discharge:mark_read": (POST_ONLY, "receipts the messages the case page showed (discharge.queries.open_case logs)"),
     "core:patient_emergency": (SHOWS_NOTHING, "asks for the reason; the access it starts is logged"),
 }
 
@@ -174,7 +175,7 @@ def patient_visit(endpoint):
 def case_visit(endpoint):
     from discharge.tests.factories import make_case
 
-    if endpoint.name in ("discharge:case", "discharge:correct", "discharge:case_action"):
+    if endpoint.name in ("discharge:case", "discharge:correct", "discharge:case_action", "discharge:mark_read"):
         parties, case = make_case()
         kwargs = {"case_id": case.pk} | ({"action": "dialog"} if endpoint.name == "discharge:case_action" else {})
         return Visit(parties["ward"], kwargs, case.patient)

@@ -8,7 +8,7 @@ from core.errors import ActionError, NotPermitted
 from core.models import AuditEvent, CareRelation, Unit
 from core.tests.factories import make_actor, make_municipality, make_patient, make_region, make_unit
 from discharge import actions, queries
-from discharge.models import CaseEvent, DischargeCase
+from discharge.models import CaseEvent, CaseParty, DischargeCase
 from discharge.tests.factories import make_case, make_parties
 
 pytestmark = pytest.mark.django_db
@@ -176,6 +176,39 @@ def test_the_parties_follow_the_case_out_of_and_back_into_the_worklists():
     assert case.parties.filter(case_open=False).count() == 0
     assert list(queries.worklist_queryset(parties["needs"], "all_open")) == [case]
     assert queries.worklist_counts(parties["ward"])["all_open"] == 1
+
+
+def assert_parties_carry_the_case_times(case):
+    case.refresh_from_db()
+    times = {name: getattr(case, name) for name in CaseParty.WORKLIST_TIMES}
+    assert times["admitted_at"] is not None
+    for party in case.parties.all():
+        assert {name: getattr(party, name) for name in CaseParty.WORKLIST_TIMES} == times, party.role
+        assert party.case_open == (case.status == DischargeCase.Status.OPEN)
+
+
+def test_every_party_row_carries_the_case_times_the_worklists_read_through_the_whole_flow():
+    parties, case = make_case(admitted_hours_ago=96)
+    ward, primary = parties["ward"], parties["primary"]
+    assert_parties_carry_the_case_times(case)
+    notice = actions.send_admission_notice(ward, case, at=ago(90))
+    assert_parties_carry_the_case_times(case)
+    actions.send_planning_invitation(primary, case, meeting_at=ago(-24), form="digital")
+    assert_parties_carry_the_case_times(case)
+    actions.correct_event(ward, notice, reason="Fel tid", at=ago(80))
+    assert_parties_carry_the_case_times(case)
+    ready = actions.send_ready_notice(ward, case, judged_by="Dr Per Holm", at=ago(30))
+    assert_parties_carry_the_case_times(case)
+    actions.withdraw_ready_notice(ward, case, reason="Feber", at=ago(20))
+    assert_parties_carry_the_case_times(case)
+    assert case.ready_notice_sent_at is None and ready.pk
+    actions.send_ready_notice(ward, case, judged_by="Dr Per Holm", at=ago(10))
+    added = actions.add_party(ward, case, unit=make_unit(case.municipality, name="Hemsjukvården",
+                                                         kind=Unit.Kind.NEEDS_ASSESSMENT), role="municipality")
+    case.refresh_from_db()
+    assert added.ready_notice_sent_at == case.ready_notice_sent_at is not None
+    actions.send_discharge_notice(ward, case, at=ago(2))
+    assert_parties_carry_the_case_times(case)
 
 
 def test_a_ward_opens_a_case_only_for_a_patient_it_may_open():

@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from core.errors import ActionError
 from core.models import AuditEvent
@@ -70,13 +71,42 @@ def test_the_municipality_cannot_send_the_wards_messages(client):
     assert not CaseEvent.objects.filter(case=case).exists()
 
 
-def test_opening_the_case_marks_the_other_parties_messages_read(client):
+def test_opening_the_case_receipts_nothing_and_the_button_receipts_the_messages_shown(client):
     parties, case = make_case()
     message = actions.post_message(parties["ward"], case, text="Behöver rullstol")
     as_actor(client, parties["needs"])
-    page = client.get(reverse("discharge:case", args=[case.pk])).content.decode()
-    assert "Behöver rullstol" in page
-    assert message.receipts.filter(unit=parties["needs"].unit).exists()
+    url = reverse("discharge:case", args=[case.pk])
+    page = client.get(url).content.decode()
+    assert "Behöver rullstol" in page and 'data-testid="mark-read"' in page and "1 nytt meddelande" in page
+    assert not message.receipts.exists()  # no writes on GET
+    assert not AuditEvent.objects.filter(action="discharge.read_receipt").exists()
+    # A message that comes in after the page was drawn is not receipted with the ones it showed.
+    later = actions.post_message(parties["ward"], case, text="Och en rollator")
+    response = client.post(reverse("discharge:mark_read", args=[case.pk]), {"event": [message.pk]}, follow=True)
+    assert response.redirect_chain[-1][0] == url
+    page = response.content.decode()
+    assert "1 meddelande kvitterade som lästa." in page and "1 nytt meddelande" in page
+    assert message.receipts.filter(unit=parties["needs"].unit, user=parties["needs"].user).exists()
+    assert not later.receipts.exists()
+    assert "Läst av: Biståndshandläggning Lund" in page
+    assert AuditEvent.objects.filter(action="discharge.read_receipt", patient=case.patient).count() == 1
+
+
+def test_a_unit_receipts_only_other_parties_messages_of_its_own_cases(client):
+    parties, case = make_case()
+    own = actions.post_message(parties["needs"], case, text="Vi kommer på mötet")
+    _, other_case = make_case(parties)
+    elsewhere = actions.post_message(parties["ward"], other_case, text="Annat ärende")
+    as_actor(client, parties["needs"])
+    client.post(reverse("discharge:mark_read", args=[case.pk]), {"event": [own.pk, elsewhere.pk, "x", "9" * 30]})
+    assert not own.receipts.exists() and not elsewhere.receipts.exists()
+    # Opened by GET (an address copied after the POST), the page it belongs to; nothing written.
+    response = client.get(reverse("discharge:mark_read", args=[case.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("discharge:case", args=[case.pk])
+    # A unit outside the case gets 404.
+    client.logout()
+    as_actor(client, make_actor())
+    assert client.post(reverse("discharge:mark_read", args=[case.pk]), {"event": [own.pk]}).status_code == 404
 
 
 def test_the_start_page_shows_the_worklist_counters(client):
@@ -167,7 +197,12 @@ def test_the_worklist_reads_its_filter_choices_only_when_the_filter_panel_is_ope
     with CaptureQueriesContext(connection) as opened:
         page = client.get(url + "&filtrera=1").content.decode()
     assert f'<option value="{case.municipality.pk}" >{case.municipality.name}</option>' in page
-    assert len(opened.captured_queries) == len(closed.captured_queries) + 3  # the choices: pairs, wards, municipalities
+    def selects(captured):
+        # On PostgreSQL the choices' DISTINCT runs under serial_planning: its SET LOCAL (and, in a
+        # test's transaction, a savepoint) come with it.
+        return [q for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+
+    assert len(selects(opened)) == len(selects(closed)) + 3  # the choices: pairs, wards, municipalities
     filtered = client.get(url + f"&kommun={case.municipality.pk}").content.decode()
     assert 'id="f-mun"' in filtered and case.patient.formatted_personal_number in filtered
 
@@ -181,3 +216,41 @@ def test_the_worklist_counts_its_pages_from_the_list_count(client):
     assert "Sida 1 av 2 (51 ärenden)" in page
     second = client.get(reverse("discharge:worklists") + "?lista=all_open&sida=2").content.decode()
     assert second.count('data-label="Patient"') == 1
+
+
+def test_the_worklist_shows_each_row_with_its_link_times_and_a_protected_name_masked(client):
+    from core.models import Patient
+    from core.queries import PROTECTED_NAME
+
+    parties, case = make_case(admitted_hours_ago=30, care_type="psychiatric")
+    _, hidden = make_case(parties, admitted_hours_ago=20)
+    Patient.objects.filter(pk=hidden.patient_id).update(protected_identity=True, first_name="Hemlig", last_name="Person")
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("discharge:worklists") + "?lista=all_open").content.decode()
+    admitted = timezone.localtime(case.admitted_at).strftime("%Y-%m-%d %H:%M")
+    assert f'<a href="{reverse("discharge:case", args=[case.pk])}">Greta Testsson</a>' in page
+    assert f'data-label="Inskriven">{admitted}</td>' in page and "psykiatri" in page
+    assert "Ej skickat" in page and "Hemlig" not in page and PROTECTED_NAME in page
+    # In admission order, the oldest first: the order of the party rows' copy of the times.
+    assert page.index(case.patient.formatted_personal_number) < page.index(hidden.patient.formatted_personal_number)
+    # Staff with the role for protected identities see the name.
+    allowed = make_actor(parties["ward"].unit, roles=("clinical", "protected_identity"))
+    client.logout()
+    as_actor(client, allowed)
+    assert "Hemlig Person" in client.get(reverse("discharge:worklists") + "?lista=all_open").content.decode()
+
+
+def test_the_worklist_logs_one_read_of_each_case_it_shows_with_its_patient(client):
+    parties, case = make_case()
+    _, other = make_case(parties)
+    as_actor(client, parties["ward"])
+    client.get(reverse("discharge:worklists") + "?lista=all_open")
+    logged = AuditEvent.objects.filter(action="discharge.read", endpoint="discharge:worklists")
+    assert sorted(logged.values_list("object_type", "object_id", "patient_id", "unit_id")) == sorted(
+        ("discharge.dischargecase", str(c.pk), c.patient_id, parties["ward"].unit_id) for c in (case, other))
+
+
+def test_every_action_of_the_case_page_has_its_title():
+    from discharge.views import ACTION_TITLES, CASE_ACTIONS
+
+    assert set(ACTION_TITLES) == set(CASE_ACTIONS)
