@@ -1,4 +1,5 @@
-"""Database helpers that are about PostgreSQL's planner rather than about the domain."""
+"""Database helpers that are about PostgreSQL's planner and the ORM's cost rather than about the
+domain."""
 
 import contextvars
 import functools
@@ -60,3 +61,57 @@ def fetch_rows(queryset, fields):
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, binary=True)
         return cursor.fetchall()
+
+
+class CompiledRead:
+    """A read of the same shape on every call, compiled by the ORM once per process and database,
+    then run with each call's arguments as its parameters.
+
+    Building and compiling a queryset costs more CPU than PostgreSQL takes to answer a read by
+    primary key or unique column (issue 14: half of the API read's Django time was the API key's
+    lookup being built and compiled). `build` takes one marker value per argument and returns a
+    `values_list()` queryset; `arguments` are (field, marker) pairs: each marker, as its field
+    prepares it for the database, must appear among the compiled parameters and is replaced there
+    by the call's argument, prepared the same way. Every other parameter is a constant of the
+    query. Rows come back as lists through the converters `values_list` applies, so a caller gets
+    the ORM's own values; `core/tests/test_compiled_read.py` holds the two to the same answers.
+    """
+
+    def __init__(self, build, *arguments):
+        self._build = build
+        self._arguments = arguments
+        self._compiled = {}
+
+    def rows(self, *args):
+        sql, slots, compiler, converters = self._for_connection()
+        values = [field.get_db_prep_value(arg, connection) for (field, _marker), arg in zip(self._arguments, args,
+                                                                                            strict=True)]
+        params = [values[slot] if isinstance(slot, int) else slot[0] for slot in slots]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return list(compiler.apply_converters(rows, converters)) if converters else [list(row) for row in rows]
+
+    def first(self, *args):
+        rows = self.rows(*args)
+        return rows[0] if rows else None
+
+    def _for_connection(self):
+        key = (connection.alias, connection.vendor)
+        if key not in self._compiled:
+            self._compiled[key] = self._compile()
+        return self._compiled[key]
+
+    def _compile(self):
+        queryset = self._build(*(marker for _field, marker in self._arguments))
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        marks = [field.get_db_prep_value(marker, connection) for field, marker in self._arguments]
+        # An int slot is the argument's position; a constant is kept in a 1-tuple.
+        slots = [next((n for n, mark in enumerate(marks) if type(mark) is type(param) and mark == param), (param,))
+                 for param in params]
+        missing = set(range(len(marks))) - {slot for slot in slots if isinstance(slot, int)}
+        if missing:
+            raise ValueError(f"CompiledRead: markers {sorted(missing)} are not among the query's parameters")
+        converters = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+        return sql, slots, compiler, converters
