@@ -115,3 +115,23 @@ class CompiledRead:
             raise ValueError(f"CompiledRead: markers {sorted(missing)} are not among the query's parameters")
         converters = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
         return sql, slots, compiler, converters
+
+
+def columns_of(model, prefix=""):
+    """Every concrete column of `model` by attribute name, for `values_list`, behind `prefix` (the
+    path of a related model, "membership__unit__"). With `objects_from_row` a compiled read loads
+    whole objects, none of their fields deferred."""
+    return [prefix + field.attname for field in model._meta.concrete_fields]
+
+
+def objects_from_row(row, models):
+    """One instance per model from a row of `columns_of(model, ...)` for each model in turn; None
+    for a model whose primary key is null (a nullable relation that was not there)."""
+    objects, start = [], 0
+    for model in models:
+        names = columns_of(model)
+        values = row[start:start + len(names)]
+        start += len(names)
+        pk = values[names.index(model._meta.pk.attname)]
+        objects.append(None if pk is None else model.from_db(connection.alias, names, values))
+    return objects

@@ -18,7 +18,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 from ninja import NinjaAPI, Router
@@ -35,7 +34,7 @@ from core import actions
 from core.actor import Actor
 from core.api import NOT_FOUND
 from core.errors import ActionError, NotPermitted
-from core.db import CompiledRead
+from core.db import CompiledRead, columns_of, objects_from_row
 from core.models import ApiToken, Membership, Organisation, Unit, User
 
 NOT_AUTHENTICATED = "Inloggning krävs: skicka en API-nyckel (Authorization: Bearer smv_…) eller logga in."
@@ -83,17 +82,15 @@ def _usable_keys(digest):
     )
 
 
-# The key with the membership it acts as, its user, unit and organisation: every column of each,
-# so that whatever an endpoint reads of the actor is loaded (none of it deferred).
-_KEY_MODELS = [(model, prefix, [field.attname for field in model._meta.concrete_fields]) for model, prefix in (
-    (ApiToken, ""), (Membership, "membership__"), (User, "membership__user__"), (Unit, "membership__unit__"),
-    (Organisation, "membership__unit__organisation__"),
-)]
-# One statement, compiled once per process: the ORM built and compiled this five-table query on
-# every API call, which cost more than half of an API read's CPU (issue 14).
+# The key with the membership it acts as, its user, unit and organisation, in one statement compiled
+# once per process: the ORM built and compiled this five-table query on every API call, which cost
+# more than half of an API read's CPU (issue 14). Every column of each, so that whatever an endpoint
+# reads of the actor is loaded.
+_KEY_MODELS = ((ApiToken, ""), (Membership, "membership__"), (User, "membership__user__"),
+               (Unit, "membership__unit__"), (Organisation, "membership__unit__organisation__"))
 _key_read = CompiledRead(
     lambda digest: _usable_keys(digest).values_list(
-        *(prefix + name for _model, prefix, names in _KEY_MODELS for name in names))[:1],
+        *(column for model, prefix in _KEY_MODELS for column in columns_of(model, prefix)))[:1],
     (ApiToken._meta.get_field("digest"), "0" * 64),
 )
 
@@ -104,11 +101,7 @@ def usable_api_token(digest):
     row = _key_read.first(digest)
     if row is None:
         return None
-    objects, start = [], 0
-    for model, _prefix, names in _KEY_MODELS:
-        objects.append(model.from_db(connection.alias, names, row[start:start + len(names)]))
-        start += len(names)
-    token, membership, user, unit, organisation = objects
+    token, membership, user, unit, organisation = objects_from_row(row, [model for model, _prefix in _KEY_MODELS])
     ApiToken.membership.field.set_cached_value(token, membership)
     Membership.user.field.set_cached_value(membership, user)
     Membership.unit.field.set_cached_value(membership, unit)

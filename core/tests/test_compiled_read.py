@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from core.db import CompiledRead
 from core.models import ApiToken, Membership, Patient
-from core.tests.factories import make_api_token, make_patient, make_staff
+from core.queries import patient_by_id
+from core.tests.factories import make_api_token, make_municipality, make_patient, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,20 @@ def test_a_marker_missing_from_the_query_is_refused_when_it_is_compiled():
                         .values_list("pk"), (ApiToken._meta.get_field("created_at"), since))
     with pytest.raises(ValueError, match="not among the query's parameters"):
         read.rows(since)
+
+
+def test_a_patient_is_read_whole_with_their_home_municipality_in_one_statement():
+    with_home, without = make_patient(home_municipality=make_municipality()), make_patient()
+    for patient in (with_home, without):
+        expected = Patient.objects.select_related("home_municipality").get(pk=patient.pk)
+        with CaptureQueriesContext(connection) as captured:
+            found = patient_by_id(str(patient.pk))
+            values = {field.attname: getattr(found, field.attname) for field in Patient._meta.concrete_fields}
+            home = found.home_municipality and (found.home_municipality.name, found.home_municipality.kind)
+        assert len(captured) == 1
+        assert values == {field.attname: getattr(expected, field.attname) for field in Patient._meta.concrete_fields}
+        assert home == (expected.home_municipality and (expected.home_municipality.name,
+                                                        expected.home_municipality.kind))
+    assert without.home_municipality is None
+    assert patient_by_id(uuid.uuid4()) is None
+    assert patient_by_id("not-an-id") is None
