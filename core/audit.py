@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.utils import timezone
 
+from core.db import insert_new
 from core.models import AuditEvent
 
 
@@ -123,7 +124,7 @@ def collected_reads():
     finally:
         _collected.reset(token)
     if buffer:
-        AuditEvent.objects.bulk_create(buffer)
+        insert_new(buffer)
 
 
 def _save_reads(events):
