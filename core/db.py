@@ -64,6 +64,23 @@ def fetch_rows(queryset, fields):
         return cursor.fetchall()
 
 
+def prepared_cursor():
+    """A cursor for statements run again and again with new values (`CompiledRead`, the access
+    check, `insert_new`). On PostgreSQL it sends the values apart from the SQL (server-side binding),
+    so that psycopg prepares the statement on the server after its `prepare_threshold` runs
+    (settings: DATABASE_PREPARE_THRESHOLD) and PostgreSQL plans it once per connection instead of on
+    every run (issue 14: planning the access check took 1.9 ms, running it 0.2 ms). Django's own
+    cursors bind the values into the SQL text on the client: their statements are never prepared.
+    It is wrapped as Django wraps its own cursors, so query logging, `execute_wrapper` and the tests'
+    statement counts see what it runs."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    cursor = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
 class CompiledRead:
     """A read of the same shape on every call, compiled by the ORM once per process and database,
     then run with each call's arguments as its parameters.
@@ -88,7 +105,7 @@ class CompiledRead:
         values = [field.get_db_prep_value(arg, connection) for (field, _marker), arg in zip(self._arguments, args,
                                                                                             strict=True)]
         params = [values[slot] if isinstance(slot, int) else slot[0] for slot in slots]
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return list(compiler.apply_converters(rows, converters)) if converters else [list(row) for row in rows]
@@ -159,7 +176,7 @@ def insert_new(objects):
     batches = [objects[start:start + size] for start in range(0, len(objects), size)]
     # Several batches are one write: all of them or none.
     with transaction.atomic(savepoint=False) if len(batches) > 1 else contextlib.nullcontext():
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             for batch in batches:
                 params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
                           for obj in batch for field in fields]

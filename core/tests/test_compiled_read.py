@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -85,3 +86,15 @@ def test_a_patient_is_read_whole_with_their_home_municipality_in_one_statement()
     assert without.home_municipality is None
     assert patient_by_id(uuid.uuid4()) is None
     assert patient_by_id("not-an-id") is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_a_compiled_read_is_planned_once_per_connection_not_on_every_run():
+    token, _raw = make_api_token(make_staff())
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    for _ in range(threshold + 1):
+        assert keys_by_prefix.first(token.prefix)[0] == token.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert [sql for sql in prepared if "core_apitoken" in sql and "prefix" in sql]
