@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 
 _serial = contextvars.ContextVar("samverkan_serial_plans", default=False)
@@ -73,12 +73,13 @@ def prepared_cursor():
     cursors bind the values into the SQL text on the client: their statements are never prepared.
     It is wrapped as Django wraps its own cursors, so query logging, `execute_wrapper` and the tests'
     statement counts see what it runs."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    cursor = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each use of the `connection` proxy costs a lookup
+    if db.vendor != "postgresql":
+        return db.cursor()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    cursor = psycopg.Cursor(db.connection)
+    return db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
 
 
 class CompiledRead:
@@ -101,9 +102,9 @@ class CompiledRead:
         self._compiled = {}
 
     def rows(self, *args):
-        sql, slots, compiler, converters = self._for_connection()
-        values = [field.get_db_prep_value(arg, connection) for (field, _marker), arg in zip(self._arguments, args,
-                                                                                            strict=True)]
+        db = connections[DEFAULT_DB_ALIAS]
+        sql, slots, compiler, converters = self._for_connection(db)
+        values = [field.get_db_prep_value(arg, db) for (field, _marker), arg in zip(self._arguments, args, strict=True)]
         params = [values[slot] if isinstance(slot, int) else slot[0] for slot in slots]
         with prepared_cursor() as cursor:
             cursor.execute(sql, params)
@@ -114,17 +115,17 @@ class CompiledRead:
         rows = self.rows(*args)
         return rows[0] if rows else None
 
-    def _for_connection(self):
-        key = (connection.alias, connection.vendor)
+    def _for_connection(self, db):
+        key = (db.alias, db.vendor)
         if key not in self._compiled:
-            self._compiled[key] = self._compile()
+            self._compiled[key] = self._compile(db)
         return self._compiled[key]
 
-    def _compile(self):
+    def _compile(self, db):
         queryset = self._build(*(marker for _field, marker in self._arguments))
-        compiler = queryset.query.get_compiler(connection=connection)
+        compiler = queryset.query.get_compiler(connection=db)
         sql, params = compiler.as_sql()
-        marks = [field.get_db_prep_value(marker, connection) for field, marker in self._arguments]
+        marks = [field.get_db_prep_value(marker, db) for field, marker in self._arguments]
         # An int slot is the argument's position; a constant is kept in a 1-tuple.
         slots = [next((n for n, mark in enumerate(marks) if type(mark) is type(param) and mark == param), (param,))
                  for param in params]
@@ -151,7 +152,7 @@ def objects_from_row(row, models):
         values = row[start:start + len(names)]
         start += len(names)
         pk = values[names.index(model._meta.pk.attname)]
-        objects.append(None if pk is None else model.from_db(connection.alias, names, values))
+        objects.append(None if pk is None else model.from_db(DEFAULT_DB_ALIAS, names, values))
     return objects
 
 
@@ -168,7 +169,8 @@ def insert_new(objects):
               if not field.generated and not (field.primary_key and getattr(objects[0], field.attname) is None)]
     assert all(type(obj) is model for obj in objects), "insert_new writes objects of one model"
     assert not any(hasattr(field, "get_placeholder") for field in fields), "a field with its own SQL placeholder"
-    ops = connection.ops
+    db = connections[DEFAULT_DB_ALIAS]
+    ops = db.ops
     head = (f"INSERT INTO {ops.quote_name(model._meta.db_table)} "
             f"({', '.join(ops.quote_name(field.column) for field in fields)}) VALUES ")
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -178,6 +180,6 @@ def insert_new(objects):
     with transaction.atomic(savepoint=False) if len(batches) > 1 else contextlib.nullcontext():
         with prepared_cursor() as cursor:
             for batch in batches:
-                params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
+                params = [field.get_db_prep_save(field.pre_save(obj, True), db)
                           for obj in batch for field in fields]
                 cursor.execute(head + ", ".join([row] * len(batch)), params)
