@@ -6,7 +6,7 @@ from datetime import datetime
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from core.api import Id, Text, actor_of
+from core.api import Id, Output, Text, actor_of
 from core.errors import ActionError, NotPermitted
 from meetings import queries
 from meetings.queries import region_of
@@ -15,7 +15,7 @@ from meetings.models import VISIT_FORMS
 router = Router(tags=["Vårdmöten"])
 
 
-class SlotOut(Schema):
+class SlotOut(Output):
     id: int
     unit_id: int
     unit_name: str
@@ -43,8 +43,5 @@ def list_free_slots(request, filters: Query[FreeSlotFilter]):
     kind = queries.visit_kind_by_key(region_of(actor.unit), filters.visit_kind)
     if kind is None:
         raise Http404
-    return [{
-        "id": slot.pk, "unit_id": slot.unit_id, "unit_name": slot.unit.name, "staff_name": slot.staff.display_name(),
-        "visit_kind": kind.key, "starts_at": slot.starts_at, "ends_at": slot.ends_at,
-        "forms": [form for form in VISIT_FORMS if slot.offers(form)],
-    } for slot in queries.free_slots(kind, form=filters.form, unit_id=filters.unit_id, since=filters.since)]
+    slots = queries.free_slot_listing(kind, form=filters.form, unit_id=filters.unit_id, since=filters.since)
+    return [slot | {"visit_kind": kind.key} for slot in slots]

@@ -80,6 +80,13 @@ def test_the_compiled_free_time_search_answers_as_the_orm_query_in_every_shape(c
                                         for s in expected], shape
                         assert len(captured) == 1
                         found.add(len(got))
+                        if until is None:  # the API's listing: the same search as plain values
+                            listing = queries.free_slot_listing(kind, form=form, unit_id=unit_id, since=since,
+                                                                limit=limit)
+                            assert listing == [{
+                                "id": s.pk, "unit_id": s.unit_id, "unit_name": s.unit.name,
+                                "staff_name": s.staff.display_name(), "starts_at": s.starts_at, "ends_at": s.ends_at,
+                                "forms": [f for f in VisitForm.values if s.offers(f)]} for s in expected], shape
     assert {0, 3} <= found and max(found) > 3  # empty, cut by the limit, and longer answers were all met
 
 
