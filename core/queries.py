@@ -119,8 +119,8 @@ def find_patient_for_emergency(actor, patient_id):
 # The patient with their home municipality, compiled once per process (issue 14: building this
 # query cost more CPU than PostgreSQL's answer to it on every API read).
 _patient_read = CompiledRead(
-    lambda pk: Patient.objects.filter(pk=pk).values_list(*columns_of(Patient),
-                                                         *columns_of(Organisation, "home_municipality__")),
+    lambda pk: Patient.objects.filter(pk=pk).order_by().values_list(
+        *columns_of(Patient), *columns_of(Organisation, "home_municipality__")),
     (Patient._meta.pk, uuid.UUID(int=0)),
 )
 

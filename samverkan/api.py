@@ -89,7 +89,7 @@ def _usable_keys(digest):
 _KEY_MODELS = ((ApiToken, ""), (Membership, "membership__"), (User, "membership__user__"),
                (Unit, "membership__unit__"), (Organisation, "membership__unit__organisation__"))
 _key_read = CompiledRead(
-    lambda digest: _usable_keys(digest).values_list(
+    lambda digest: _usable_keys(digest).order_by().values_list(
         *(column for model, prefix in _KEY_MODELS for column in columns_of(model, prefix)))[:1],
     (ApiToken._meta.get_field("digest"), "0" * 64),
 )
