@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from core.db import prepared_cursor
 from core.models import CareRelation, EmergencyAccess, Patient
 
 _relation_sources = {}
@@ -129,7 +130,7 @@ class _Statement:
         params = [values[slot[0]] if len(slot) == 1
                   else ops.adapt_datetimefield_value(now + slot[1]) if slot[0] == "now" else slot[1]
                   for slot in self.slots]
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
             names = [column[0] for column in cursor.description]

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.utils import timezone
 
+from core.db import insert_new
 from core.models import AuditEvent
 
 
@@ -148,7 +149,7 @@ def _insert_reads(events):
     values = [[getattr(event, field.attname) for event in events] for field in fields]
     shared = [all(value == column[0] for value in column) for column in values]
     if connection.vendor != "postgresql" or all(shared):
-        AuditEvent.objects.bulk_create(events)
+        insert_new(events)  # one row, or no column to share: the plain INSERT is the cheaper
         return
     selected, arrays, params = [], [], []
     for field, column, same in zip(fields, values, shared, strict=True):

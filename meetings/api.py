@@ -3,18 +3,19 @@ also under /api/v1/meetings/, are the fees app's router: `fees/api.py`.)"""
 
 from datetime import datetime
 
+from django.http import Http404
 from ninja import Query, Router, Schema
 
-from core.api import Id, Text, actor_of, get_or_404
+from core.api import Id, Output, Text, actor_of
 from core.errors import ActionError, NotPermitted
 from meetings import queries
 from meetings.queries import region_of
-from meetings.models import VisitForm, VisitKind
+from meetings.models import VISIT_FORMS
 
 router = Router(tags=["Vårdmöten"])
 
 
-class SlotOut(Schema):
+class SlotOut(Output):
     id: int
     unit_id: int
     unit_name: str
@@ -37,11 +38,10 @@ def list_free_slots(request, filters: Query[FreeSlotFilter]):
     actor = actor_of(request)
     if actor.unit is None:
         raise NotPermitted("Välj först vilken enhet du arbetar för.")
-    if filters.form is not None and filters.form not in VisitForm.values:
+    if filters.form is not None and filters.form not in VISIT_FORMS:
         raise ActionError("Besöksformen ska vara physical, phone eller video.", field="form")
-    kind = get_or_404(VisitKind.objects.all(), region=region_of(actor.unit), key=filters.visit_kind)
-    return [{
-        "id": slot.pk, "unit_id": slot.unit_id, "unit_name": slot.unit.name, "staff_name": slot.staff.display_name(),
-        "visit_kind": kind.key, "starts_at": slot.starts_at, "ends_at": slot.ends_at,
-        "forms": [form for form in VisitForm.values if slot.offers(form)],
-    } for slot in queries.free_slots(kind, form=filters.form, unit_id=filters.unit_id, since=filters.since)]
+    kind = queries.visit_kind_by_key(region_of(actor.unit), filters.visit_kind)
+    if kind is None:
+        raise Http404
+    slots = queries.free_slot_listing(kind, form=filters.form, unit_id=filters.unit_id, since=filters.since)
+    return [slot | {"visit_kind": kind.key} for slot in slots]

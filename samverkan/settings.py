@@ -66,7 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the site's policy built once (core/middleware.py).
+    "core.middleware.SitePolicyCSPMiddleware",
     # Static files are answered here, cacheable; every response after it is marked no-store.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.NoStoreMiddleware",
@@ -131,6 +132,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
         "max_size": int(env("DATABASE_POOL_MAX_SIZE", "4")),
         "timeout": int(env("DATABASE_POOL_TIMEOUT", "10")),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Statements run through core.db.prepared_cursor (the compiled reads: the API key, the patient,
+    # the access check; the audit INSERT) are prepared on the server after this many runs on a
+    # connection, and PostgreSQL plans them once per connection instead of on every run (issue 14).
+    # Django's own statements bind their values on the client and are never prepared. 0: never. With
+    # PgBouncer in transaction mode between, it must keep prepared statements (max_prepared_statements,
+    # PgBouncer 1.21 and later), or set 0.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(env("DATABASE_PREPARE_THRESHOLD", "5")) or None)
 # A PostgreSQL streaming replica for the follow-up pages, the invoice basis and the reports
 # (core/db_router.py, docs/deployment.md). Tests never create a database on it: it mirrors "default".
 if env("DATABASE_REPLICA_URL"):

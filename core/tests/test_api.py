@@ -16,6 +16,7 @@ from core.tests.factories import (
     make_actor, make_api_token, make_care_relation, make_municipality, make_patient, make_region, make_resident,
     make_staff, make_unit,
 )
+from samverkan.api import usable_api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,32 @@ def test_a_key_of_a_deactivated_membership_is_refused(client):
     actor.membership.active = False
     actor.membership.save()
     assert client.get(f"{API}/units", headers=bearer(raw)).status_code == 401
+
+
+@pytest.mark.parametrize("deactivate", ["user", "unit", "organisation"])
+def test_a_key_is_refused_once_its_user_unit_or_organisation_is_deactivated(client, deactivate):
+    actor, raw = system(unit=make_unit(organisation=make_region(code="13", name="Region Halland")))
+    assert client.get(f"{API}/units", headers=bearer(raw)).status_code == 200
+    target = {"user": actor.user, "unit": actor.unit, "organisation": actor.unit.organisation}[deactivate]
+    type(target).objects.filter(pk=target.pk).update(**{"is_active" if deactivate == "user" else "active": False})
+    assert client.get(f"{API}/units", headers=bearer(raw)).status_code == 401
+
+
+def test_a_key_acts_with_its_membership_user_unit_and_organisation_read_in_one_statement():
+    actor, raw = system(roles=("clinical", "coordinator"))
+    token = ApiToken.objects.get(membership=actor.membership)
+    ApiToken.objects.filter(pk=token.pk).update(roles=["clinical"])  # the key keeps fewer roles than its membership
+    with CaptureQueriesContext(connection) as captured:
+        found = usable_api_token(token.digest)
+        key_actor = Actor.for_api_token(found)
+        seen = (key_actor.user.username, key_actor.user.display_name(), key_actor.unit.name,
+                key_actor.unit.organisation.name, key_actor.unit.organisation.county_code, key_actor.roles,
+                found.name, found.last_used_at)
+    assert len(captured) == 1
+    assert seen == (actor.user.username, actor.user.display_name(), actor.unit.name, actor.unit.organisation.name,
+                    actor.unit.organisation.county_code, frozenset({"clinical"}), token.name, None)
+    assert (key_actor.membership, key_actor.user, key_actor.unit) == (actor.membership, actor.user, actor.unit)
+    assert usable_api_token("0" * 64) is None
 
 
 def test_api_keys_are_stored_only_as_a_digest(client):

@@ -3,8 +3,12 @@
 import io
 import json
 import logging.config
+import runpy
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.utils import ConnectionHandler
@@ -120,3 +124,15 @@ def test_a_record_whose_request_is_no_request_is_logged_as_it_is():
     record = logging.LogRecord("django.server", logging.INFO, __file__, 1, '"GET / HTTP/1.1" 200', None, None)
     record.request = object()
     assert MaskPersonalNumbers().filter(record) and record.getMessage() == '"GET / HTTP/1.1" 200'
+
+
+def test_gunicorn_builds_no_access_log_line_the_application_logs_requests_itself(monkeypatch, capsys):
+    from gunicorn.config import Config
+
+    conf = runpy.run_path(str(Path(settings.BASE_DIR) / "gunicorn.conf.py"))
+    config = Config()
+    config.set("accesslog", "-")  # even with an access log asked for
+    logger = conf["logger_class"](config)
+    monkeypatch.setattr(logger, "atoms", lambda *args: pytest.fail("gunicorn built an access-log line"))
+    logger.access(None, None, {}, timedelta(milliseconds=3))
+    assert capsys.readouterr().out == ""

@@ -6,10 +6,14 @@ import re
 from pathlib import Path
 
 import pytest
+from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.test import Client, override_settings
+from django.http import HttpResponse, JsonResponse
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
+from core import middleware as middleware_module
+from core.middleware import SitePolicyCSPMiddleware
 from core.tests.factories import make_actor, make_api_token, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +83,48 @@ def test_no_template_or_chart_needs_inline_script_or_style():
     found = [f"{path.relative_to(root)}: {what}" for path in sources for pattern, what in INLINE
              if pattern.search(path.read_text(encoding="utf-8"))]
     assert len(sources) > 20 and not found
+
+
+def csp_answers(middleware_class, make_response, *, use_nonce=False, path="/api/v1/patients/x"):
+    request = RequestFactory().get(path)
+    middleware = middleware_class(lambda request: make_response())
+    middleware.process_request(request)
+    if use_nonce:
+        str(request.csp_nonce)
+    response = middleware.process_response(request, make_response())
+    return response.get("Content-Security-Policy"), response.get("Content-Security-Policy-Report-Only")
+
+
+def page(status=200, **attributes):
+    def make():
+        response = HttpResponse("x", status=status)
+        for name, value in attributes.items():
+            setattr(response, name, value)
+        return response
+    return make
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_the_site_policy_built_once_is_the_header_django_csp_writes(debug, monkeypatch):
+    cases = [page(), lambda: JsonResponse({"a": 1}), page(404), page(500), page(_csp_exempt=True),
+             page(_csp_update={"img-src": ["https://kartor.example"]}), page(_csp_replace={"script-src": None})]
+    with override_settings(DEBUG=debug):
+        for make in cases:
+            assert csp_answers(SitePolicyCSPMiddleware, make) == csp_answers(CSPMiddleware, make)
+        assert csp_answers(SitePolicyCSPMiddleware, page(), use_nonce=True) == csp_answers(
+            CSPMiddleware, page(), use_nonce=True)
+    built = []
+    monkeypatch.setattr(middleware_module, "build_policy", lambda: built.append(1) or "default-src 'self'")
+    middleware = SitePolicyCSPMiddleware(lambda request: HttpResponse())
+    for _ in range(3):
+        middleware.process_response(RequestFactory().get("/"), HttpResponse())
+    assert built == [1]
+
+
+def test_a_changed_policy_in_the_settings_is_written_not_the_one_built_before():
+    middleware = SitePolicyCSPMiddleware(lambda request: HttpResponse())
+    before = middleware.process_response(RequestFactory().get("/"), HttpResponse())["Content-Security-Policy"]
+    changed = {"DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'", "https://x.example"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=changed):
+        after = middleware.process_response(RequestFactory().get("/"), HttpResponse())["Content-Security-Policy"]
+    assert "https://x.example" in after and "https://x.example" not in before

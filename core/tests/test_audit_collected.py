@@ -1,0 +1,47 @@
+"""The reads a request logs are written together when it ends (core.audit.collected_reads, through
+core.db.insert_new): one INSERT, the same rows as writing each read at once would give."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.audit import collected_reads, record_read, record_reads
+from core.models import AuditEvent
+from core.tests.factories import make_actor, make_patient
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = [field.attname for field in AuditEvent._meta.concrete_fields if field.attname != "id"]
+
+
+def rows(events):
+    return [{name: getattr(event, name) for name in COLUMNS} for event in events]
+
+
+def test_collected_reads_are_one_insert_of_the_rows_a_read_at_once_writes():
+    actor, patients = make_actor(), [make_patient() for _ in range(3)]
+    at_once = record_read(actor, patients[0], endpoint="core:patient_detail", basis="relation", reason="Vårdrelation")
+    with CaptureQueriesContext(connection) as captured:
+        with collected_reads():
+            collected = record_read(actor, patients[0], endpoint="core:patient_detail", basis="relation",
+                                    reason="Vårdrelation", at=at_once.at)
+            for patient in patients:
+                patient.patient_id = patient.pk
+            record_reads(actor, patients, action="patient.list", reason="Vårdrelation", endpoint="core:patients")
+            assert not captured.captured_queries  # nothing written before the request ends
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["INSERT"]
+    written = list(AuditEvent.objects.exclude(pk=at_once.pk).order_by("pk"))
+    assert rows(written[:1]) == rows([AuditEvent.objects.get(pk=at_once.pk)]) == rows([collected])
+    assert [(e.patient_id, e.action, e.unit_name, e.organisation_name, e.changes) for e in written[1:]] == [
+        (p.pk, "patient.list", actor.unit.name, actor.unit.organisation.name, {}) for p in patients]
+
+
+def test_more_reads_than_the_database_takes_in_one_statement_are_all_written(monkeypatch):
+    actor, patient = make_actor(), make_patient()
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    with CaptureQueriesContext(connection) as captured:
+        with collected_reads():
+            for n in range(5):
+                record_read(actor, patient, endpoint="core:patient_detail", basis="relation", reason=f"läsning {n}")
+    assert sorted(AuditEvent.objects.values_list("reason", flat=True)) == [f"läsning {n}" for n in range(5)]
+    assert len([q for q in captured.captured_queries if q["sql"].startswith("INSERT")]) == 3
