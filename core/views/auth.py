@@ -153,7 +153,7 @@ def eid_callback(request, slug):
     next_url = request.session.pop(EID_NEXT_KEY, "")
     # The log row first: a login that could not be logged does not happen.
     actions.record_eid_login(match.actor, method=eid.METHODS[kind], issuer=conf["issuer"])
-    login(request, match.user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, match.user, backend="core.backends.ModelBackend")
     request.session[eid.LOGIN_METHOD_KEY] = eid.METHODS[kind]
     if match.actor.membership is not None:
         request.session[ACTING_MEMBERSHIP_KEY] = match.actor.membership.pk

@@ -1,0 +1,92 @@
+"""The three reads every staff request makes before its page — the session, the user and the acting
+membership — are compiled once per process (core/sessions.py, core/backends.py,
+core.middleware.acting_membership). They must refuse exactly what Django's and the ORM's reads
+refused: an expired session, an inactive user, a membership that is inactive, in an inactive unit or
+organisation, or another person's."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from core.middleware import ACTING_MEMBERSHIP_KEY
+from core.models import Membership, User
+from core.tests.factories import login, make_actor, make_staff
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "core:patient_search"
+
+
+def acting_unit_shown(client, actor):
+    response = client.get(reverse(PAGE))
+    return response.status_code == 200 and f"Arbetar för:</span> {actor.unit.name}" in response.content.decode()
+
+
+def test_a_logged_in_member_of_staff_acts_for_the_unit_of_their_session(client):
+    actor = make_actor()
+    login(client, actor)
+    assert acting_unit_shown(client, actor)
+
+
+def test_an_expired_session_is_not_read(client):
+    actor = make_actor()
+    login(client, actor)
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse(PAGE))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
+
+
+def test_a_deactivated_user_is_logged_out(client):
+    actor = make_actor()
+    login(client, actor)
+    User.objects.filter(pk=actor.user.pk).update(is_active=False)
+    assert client.get(reverse(PAGE))["Location"].startswith(reverse("core:login"))
+
+
+@pytest.mark.parametrize("deactivate", ["membership", "unit", "organisation"])
+def test_a_membership_no_longer_usable_is_not_acted_for(client, deactivate):
+    actor = make_actor()
+    make_staff(user=actor.user)  # a second unit: acted for when it is the only one left
+    login(client, actor)
+    assert acting_unit_shown(client, actor)
+    target = {"membership": actor.membership, "unit": actor.unit, "organisation": actor.unit.organisation}[deactivate]
+    type(target).objects.filter(pk=target.pk).update(active=False)
+    assert not acting_unit_shown(client, actor)
+
+
+def test_another_persons_membership_in_the_session_is_not_acted_for(client):
+    actor, stranger = make_actor(), make_actor()
+    make_staff(user=actor.user)
+    login(client, actor)
+    session = client.session
+    session[ACTING_MEMBERSHIP_KEY] = stranger.membership.pk
+    session.save()
+    response = client.get(reverse(PAGE))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:choose_unit"))
+
+
+def test_a_session_value_that_is_not_an_id_is_no_membership(client):
+    actor = make_actor()
+    make_staff(user=actor.user)
+    login(client, actor)
+    session = client.session
+    session[ACTING_MEMBERSHIP_KEY] = "x; DROP TABLE core_membership"
+    session.save()
+    assert client.get(reverse(PAGE))["Location"].startswith(reverse("core:choose_unit"))
+    assert Membership.objects.filter(pk=actor.membership.pk).exists()
+
+
+def test_the_acting_membership_carries_its_unit_organisation_and_user_without_more_reads(client):
+    actor = make_actor()
+    login(client, actor)
+    client.get(reverse(PAGE))
+    with CaptureQueriesContext(connection) as captured:
+        assert acting_unit_shown(client, actor)
+    membership_reads = [q["sql"] for q in captured.captured_queries if 'FROM "core_membership"' in q["sql"]]
+    assert len(membership_reads) == 1
+    assert 'JOIN "core_unit"' in membership_reads[0] and 'JOIN "core_organisation"' in membership_reads[0]
