@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import psycopg
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.utils import CursorDebugWrapper
 
 
 _serial = contextvars.ContextVar("samverkan_serial_plans", default=False)
@@ -79,7 +80,23 @@ def prepared_cursor():
     db.ensure_connection()
     db.validate_thread_sharing()
     cursor = psycopg.Cursor(db.connection)
-    return db.make_debug_cursor(cursor) if db.queries_logged else db.make_cursor(cursor)
+    return _PreparedDebugCursor(cursor, db) if db.queries_logged else db.make_cursor(cursor)
+
+
+class _PreparedDebugCursor(CursorDebugWrapper):
+    """Django's debug cursor (query logging, the tests' statement counts), keeping the statement's
+    text when psycopg gives none: for a statement it ran prepared, Django's `last_executed_query`
+    reads None. The text is then the SQL with its placeholders, the values not bound in."""
+
+    @contextmanager
+    def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+        try:
+            with super().debug_sql(sql, params, use_last_executed_query, many):
+                yield
+        finally:
+            log = self.db.queries_log
+            if log and log[-1]["sql"] is None:
+                log[-1]["sql"] = sql
 
 
 class CompiledRead:
