@@ -14,6 +14,7 @@ LABELS = {
     "emergency_access.report": "Granskade en nödåtkomst",
     "access_log.extract": "Tog ut loggutdrag",
     "access_log.view": "Tittade på loggen över vem som läst uppgifterna",
+    "audit.compact_month": "Sorterade om en stängd månad av loggen per patient (samma rader)",
     "organisation.create": "Lade upp en organisation",
     "organisation.update": "Ändrade en organisation",
     "organisation.register_create": "Lade upp en organisation från det nationella registret",

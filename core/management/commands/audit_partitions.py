@@ -1,8 +1,9 @@
 """Keeps the audit log's monthly partitions (PostgreSQL; core/partitions.py): creates this month's and
-the coming months' partitions, and detaches the months older than AUDIT_RETENTION_YEARS. Run it
-daily from cron (README.md, "Running in production"):
+the coming months' partitions, detaches the months older than AUDIT_RETENTION_YEARS, and rewrites
+each month that closed at least a day ago in patient order, once (the same rows, sorted as a patient's
+log is read; readers go on meanwhile). Run it daily from cron (README.md, "Running in production"):
 
-    python manage.py audit_partitions [--months-ahead 3] [--no-detach]
+    python manage.py audit_partitions [--months-ahead 3] [--no-detach] [--no-compact]
 
 A detached partition is printed by name: an ordinary table outside the log now, for the database
 administrator to archive (pg_dump -t NAME) and drop. On SQLite the log is one table: nothing to do.
@@ -17,13 +18,15 @@ from core import partitions
 
 
 class Command(BaseCommand):
-    help = "Create the audit log's coming monthly partitions and detach those past the retention time."
+    help = ("Create the audit log's coming monthly partitions, detach those past the retention time and rewrite "
+            "closed months in patient order.")
 
     def add_arguments(self, parser):
         parser.add_argument("--months-ahead", type=int, default=3)
-        parser.add_argument("--no-detach", action="store_true", help="Only create partitions.")
+        parser.add_argument("--no-detach", action="store_true", help="Do not detach expired months.")
+        parser.add_argument("--no-compact", action="store_true", help="Do not rewrite closed months in patient order.")
 
-    def handle(self, *args, months_ahead, no_detach, **options):
+    def handle(self, *args, months_ahead, no_detach, no_compact, **options):
         if not partitions.is_partitioned(connection):
             self.stdout.write("The audit log is one table on this database: no partitions to keep.")
             return
@@ -40,5 +43,19 @@ class Command(BaseCommand):
             for name in detached:
                 self.stdout.write(f"detached {name} (older than {settings.AUDIT_RETENTION_YEARS} years): "
                                   "archive it and drop it")
-        if skipped:
+        busy = [] if no_compact else self.compact()
+        if skipped or busy:
             raise SystemExit(1)
+
+    def compact(self):
+        """Each closed month in patient order, once; a month whose swap found the log too busy is
+        left as it was and tried again on the next run."""
+        done, busy = partitions.compact_closed_months(connection, timezone.now())
+        for c in done:
+            self.stdout.write(f"compacted {c.name} in patient order: {c.rows} rows in {c.seconds:.1f} s "
+                              f"(the log locked {1000 * c.lock_seconds:.0f} ms after waiting "
+                              f"{1000 * c.lock_wait_seconds:.0f} ms; vacuum {c.vacuum_seconds:.1f} s)")
+        for name in busy:
+            self.stderr.write(f"not compacted {name}: the audit log stayed busy, "
+                              f"{partitions.SWAP_ATTEMPTS} × {partitions.SWAP_LOCK_TIMEOUT}; tried again next run")
+        return busy

@@ -1,0 +1,182 @@
+"""Closed months of the audit log rewritten in patient order (PostgreSQL; core/partitions.py): the same
+rows, still append-only, sorted as a patient's log is read, once, and never the current month or a
+month that closed less than a day ago."""
+
+import random
+from datetime import date, datetime, timedelta
+from datetime import timezone as tz
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from core import partitions
+from core.audit import record_read
+from core.models import AuditEvent
+from core.queries import access_log_extract
+from core.tests.factories import make_actor, make_patient
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
+
+
+def closed_month(months_back=3):
+    return partitions.add_months(partitions.month_start(date.today()), -months_back)
+
+
+def fill(month, patients, rows_each=8):
+    """The month's partition with rows of `patients` in time order, as a live log appends them: a
+    patient's rows scattered among the others'."""
+    with connection.cursor() as cursor:
+        cursor.execute(partitions.create_partition_sql(month))
+    actor = make_actor()
+    moments = sorted(datetime(month.year, month.month, 1, tzinfo=tz.utc) + timedelta(minutes=random.randrange(40_000))
+                     for _ in range(rows_each * len(patients)))
+    owners = [patient for patient in patients for _ in range(rows_each)]
+    random.shuffle(owners)
+    for moment, patient in zip(moments, owners, strict=True):
+        record_read(actor, patient, endpoint="core:patient_detail", basis="relation", at=moment)
+    return partitions.partition_name(month)
+
+
+def rows_of(table):
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT * FROM "{table}" ORDER BY id')
+        return cursor.fetchall()
+
+
+def stored_order(table):
+    """(patient, at, id) of each row in the order the rows lie in the table's pages."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT patient_id, at, id FROM "{table}" ORDER BY ctid')
+        return cursor.fetchall()
+
+
+def oid(table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)::oid", [table])
+        return cursor.fetchone()[0]
+
+
+def attached_indexes(table):
+    """The partition's indexes that are part of one of the log's indexes, by name."""
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                          JOIN pg_inherits h ON h.inhrelid = x.indexrelid
+                          WHERE x.indrelid = to_regclass(%s) ORDER BY 1""", [table])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def refused(statement):
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    except DatabaseError as error:
+        return "append-only" in str(error)
+    return False
+
+
+def run_schedule():
+    out = StringIO()
+    call_command("audit_partitions", "--no-detach", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_closed_month_is_rewritten_in_patient_order_with_the_same_rows_and_indexes():
+    name = fill(closed_month(), [make_patient() for _ in range(5)])
+    before, indexes = rows_of(name), attached_indexes(name)
+    assert stored_order(name) != sorted(stored_order(name))  # time order, patients interleaved
+
+    out = run_schedule()
+
+    assert f"compacted {name} in patient order: 40 rows" in out
+    assert rows_of(name) == before  # every column of every row
+    assert stored_order(name) == sorted(stored_order(name), key=lambda r: (str(r[0]), r[1], r[2]))
+    assert attached_indexes(name) == indexes and len(indexes) == 6  # the primary key and five indexes
+    assert partitions.compacted(connection, name)
+    record = AuditEvent.objects.get(action="audit.compact_month")
+    assert record.changes["partition"] == name and record.changes["rows"] == 40
+
+
+@pytest.mark.django_db
+def test_a_compacted_month_still_refuses_update_and_delete():
+    name = fill(closed_month(), [make_patient(), make_patient()], rows_each=3)
+    run_schedule()
+    assert partitions.compacted(connection, name)
+    assert refused(f'UPDATE "{name}" SET action = \'x\'')
+    assert refused(f'DELETE FROM "{name}"')
+    assert refused("DELETE FROM core_auditevent")
+    assert AuditEvent.objects.filter(at__lt=partitions.month_end(partitions.Partition(name, closed_month()))).count() == 6
+
+
+@pytest.mark.django_db
+def test_the_extract_returns_the_same_rows_after_the_month_is_compacted():
+    patients = [make_patient() for _ in range(4)]
+    month = closed_month(2)
+    name = fill(month, patients)
+    period = (month - timedelta(days=200), month + timedelta(days=100))
+    before = [list(access_log_extract(patient, *period)) for patient in patients]
+    assert all(len(rows) == 8 for rows in before)
+    run_schedule()
+    assert partitions.compacted(connection, name)
+    assert [list(access_log_extract(patient, *period)) for patient in patients] == before
+
+
+@pytest.mark.django_db
+def test_the_current_month_and_a_month_closed_less_than_a_day_ago_are_left_alone():
+    month = closed_month(4)
+    name = fill(month, [make_patient(), make_patient()], rows_each=3)
+    following = partitions.partition_name(partitions.add_months(month, 1))
+    fill(partitions.add_months(month, 1), [make_patient()], rows_each=3)
+    end = partitions.month_end(partitions.Partition(name, month))
+    tables = {table: oid(table) for table in (name, following)}
+
+    # Twelve hours after the month closed: it is not due yet, and the month running then is not either.
+    assert partitions.compact_closed_months(connection, end + timedelta(hours=12)) == ([], [])
+    assert {table: oid(table) for table in tables} == tables and not partitions.compacted(connection, name)
+
+    done, busy = partitions.compact_closed_months(connection, end + timedelta(hours=25))
+    assert [c.name for c in done] == [name] and busy == []
+    assert oid(name) != tables[name] and oid(following) == tables[following]
+
+    # The real current month, with a row in it, through the schedule.
+    current = partitions.partition_name(partitions.month_start(date.today()))
+    record_read(make_actor(), make_patient(), endpoint="core:patient_detail", basis="relation")
+    kept = oid(current)
+    run_schedule()
+    assert oid(current) == kept and not partitions.compacted(connection, current)
+
+
+@pytest.mark.django_db
+def test_a_second_run_compacts_nothing():
+    name = fill(closed_month(), [make_patient(), make_patient()], rows_each=4)
+    assert f"compacted {name}" in run_schedule()
+    first = oid(name)
+    assert "compacted" not in run_schedule()
+    assert oid(name) == first
+    assert AuditEvent.objects.filter(action="audit.compact_month").count() == 1
+
+
+@pytest.fixture
+def past_month_dropped_after():
+    """A month partition made in a test that commits (transaction=True): gone again after it."""
+    month = closed_month(5)
+    yield month
+    with connection.cursor() as cursor:
+        name = partitions.partition_name(month)
+        cursor.execute("SELECT to_regclass(%s)", [name])
+        if cursor.fetchone()[0]:
+            cursor.execute(f'ALTER TABLE core_auditevent DETACH PARTITION "{name}"')
+            cursor.execute(f'DROP TABLE "{name}"')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_as_the_schedule_runs_it_each_month_commits_and_is_vacuumed(past_month_dropped_after):
+    name = fill(past_month_dropped_after, [make_patient(), make_patient()], rows_each=5)
+    out = run_schedule()
+    assert f"compacted {name} in patient order: 10 rows" in out
+    with connection.cursor() as cursor:  # the VACUUM after the commit has been and set the visibility map
+        cursor.execute("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s", [name])
+        assert cursor.fetchone()[0]
+    assert refused(f'DELETE FROM "{name}"')
