@@ -142,7 +142,7 @@ class Compaction:
     seconds: float  # the whole rewrite: copy, indexes, check, swap
     lock_wait_seconds: float  # waiting for the log's exclusive lock (requests queue behind the wait)
     lock_seconds: float  # the swap, from holding the log's exclusive lock to its commit
-    vacuum_seconds: float  # the VACUUM after it (no lock that stops readers or writers)
+    vacuum_seconds: float  # the VACUUM (FREEZE) after it (no lock that stops readers or writers)
 
 
 def compaction_order():
@@ -174,44 +174,61 @@ def months_to_compact(connection, now):
 
 
 def compact_closed_months(connection, now):
-    """Compacts every month due (months_to_compact). Returns the Compactions and the names whose swap
-    could not get the log's lock (tried again on the next run)."""
-    done, busy = [], []
+    """Compacts every month due (months_to_compact). Returns the Compactions and, for the months left
+    as they were (tried again on the next run), (name, why)."""
+    done, postponed = [], []
     for partition in months_to_compact(connection, now):
         try:
             done.append(compact_month(connection, partition))
-        except LogBusy:
-            busy.append(partition.name)
-    return done, busy
+        except Postponed as why:
+            postponed.append((partition.name, str(why)))
+    return done, postponed
 
 
-class LogBusy(Exception):
-    """The swap waited SWAP_LOCK_TIMEOUT for the log's lock SWAP_ATTEMPTS times: nothing changed."""
+class Postponed(Exception):
+    """The month was left as it was: its copy is dropped, the next run tries again."""
 
 
 def compact_month(connection, partition):
-    """Rewrites one closed month's partition sorted by compaction_order(), in one transaction: readers
-    see the old partition until the commit and the new one after, never neither."""
+    """Rewrites one closed month's partition sorted by compaction_order(). Two transactions: the copy
+    is built and committed while the month is SHARE-locked (reads go on; no lock on the log), then the
+    swap: readers see the old partition until its commit and the new one after, never neither.
+
+    The copy is committed before the swap so that the swap's commit is short whatever the server's
+    wal_level: with `minimal` a table made in a transaction is written to disk at its commit (seconds
+    for a month), which must not happen while the whole log is locked."""
     from core.audit import record_write
 
     started = time.monotonic()
     copy = f"{partition.name}_compact"
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        # Reads go on; an INSERT into this month waits until the commit (a closed month gets none
-        # but a late import's). The copy is invisible to others until the swap commits.
+        cursor.execute(f'DROP TABLE IF EXISTS "{copy}"')  # left by a run stopped between the two
+        # Reads go on; an INSERT into this month waits (a closed month gets none but a late import's).
         cursor.execute(f'LOCK TABLE "{partition.name}" IN SHARE MODE')
         indexes = _index_definitions(cursor, partition.name)
         rows, checksum = _build_copy(cursor, partition, copy, indexes)
-        record_write(None, "audit.compact_month", None,
-                     changes={"partition": partition.name, "rows": rows, "checksum": checksum})
-        waited, locked = _swap(cursor, partition, copy, indexes, (rows, checksum))
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(f'LOCK TABLE "{partition.name}" IN SHARE MODE')
+            # The log refuses UPDATE and DELETE: the same count means the same rows as the copy's.
+            cursor.execute(f'SELECT count(*) FROM "{partition.name}"')
+            if cursor.fetchone()[0] != rows:
+                raise Postponed("rows arrived in the month while it was copied")
+            record_write(None, "audit.compact_month", None,
+                         changes={"partition": partition.name, "rows": rows, "checksum": checksum})
+            waited, locked = _swap(cursor, partition, copy, indexes, (rows, checksum))
+    except Exception:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TABLE IF EXISTS "{copy}"')
+        raise
     committed = time.monotonic()
     vacuum = 0.0
     if not connection.in_atomic_block:
-        # Sets the visibility map and hint bits now rather than on the first reads (or by autovacuum
-        # at a time of its choosing). Not possible inside a transaction (the tests run in one).
+        # Hint bits, the visibility map and frozen rows now, once: a closed month never changes, so
+        # the anti-wraparound vacuums skip it from now on, and autovacuum (woken by the inserts) finds
+        # nothing to do at a time of its choosing. Not possible inside a transaction (the tests run in one).
         with connection.cursor() as cursor:
-            cursor.execute(f'VACUUM "{partition.name}"')
+            cursor.execute(f'VACUUM (FREEZE) "{partition.name}"')
         vacuum = time.monotonic() - committed
     return Compaction(partition.name, rows, committed - started, locked - waited, committed - locked, vacuum)
 
@@ -300,5 +317,5 @@ def _swap(cursor, partition, copy, indexes, check):
             if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
                 raise
             if attempt == SWAP_ATTEMPTS:
-                raise LogBusy(partition.name) from error
+                raise Postponed(f"the audit log stayed busy ({SWAP_ATTEMPTS} × {SWAP_LOCK_TIMEOUT})") from error
             time.sleep(attempt)

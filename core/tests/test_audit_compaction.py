@@ -9,7 +9,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
 
 from core import partitions
 from core.audit import record_read
@@ -180,3 +181,48 @@ def test_as_the_schedule_runs_it_each_month_commits_and_is_vacuumed(past_month_d
         cursor.execute("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = %s", [name])
         assert cursor.fetchone()[0]
     assert refused(f'DELETE FROM "{name}"')
+
+
+@pytest.mark.django_db
+def test_a_row_written_into_the_month_while_it_is_copied_leaves_the_month_as_it_was(monkeypatch):
+    month = closed_month()
+    name = fill(month, [make_patient(), make_patient()], rows_each=3)
+    first, build = oid(name), partitions._build_copy
+
+    def build_then_a_late_row(cursor, partition, copy, indexes):
+        built = build(cursor, partition, copy, indexes)
+        record_read(make_actor(), make_patient(), endpoint="core:patient_detail", basis="relation",
+                    at=datetime(month.year, month.month, 20, tzinfo=tz.utc))
+        return built
+
+    monkeypatch.setattr(partitions, "_build_copy", build_then_a_late_row)
+    err = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("audit_partitions", "--no-detach", stdout=StringIO(), stderr=err)
+    assert f"not compacted {name}: rows arrived in the month while it was copied" in err.getvalue()
+    assert oid(name) == first and not partitions.compacted(connection, name)
+    assert len(rows_of(name)) == 7
+    with connection.cursor() as cursor:  # the copy is gone
+        cursor.execute("SELECT to_regclass(%s)", [f"{name}_compact"])
+        assert cursor.fetchone()[0] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_swap_that_cannot_get_the_log_from_a_long_reader_gives_up_and_changes_nothing(
+        past_month_dropped_after, monkeypatch):
+    name = fill(past_month_dropped_after, [make_patient()], rows_each=4)
+    monkeypatch.setattr(partitions, "SWAP_LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(partitions, "SWAP_ATTEMPTS", 2)
+    first = oid(name)
+    reader = connections.create_connection("default")
+    try:
+        with reader.cursor() as cursor:  # a long read of the log, its transaction open
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT count(*) FROM core_auditevent")
+            done, postponed = partitions.compact_closed_months(connection, timezone.now())
+            cursor.execute("ROLLBACK")
+    finally:
+        reader.close()
+    assert done == [] and postponed == [(name, "the audit log stayed busy (2 × 100ms)")]
+    assert oid(name) == first and not partitions.compacted(connection, name)
+    assert not AuditEvent.objects.filter(action="audit.compact_month").exists()

@@ -43,19 +43,18 @@ class Command(BaseCommand):
             for name in detached:
                 self.stdout.write(f"detached {name} (older than {settings.AUDIT_RETENTION_YEARS} years): "
                                   "archive it and drop it")
-        busy = [] if no_compact else self.compact()
-        if skipped or busy:
+        postponed = [] if no_compact else self.compact()
+        if skipped or postponed:
             raise SystemExit(1)
 
     def compact(self):
-        """Each closed month in patient order, once; a month whose swap found the log too busy is
-        left as it was and tried again on the next run."""
-        done, busy = partitions.compact_closed_months(connection, timezone.now())
+        """Each closed month in patient order, once; a month that could not be swapped in (the log
+        too busy, late rows) is left as it was and tried again on the next run."""
+        done, postponed = partitions.compact_closed_months(connection, timezone.now())
         for c in done:
             self.stdout.write(f"compacted {c.name} in patient order: {c.rows} rows in {c.seconds:.1f} s "
                               f"(the log locked {1000 * c.lock_seconds:.0f} ms after waiting "
                               f"{1000 * c.lock_wait_seconds:.0f} ms; vacuum {c.vacuum_seconds:.1f} s)")
-        for name in busy:
-            self.stderr.write(f"not compacted {name}: the audit log stayed busy, "
-                              f"{partitions.SWAP_ATTEMPTS} × {partitions.SWAP_LOCK_TIMEOUT}; tried again next run")
-        return busy
+        for name, why in postponed:
+            self.stderr.write(f"not compacted {name}: {why}; tried again on the next run")
+        return postponed
