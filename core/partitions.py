@@ -130,8 +130,8 @@ def detach_expired(connection, today, years):
 
 COMPACTED = "compacted in patient order"  # how a compacted partition's COMMENT begins: not redone
 CLOSED_FOR = timedelta(days=1)  # a month is compacted a day after it ends (late rows of the last day)
-SWAP_LOCK_TIMEOUT = "2s"  # how long the swap may wait for the log's lock, queueing requests behind it
-SWAP_ATTEMPTS = 3
+SWAP_LOCK_TIMEOUT = "1s"  # how long the swap may wait for the log's lock, queueing requests behind it
+SWAP_ATTEMPTS = 5
 LOCK_NOT_AVAILABLE = "55P03"  # the SQLSTATE of a lock_timeout
 
 
@@ -214,9 +214,11 @@ def compact_month(connection, partition):
             cursor.execute(f'SELECT count(*) FROM "{partition.name}"')
             if cursor.fetchone()[0] != rows:
                 raise Postponed("rows arrived in the month while it was copied")
+            waited, locked = _swap(cursor, partition, copy, indexes, (rows, checksum))
+            # After the swap has the log's lock: an INSERT into the log before it would hold a lock
+            # on the log that two such swaps at once would each wait for (a deadlock).
             record_write(None, "audit.compact_month", None,
                          changes={"partition": partition.name, "rows": rows, "checksum": checksum})
-            waited, locked = _swap(cursor, partition, copy, indexes, (rows, checksum))
     except Exception:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP TABLE IF EXISTS "{copy}"')
@@ -263,9 +265,12 @@ def _build_copy(cursor, partition, copy, indexes):
     # Sorting a month in memory if the maintenance budget allows: this is maintenance.
     cursor.execute("SELECT set_config('work_mem', current_setting('maintenance_work_mem'), true)")
     # The bound as a CHECK: ATTACH then proves the rows fit instead of scanning the month again.
-    cursor.execute(f'CREATE TABLE "{copy}" (LIKE "{TABLE}" INCLUDING ALL EXCLUDING INDEXES, '
+    # LIKE the month, not the log: a lock on the log held while the copy is built would hold up the
+    # swap of another month. No autovacuum on the copy until it is in the log: the swap would wait
+    # for it while holding the log's lock.
+    cursor.execute(f'CREATE TABLE "{copy}" (LIKE "{partition.name}" INCLUDING ALL EXCLUDING INDEXES, '
                    f"CONSTRAINT \"{copy}_bound\" CHECK (at >= '{start.isoformat()} 00:00:00+00' "
-                   f"AND at < '{end.isoformat()} 00:00:00+00'))")
+                   f"AND at < '{end.isoformat()} 00:00:00+00')) WITH (autovacuum_enabled = false)")
     cursor.execute(f'INSERT INTO "{copy}" ({_columns()}) SELECT {_columns()} FROM "{partition.name}" ORDER BY {order}')
     for n, (_name, definition, constraint, constraint_definition) in enumerate(indexes):
         if constraint:  # the primary key: the partition's part of the log's (id, at)
@@ -297,11 +302,15 @@ def _swap(cursor, partition, copy, indexes, check):
         try:
             with transaction.atomic(using=cursor.db.alias):
                 cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
-                cursor.execute(f'LOCK TABLE "{TABLE}" IN ACCESS EXCLUSIVE MODE')
+                # The copy first (nobody reads it), then the log itself, ONLY: readers lock it before
+                # its months, so they wait there; without ONLY it would lock every month as well.
+                cursor.execute(f'LOCK TABLE "{copy}" IN ACCESS EXCLUSIVE MODE')
+                cursor.execute(f'LOCK TABLE ONLY "{TABLE}" IN ACCESS EXCLUSIVE MODE')
                 locked = time.monotonic()
                 cursor.execute(f'ALTER TABLE "{TABLE}" DETACH PARTITION "{partition.name}"')
                 cursor.execute(f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{copy}" {bound}')
                 cursor.execute(f'ALTER TABLE "{copy}" DROP CONSTRAINT "{copy}_bound"')
+                cursor.execute(f'ALTER TABLE "{copy}" RESET (autovacuum_enabled)')
                 cursor.execute(f'DROP TABLE "{partition.name}"')
                 cursor.execute(f'ALTER TABLE "{copy}" RENAME TO "{partition.name}"')
                 for n, (name, _definition, constraint, _constraint_definition) in enumerate(indexes):
