@@ -17,7 +17,8 @@ BENCH_LOAD_ONLY=1 (with BENCH_KEEP_DB=1 in scripts/run_bench.sh) loads and stops
 `DATABASE_URL=<the kept cluster's URL> BENCH_REUSE_DB=1 .venv/bin/python bench/core_bench.py` measures
 on it (the loader's plan, table bench_audit_plan, stays in a kept cluster for this). Change BENCH_SEED
 between such runs to sample other patients (the same ones again would be read from a warm cache).
-BENCH_MEASURE=extract measures the patient's year of log (the extract) only.
+BENCH_MEASURE=extract measures the patient's year of log (the extract) only; BENCH_EXTRACT_MONTH=YYYY-MM
+makes it one calendar month instead (a compacted month against one that is not).
 
 Prints the time of every load step and a table of p50/p95/max, and writes the whole result as JSON
 to bench/results/core-<timestamp>.json. Exits 1 if a p95 misses the target.
@@ -66,6 +67,9 @@ KEEP_DB = os.environ.get("BENCH_KEEP_DB") == "1"
 LOAD_ONLY = os.environ.get("BENCH_LOAD_ONLY") == "1"
 REUSE_DB = os.environ.get("BENCH_REUSE_DB") == "1"
 EXTRACT_ONLY = os.environ.get("BENCH_MEASURE") == "extract"
+# YYYY-MM: the extract of one calendar month instead of a year (to compare a compacted month with one
+# that is not: core.partitions, "Closed months rewritten in patient order").
+EXTRACT_MONTH = os.environ.get("BENCH_EXTRACT_MONTH")
 TARGET_MS = float(os.environ.get("BENCH_TARGET_MS", 50))
 
 # Share of patients with any audit row, share of those who are "heavy" (hundreds of rows), and
@@ -500,7 +504,11 @@ def measure_extracts(loader, rng, results, plans):
         runs = []
         for n in indices:
             date_to = today - timedelta(days=rng.randrange(0, 365))
-            runs.append((patients[uuid.UUID(loader.patient_ids[n])], date_to - timedelta(days=364), date_to))
+            date_from = date_to - timedelta(days=364)
+            if EXTRACT_MONTH:
+                date_from = date.fromisoformat(f"{EXTRACT_MONTH}-01")
+                date_to = partitions.add_months(date_from, 1) - timedelta(days=1)
+            runs.append((patients[uuid.UUID(loader.patient_ids[n])], date_from, date_to))
         for patient, date_from, date_to in runs[:WARMUP]:
             list(access_log_extract(patient, date_from, date_to))
         samples, rows, slowest = [], [], None
@@ -632,7 +640,8 @@ def main():
                        "care_relations": CARE_RELATIONS, "searches": SEARCHES, "extracts": EXTRACTS,
                        "heavy_extracts": HEAVY_EXTRACTS, "warmup": WARMUP, "seed": SEED, "target_ms": TARGET_MS,
                        "audited_share": AUDITED_SHARE, "heavy_share": HEAVY_SHARE, "heavy_range": HEAVY_RANGE,
-                       "audit_years": AUDIT_YEARS, "reused_db": REUSE_DB, "extract_only": EXTRACT_ONLY},
+                       "audit_years": AUDIT_YEARS, "reused_db": REUSE_DB, "extract_only": EXTRACT_ONLY,
+                       "extract_month": EXTRACT_MONTH},
         "machine": machine(), "load_seconds": loader.steps.timings, "tables": sizes,
         "results": results, "within_target": verdict, "search_sql": search_sql, "plans": plans,
     })
