@@ -177,6 +177,9 @@ def compact_closed_months(connection, now):
     """Compacts every month due (months_to_compact). Returns the Compactions and, for the months left
     as they were (tried again on the next run), (name, why)."""
     done, postponed = [], []
+    with connection.cursor() as cursor:  # a month replaced by a run that stopped before dropping it
+        for partition in partitions(connection):
+            cursor.execute(f'DROP TABLE IF EXISTS "{partition.name}_replaced"')
     for partition in months_to_compact(connection, now):
         try:
             done.append(compact_month(connection, partition))
@@ -224,6 +227,8 @@ def compact_month(connection, partition):
             cursor.execute(f'DROP TABLE IF EXISTS "{copy}"')
         raise
     committed = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE "{partition.name}_replaced"')  # outside the log since the swap
     vacuum = 0.0
     if not connection.in_atomic_block:
         # Hint bits, the visibility map and frozen rows now, once: a closed month never changes, so
@@ -291,6 +296,18 @@ def _index_on(definition, name, table):
     return f'CREATE {found.group(1) or ""}INDEX "{name}" ON "{table}" {found.group(2)}'
 
 
+def _rename(cursor, table, new, indexes, *, copy_names=False):
+    """Renames `table` and its indexes: the copy's ({copy}_{n}) to the month's own names, the old
+    month's to {new}_{n}."""
+    cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{new}"')
+    for n, (name, _definition, constraint, _constraint_definition) in enumerate(indexes):
+        old, renamed = (f"{table}_{n}", constraint or name) if copy_names else (constraint or name, f"{new}_{n}")
+        if constraint:
+            cursor.execute(f'ALTER TABLE "{new}" RENAME CONSTRAINT "{old}" TO "{renamed}"')
+        else:
+            cursor.execute(f'ALTER INDEX "{old}" RENAME TO "{renamed}"')
+
+
 def _swap(cursor, partition, copy, indexes, check):
     """Detaches the old month, attaches the copy under the same bounds (PostgreSQL gives it the log's
     append-only trigger and joins its indexes to the log's), drops the old and gives the copy its
@@ -311,13 +328,10 @@ def _swap(cursor, partition, copy, indexes, check):
                 cursor.execute(f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{copy}" {bound}')
                 cursor.execute(f'ALTER TABLE "{copy}" DROP CONSTRAINT "{copy}_bound"')
                 cursor.execute(f'ALTER TABLE "{copy}" RESET (autovacuum_enabled)')
-                cursor.execute(f'DROP TABLE "{partition.name}"')
-                cursor.execute(f'ALTER TABLE "{copy}" RENAME TO "{partition.name}"')
-                for n, (name, _definition, constraint, _constraint_definition) in enumerate(indexes):
-                    if constraint:
-                        cursor.execute(f'ALTER TABLE "{partition.name}" RENAME CONSTRAINT "{copy}_{n}" TO "{constraint}"')
-                    else:
-                        cursor.execute(f'ALTER INDEX "{copy}_{n}" RENAME TO "{name}"')
+                # The old month is renamed here and dropped after the commit: a DROP's files are
+                # truncated at its commit, a second of a month's gigabytes with the log locked.
+                _rename(cursor, partition.name, f"{partition.name}_replaced", indexes)
+                _rename(cursor, copy, partition.name, indexes, copy_names=True)
                 cursor.execute(f'COMMENT ON TABLE "{partition.name}" IS %s',
                                [f"{COMPACTED} ({', '.join(compaction_order())}) on "
                                 f"{datetime.now(dt_timezone.utc):%Y-%m-%d %H:%M} UTC: {check[0]} rows, checksum {check[1]}"])
