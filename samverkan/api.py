@@ -35,6 +35,7 @@ from core.actor import Actor
 from core.api import NOT_FOUND
 from core.errors import ActionError, NotPermitted
 from core.db import CompiledRead, columns_of, objects_from_row
+from core.middleware import api_key_of
 from core.models import ApiToken, Membership, Organisation, Unit, User
 
 NOT_AUTHENTICATED = "Inloggning krävs: skicka en API-nyckel (Authorization: Bearer smv_…) eller logga in."
@@ -51,10 +52,9 @@ class ApiKeyAuth(HttpBearer):
     def __call__(self, request):
         # A caller that sends a key means to use it: a bad key is refused here with 401 rather
         # than falling through to the session check (which would answer a POST with a CSRF 403).
-        header = request.headers.get("Authorization", "")
-        if header.split(" ", 1)[0].lower() == "bearer":
-            return self.authenticate(request, header.split(" ", 1)[1].strip() if " " in header else "")
-        return None
+        # Such a call passed by the session middleware: it has no session to fall back to.
+        key = api_key_of(request)
+        return None if key is None else self.authenticate(request, key)
 
     def authenticate(self, request, token):
         if not token.startswith(actions.TOKEN_PREFIX):
