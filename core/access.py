@@ -97,7 +97,7 @@ def _basis_row(actor, patient_id, now, columns=()):
     statement = _basis_statement(columns)
     if statement is not None:
         return statement.run(unit_id=actor.unit_id, user_id=actor.user.pk, patient_id=patient_id, now=now)
-    return _basis_query(actor.unit_id, actor.user.pk, patient_id, now, columns).first()
+    return _basis_query(actor.unit_id, actor.user.pk, patient_id, now, columns, visible_only=bool(columns)).first()
 
 
 def _basis_of(row):
@@ -111,16 +111,16 @@ def _basis_of(row):
     return None
 
 
-def _basis_query(unit_id, user_id, patient_id, now, columns=()):
-    """One SELECT: an EXISTS column per relation source and the emergency access's reason. With
-    `columns` of the patient also those (as column_0, column_1, ...), and then a row only when one of
-    the sources or the emergency access holds."""
+def _basis_query(unit_id, user_id, patient_id, now, columns=(), *, visible_only=False):
+    """One SELECT: an EXISTS column per relation source and the emergency access's reason, and the
+    patient's `columns` (as column_0, column_1, ...). `visible_only`: a row only when one of the
+    sources or the emergency access holds (the compiled statement says so around it: `_compile`)."""
     checks = {f"source_{n}": Exists(source(unit_id, now).filter(patient_id=OuterRef("pk")))
               for n, (_label, source) in enumerate(_relation_sources.values())}
     checks["emergency_reason"] = Subquery(
         _emergency_of(user_id, unit_id, now).filter(patient_id=OuterRef("pk")).order_by("-started_at").values("reason")[:1])
-    query = Patient.objects.filter(pk=patient_id).annotate(**checks)
-    if columns:
+    query = Patient.objects.filter(pk=patient_id).order_by().annotate(**checks)
+    if visible_only:
         visible = Q(emergency_reason__isnull=False)
         for name in checks:
             if name != "emergency_reason":
@@ -214,6 +214,12 @@ def _compile(now_mark, columns=()):
     compiler = query.query.get_compiler(connection=connection)
     sql, params = compiler.as_sql()
     converters = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+    if columns:
+        # The row only when the actor may open the patient: said around the statement rather than by
+        # the ORM, which would repeat every subquery in the WHERE and make a statement too long for
+        # psycopg to keep parsed (4 096 characters, 50 parameters: it then parsed it on every run).
+        holds = [f'checked."source_{n}"' for n in range(len(_relation_sources))] + ['checked."emergency_reason" IS NOT NULL']
+        sql = f"SELECT * FROM ({sql}) checked WHERE {' OR '.join(holds)}"
     patient_mark = Patient._meta.pk.get_db_prep_value(_PATIENT_MARK, connection)
     slots = []
     for param in params:
