@@ -7,7 +7,6 @@ import functools
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -206,17 +205,17 @@ def free_slot_listing(visit_kind, *, form=None, unit_id=None, since=None, limit=
     name, staff member's name, start, end and the forms it offers. Builds no slot, unit or user
     objects for it (issue 14: they were a third of the API call's CPU)."""
     listing = []
-    for pk, unit_id_, unit_name, staff_id, first_name, last_name, username, starts_at, ends_at, *offered in _search(
+    for pk, unit_id_, unit_name, first_name, last_name, username, starts_at, ends_at, *offered in _search(
             visit_kind, form, unit_id, since, None, limit, _SLOT_LISTING):
-        staff = User.from_db(DEFAULT_DB_ALIAS, _STAFF_NAME, (staff_id, first_name, last_name, username))
-        listing.append({"id": pk, "unit_id": unit_id_, "unit_name": unit_name, "staff_name": staff.display_name(),
+        listing.append({"id": pk, "unit_id": unit_id_, "unit_name": unit_name,
+                        "staff_name": User.name_from(first_name, last_name, username),
                         "starts_at": starts_at, "ends_at": ends_at,
                         "forms": [name for name, offers in zip(VISIT_FORMS, offered, strict=True) if offers]})
     return listing
 
 
 _SLOT_OBJECTS = (*columns_of(Slot), *columns_of(Unit, "unit__"), *columns_of(User, "staff__"))
-_STAFF_NAME = ("id", "first_name", "last_name", "username")  # what User.display_name reads
+_STAFF_NAME = ("first_name", "last_name", "username")  # what User.name_from reads
 _SLOT_LISTING = ("pk", "unit_id", "unit__name", *(f"staff__{name}" for name in _STAFF_NAME), "starts_at", "ends_at",
                  *VISIT_FORMS)
 _KIND_MARK, _UNIT_MARK = 977_777_777_101, 977_777_777_102
