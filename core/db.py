@@ -65,7 +65,7 @@ def fetch_rows(queryset, fields):
         return cursor.fetchall()
 
 
-def prepared_cursor():
+def prepared_cursor(*, binary=False):
     """A cursor for statements run again and again with new values (`CompiledRead`, the access
     check, `insert_new`). On PostgreSQL it sends the values apart from the SQL (server-side binding),
     so that psycopg prepares the statement on the server after its `prepare_threshold` runs
@@ -80,6 +80,8 @@ def prepared_cursor():
     db.ensure_connection()
     db.validate_thread_sharing()
     cursor = psycopg.Cursor(db.connection)
+    if binary:  # results in binary (`CompiledRead`'s `binary`)
+        cursor.format = psycopg.pq.Format.BINARY
     return _PreparedDebugCursor(cursor, db) if db.queries_logged else db.make_cursor(cursor)
 
 
@@ -111,11 +113,15 @@ class CompiledRead:
     by the call's argument, prepared the same way. Every other parameter is a constant of the
     query. Rows come back as lists through the converters `values_list` applies, so a caller gets
     the ORM's own values; `core/tests/test_compiled_read.py` holds the two to the same answers.
+    `binary`: PostgreSQL sends the rows in binary, for reads of many times (loading a time from text
+    is a regular expression and a few calls in Python: issue 14, the free-time search's 40 times).
+    Not for JSON columns: Django loads only their text form, binary JSON would arrive parsed.
     """
 
-    def __init__(self, build, *arguments):
+    def __init__(self, build, *arguments, binary=False):
         self._build = build
         self._arguments = arguments
+        self._binary = binary
         self._compiled = {}
 
     def rows(self, *args):
@@ -123,7 +129,7 @@ class CompiledRead:
         sql, slots, compiler, converters = self._for_connection(db)
         values = [field.get_db_prep_value(arg, db) for (field, _marker), arg in zip(self._arguments, args, strict=True)]
         params = [values[slot] if isinstance(slot, int) else slot[0] for slot in slots]
-        with prepared_cursor() as cursor:
+        with prepared_cursor(binary=self._binary) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return list(compiler.apply_converters(rows, converters)) if converters else [list(row) for row in rows]

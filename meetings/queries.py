@@ -248,7 +248,7 @@ def _free_slot_read(form, by_unit, bounded, limit, columns):
     arguments = [(Slot._meta.get_field("visit_kind"), _KIND_MARK), (starts_at, _SINCE_MARK)]
     arguments += [(Slot._meta.get_field("unit"), _UNIT_MARK)] if by_unit else []
     arguments += [(starts_at, _UNTIL_MARK)] if bounded else []
-    return CompiledRead(build, *arguments)
+    return CompiledRead(build, *arguments, binary=True)
 
 
 def slot_days(unit_id, days=14):
