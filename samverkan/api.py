@@ -5,6 +5,8 @@ Every endpoint accepts two kinds of caller:
 - a system with an API key, `Authorization: Bearer smv_...`, acting as the key's membership;
 - a logged-in member of staff in the browser (session cookie, CSRF enforced on writes), acting
   for the unit chosen after login (`request.actor` from `core.middleware.ActorMiddleware`).
+A call that sends a key is the key's alone: it passes by the session, CSRF and login middleware
+(`core.middleware.api_key_of`), so a session cookie sent with it is never used.
 
 Errors have one shape: `{"detail": "..."}`, or for 422 `{"detail": [{"field": "...", "message":
 "..."}]}`; the handlers below make every refusal (an action's `NotPermitted` is a 403, its
