@@ -201,10 +201,9 @@ def test_the_page_reads_one_window_of_the_resident_s_rows_whatever_the_statistic
         **actor_columns(nurse)) for n in range(20_000)], batch_size=5000)
     client.force_login(resident)
     assert client.get(LOG_URL).status_code == 200
-    # The page's one read of the log (in binary, which the statement capture does not see), at the
-    # first page's bounds.
+    # The page's one read of the log, at the first page's bounds.
     start, end = queries._day_bounds(timezone.localdate() - timedelta(days=365), timezone.localdate())
-    sql, params = queries._log_window(resident.patient, start, end).values_list(*queries._WINDOW_FIELDS).query.sql_with_params()
+    sql, params = queries._window_query(resident.patient.pk, start, end).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
         scanned = _rows_scanned(cursor.fetchone()[0][0]["Plan"])
