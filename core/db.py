@@ -50,10 +50,13 @@ def serial_plans(function):
     return wrapper
 
 
-def fetch_rows(queryset, fields):
+def fetch_rows(queryset, fields, *, prepare=None):
     """`values_list(*fields)` of a large read as tuples. On PostgreSQL the rows come in binary:
     Django's text loader for timestamps was half the time of the month's liability basis
-    (bench/discharge_bench.py). Elsewhere the ORM's iterator."""
+    (bench/discharge_bench.py). Elsewhere the ORM's iterator. `prepare=False`: never prepared on the
+    server (psycopg prepares a statement run DATABASE_PREPARE_THRESHOLD times on a connection, and
+    PostgreSQL may then plan it once for any values: for a read whose good plan depends on its
+    values, such a generic plan can be far worse)."""
     rows = queryset.values_list(*fields)
     if connection.vendor != "postgresql":
         return list(rows.iterator(chunk_size=5000))
@@ -61,7 +64,7 @@ def fetch_rows(queryset, fields):
     connection.ensure_connection()
     # Django's own cursors bind parameters on the client, which rules out binary results.
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
+        cursor.execute(sql, params, binary=True, prepare=prepare)
         return cursor.fetchall()
 
 
