@@ -12,7 +12,7 @@ inprocess (default): each page N times through Django's WSGI handler in this pro
 HTTP): its statements, this process's CPU ms per request (min/median/max of five rounds), the CPU of
 the cluster's backends per request, and the Python function calls per request (cProfile; they do not
 depend on the load at all). http: gunicorn with 5 sync workers on port 8138 and 16 closed-loop clients
-for N requests per page; the CPU of gunicorn's processes, of the cluster's processes and of this
+for N requests per page (REQUEST_CPU_PORT, default 8138); the CPU of gunicorn's processes, of the cluster's processes and of this
 client, per request (PostgreSQL split into the backends serving the requests and its background
 processes: the WAL writer, the checkpointer, the background writer); 2 cores / that total is the page's
 rate on an otherwise idle 2-core machine. REQUEST_CPU_PROFILE=<lines> prints, in-process, each page's
@@ -41,7 +41,7 @@ N = int(sys.argv[2]) if len(sys.argv) > 2 else 300
 CHOSEN = [p for p in (sys.argv[3] if len(sys.argv) > 3 else "").split(",") if p]
 PROFILE_LINES = int(os.environ.get("REQUEST_CPU_PROFILE", "0"))
 PHASES = os.environ.get("REQUEST_CPU_PHASES") == "1"
-PORT = 8138
+PORT = int(os.environ.get("REQUEST_CPU_PORT", "8138"))
 PRODUCTION = {"SAMVERKAN_ENV": "production", "DEBUG": "0", "SECRET_KEY": "bench-" + "k" * 60,
               "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", "LOG_REQUESTS": "1", "DATABASE_POOL": "1"}
 os.environ.update(PRODUCTION | {"DJANGO_SETTINGS_MODULE": "samverkan.settings"})
