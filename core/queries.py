@@ -54,19 +54,29 @@ def patient_card(patient, actor, *, for_export=False):
     Exports never carry them, whatever the role.
     """
     hidden = identity_hidden(actor, patient.pk, patient.protected_identity, for_export=for_export)
-    address = ", ".join(p for p in [patient.street_address, f"{patient.postal_code} {patient.city}".strip()] if p)
+    return card_from_values(
+        actor, patient.pk, *(getattr(patient, name) for name in CARD_FIELDS[:-1]),
+        patient.home_municipality.name if patient.home_municipality_id and not hidden else "", for_export=for_export)
+
+
+def card_from_values(actor, patient_id, personal_number, is_coordination_number, birth_date, first_name, last_name,
+                     street_address, postal_code, city, protected_identity, home_municipality, *, for_export=False):
+    """`patient_card` of a row of the patient's CARD_FIELDS (`home_municipality`: its name or None),
+    for a list that reads these columns instead of whole patients."""
+    hidden = identity_hidden(actor, patient_id, protected_identity, for_export=for_export)
+    address = ", ".join(p for p in [street_address, f"{postal_code} {city}".strip()] if p)
     return PatientCard(
-        id=str(patient.pk),
-        personal_number=format_personal_number(patient.personal_number),
-        name=PROTECTED_NAME if hidden else f"{patient.first_name} {patient.last_name}",
-        first_name="" if hidden else patient.first_name,
-        last_name="" if hidden else patient.last_name,
+        id=str(patient_id),
+        personal_number=format_personal_number(personal_number),
+        name=PROTECTED_NAME if hidden else f"{first_name} {last_name}",
+        first_name="" if hidden else first_name,
+        last_name="" if hidden else last_name,
         address="" if hidden else address,
-        birth_date=patient.birth_date,
-        is_coordination_number=patient.is_coordination_number,
-        protected_identity=patient.protected_identity,
+        birth_date=birth_date,
+        is_coordination_number=is_coordination_number,
+        protected_identity=protected_identity,
         identity_hidden=hidden,
-        home_municipality=patient.home_municipality.name if patient.home_municipality_id and not hidden else "",
+        home_municipality=(home_municipality or "") if not hidden else "",
     )
 
 

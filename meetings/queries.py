@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.audit import record_read, record_reads
 from core.db import CompiledRead, columns_of, objects_from_row
-from core.models import AuditEvent, Organisation, Unit, User
+from core.models import AuditEvent, Organisation, Patient, Unit, User
 from core.queries import CARD_FIELDS, patient_card
 from core.collation import sort_key, swedish
 from meetings.models import (
@@ -122,20 +122,48 @@ def upcoming_for_patient(patient_id, now=None):
             .select_related("unit", "visit_kind").order_by("starts_at"))
 
 
-# What the calendar shows of a booking, its patient (the card), staff member and visit kind: the
-# rest of their columns would be read and made into Python values for nothing, 40 rows a day.
-CALENDAR_COLUMNS = [
-    "form", "starts_at", "ends_at", "status", "room", "unit", "patient", "staff", "visit_kind",
-    "staff__username", "staff__first_name", "staff__last_name", "visit_kind__name",
-    *(f"patient__{name}" for name in CARD_FIELDS),
+# What the calendar shows of a booking, its patient (the card), staff member and visit kind, per model
+# (model, its path from the booking, its columns): the rest of their columns would be read and made
+# into Python values for nothing, 40 rows a day.
+_CALENDAR_PARTS = [
+    (model, path, [field.attname for field in model._meta.concrete_fields if field.attname in wanted])
+    for model, path, wanted in (
+        (Booking, "", {"id", "form", "starts_at", "ends_at", "status", "room", "unit_id", "patient_id", "staff_id",
+                       "visit_kind_id"}),
+        (Patient, "patient__", {"id", "home_municipality_id", *CARD_FIELDS[:-1]}),
+        (Organisation, "patient__home_municipality__", {"id", "name"}),
+        (User, "staff__", {"id", "username", "first_name", "last_name"}),
+        (VisitKind, "visit_kind__", {"id", "name"}),
+    )
 ]
+_STARTS_AT = Booking._meta.get_field("starts_at")
+# Compiled once per process: building the read through the ORM (four related models) and its
+# select_related objects cost a third of the calendar page's CPU (bench/README.md, "The fourth round").
+_calendar_read = CompiledRead(
+    lambda unit_id, start, end: (
+        Booking.objects.filter(unit_id=unit_id, starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at", "staff__last_name")
+        .values_list(*(path + name for _model, path, names in _CALENDAR_PARTS for name in names))),
+    (Booking._meta.get_field("unit"), 977_777_777_301),
+    (_STARTS_AT, datetime(1981, 1, 2, 3, 4, 5, tzinfo=UTC)), (_STARTS_AT, datetime(1982, 1, 2, 3, 4, 5, tzinfo=UTC)),
+)
 
 
 def _calendar_bookings(actor, start, end):
     """The acting unit's bookings starting in [start, end), with the patients shown logged as reads."""
-    bookings = list(Booking.objects.filter(unit_id=actor.unit_id, starts_at__gte=start, starts_at__lt=end)
-                    .select_related("patient", "patient__home_municipality", "staff", "visit_kind")
-                    .only(*CALENDAR_COLUMNS).order_by("starts_at", "staff__last_name"))
+    bookings = []
+    for row in _calendar_read.rows(actor.unit_id, start, end):
+        objects, at = [], 0
+        for model, _path, names in _CALENDAR_PARTS:
+            values = row[at:at + len(names)]
+            at += len(names)
+            objects.append(None if values[0] is None else model.from_db(DEFAULT_DB_ALIAS, names, values))
+        booking, patient, municipality, staff, kind = objects
+        Patient.home_municipality.field.set_cached_value(patient, municipality)
+        Booking.patient.field.set_cached_value(booking, patient)
+        Booking.staff.field.set_cached_value(booking, staff)
+        Booking.visit_kind.field.set_cached_value(booking, kind)
+        bookings.append(booking)
     record_reads(actor, bookings, action="meetings.read", reason="Bokat besök", endpoint="meetings:calendar")
     return bookings
 
