@@ -7,6 +7,7 @@ import functools
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import Http404
