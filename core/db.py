@@ -50,10 +50,13 @@ def serial_plans(function):
     return wrapper
 
 
-def fetch_rows(queryset, fields):
+def fetch_rows(queryset, fields, *, prepare=None):
     """`values_list(*fields)` of a large read as tuples. On PostgreSQL the rows come in binary:
     Django's text loader for timestamps was half the time of the month's liability basis
-    (bench/discharge_bench.py). Elsewhere the ORM's iterator."""
+    (bench/discharge_bench.py). Elsewhere the ORM's iterator. `prepare=False`: never prepared on the
+    server (psycopg prepares a statement run DATABASE_PREPARE_THRESHOLD times on a connection, and
+    PostgreSQL may then plan it once for any values: for a read whose good plan depends on its
+    values, such a generic plan can be far worse)."""
     rows = queryset.values_list(*fields)
     if connection.vendor != "postgresql":
         return list(rows.iterator(chunk_size=5000))
@@ -61,11 +64,11 @@ def fetch_rows(queryset, fields):
     connection.ensure_connection()
     # Django's own cursors bind parameters on the client, which rules out binary results.
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
+        cursor.execute(sql, params, binary=True, prepare=prepare)
         return cursor.fetchall()
 
 
-def prepared_cursor():
+def prepared_cursor(*, binary=False):
     """A cursor for statements run again and again with new values (`CompiledRead`, the access
     check, `insert_new`). On PostgreSQL it sends the values apart from the SQL (server-side binding),
     so that psycopg prepares the statement on the server after its `prepare_threshold` runs
@@ -80,6 +83,8 @@ def prepared_cursor():
     db.ensure_connection()
     db.validate_thread_sharing()
     cursor = psycopg.Cursor(db.connection)
+    if binary:  # results in binary (`CompiledRead`'s `binary`)
+        cursor.format = psycopg.pq.Format.BINARY
     return _PreparedDebugCursor(cursor, db) if db.queries_logged else db.make_cursor(cursor)
 
 
@@ -111,11 +116,15 @@ class CompiledRead:
     by the call's argument, prepared the same way. Every other parameter is a constant of the
     query. Rows come back as lists through the converters `values_list` applies, so a caller gets
     the ORM's own values; `core/tests/test_compiled_read.py` holds the two to the same answers.
+    `binary`: PostgreSQL sends the rows in binary, for reads of many times (loading a time from text
+    is a regular expression and a few calls in Python: issue 14, the free-time search's 40 times).
+    Not for JSON columns: Django loads only their text form, binary JSON would arrive parsed.
     """
 
-    def __init__(self, build, *arguments):
+    def __init__(self, build, *arguments, binary=False):
         self._build = build
         self._arguments = arguments
+        self._binary = binary
         self._compiled = {}
 
     def rows(self, *args):
@@ -123,7 +132,7 @@ class CompiledRead:
         sql, slots, compiler, converters = self._for_connection(db)
         values = [field.get_db_prep_value(arg, db) for (field, _marker), arg in zip(self._arguments, args, strict=True)]
         params = [values[slot] if isinstance(slot, int) else slot[0] for slot in slots]
-        with prepared_cursor() as cursor:
+        with prepared_cursor(binary=self._binary) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return list(compiler.apply_converters(rows, converters)) if converters else [list(row) for row in rows]

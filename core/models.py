@@ -157,7 +157,13 @@ class User(AbstractUser):
         return self.patient_id is not None
 
     def display_name(self):
-        return self.get_full_name() or self.username
+        return self.name_from(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_from(first_name, last_name, username):
+        """`display_name` from the columns, for lists that do not build users (issue 14: the free-time
+        search built 20 users per call for their names). The full name as Django's get_full_name."""
+        return f"{first_name} {last_name}".strip() or username
 
 
 class Membership(models.Model):

@@ -5,13 +5,14 @@ The numbers come from `discharge.rules.liability.calculate_month`, the same func
 `liability` command runs on files.
 """
 
+import functools
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
-from core.db import fetch_rows
+from core.db import CompiledRead, columns_of, fetch_rows, objects_from_row
 from core.errors import NotPermitted
 from core.models import Organisation
 from core.collation import sort_key
@@ -270,12 +271,14 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
     """The stored basis of the region's month per municipality (one when given), in the order of
     `month_basis`; None when the month has never been stored. `lines`: None for none (the totals
     come from the summaries), "all", or a slice (start, stop) of the engine's order."""
-    stored = (StoredBasis.objects.filter(basis_month__region=region, basis_month__month=month.first_day)
-              .select_related("municipality", "agreement")
-              .prefetch_related("agreement__care_type_rules", "agreement__daily_amounts"))
-    if municipality is not None:
-        stored = stored.filter(municipality=municipality)
-    stored = list(stored)
+    read = _stored_read(municipality is not None)
+    stored = []
+    for row in read.rows(region.pk, month.first_day, *([municipality.pk] if municipality is not None else [])):
+        item, organisation, agreement = objects_from_row(row, (StoredBasis, Organisation, Agreement))
+        StoredBasis.municipality.field.set_cached_value(item, organisation)
+        StoredBasis.agreement.field.set_cached_value(item, agreement)
+        stored.append(item)
+    prefetch_related_objects(stored, "agreement__care_type_rules", "agreement__daily_amounts")
     # Whether the month was stored at all is asked only when it holds nothing for the page.
     if not stored and basis_month_of(region, month) is None:
         return None
@@ -301,6 +304,25 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
             error=item.error, computed_at=item.computed_at, stored_cases=item.cases))
     bases.sort(key=lambda b: (sort_key(b.municipality.name), b.municipality.code))
     return bases
+
+
+@functools.cache
+def _stored_read(one_municipality):
+    """The month's stored bases with their municipality and agreement, of the region or of one
+    municipality, compiled once per process: the invoice basis page reads it on every load, and
+    building it through the ORM cost more CPU than PostgreSQL's answer (bench/README.md, "The fourth
+    round")."""
+    def build(region_id, first_day, *municipality_id):
+        stored = StoredBasis.objects.filter(basis_month__region_id=region_id, basis_month__month=first_day)
+        if one_municipality:
+            stored = stored.filter(municipality_id=municipality_id[0])
+        return stored.values_list(*columns_of(StoredBasis), *columns_of(Organisation, "municipality__"),
+                                  *columns_of(Agreement, "agreement__"))
+
+    arguments = [(BasisMonth._meta.get_field("region"), 977_777_777_501),
+                 (BasisMonth._meta.get_field("month"), date(1977, 7, 7))]
+    arguments += [(StoredBasis._meta.get_field("municipality"), 977_777_777_502)] if one_municipality else []
+    return CompiledRead(build, *arguments)
 
 
 def explained_row(basis, case_id):

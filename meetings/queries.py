@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.audit import record_read, record_reads
 from core.db import CompiledRead, columns_of, objects_from_row
-from core.models import AuditEvent, Organisation, Unit, User
+from core.models import AuditEvent, Organisation, Patient, Unit, User
 from core.queries import CARD_FIELDS, patient_card
 from core.collation import sort_key, swedish
 from meetings.models import (
@@ -123,20 +123,48 @@ def upcoming_for_patient(patient_id, now=None):
             .select_related("unit", "visit_kind").order_by("starts_at"))
 
 
-# What the calendar shows of a booking, its patient (the card), staff member and visit kind: the
-# rest of their columns would be read and made into Python values for nothing, 40 rows a day.
-CALENDAR_COLUMNS = [
-    "form", "starts_at", "ends_at", "status", "room", "unit", "patient", "staff", "visit_kind",
-    "staff__username", "staff__first_name", "staff__last_name", "visit_kind__name",
-    *(f"patient__{name}" for name in CARD_FIELDS),
+# What the calendar shows of a booking, its patient (the card), staff member and visit kind, per model
+# (model, its path from the booking, its columns): the rest of their columns would be read and made
+# into Python values for nothing, 40 rows a day.
+_CALENDAR_PARTS = [
+    (model, path, [field.attname for field in model._meta.concrete_fields if field.attname in wanted])
+    for model, path, wanted in (
+        (Booking, "", {"id", "form", "starts_at", "ends_at", "status", "room", "unit_id", "patient_id", "staff_id",
+                       "visit_kind_id"}),
+        (Patient, "patient__", {"id", "home_municipality_id", *CARD_FIELDS[:-1]}),
+        (Organisation, "patient__home_municipality__", {"id", "name"}),
+        (User, "staff__", {"id", "username", "first_name", "last_name"}),
+        (VisitKind, "visit_kind__", {"id", "name"}),
+    )
 ]
+_STARTS_AT = Booking._meta.get_field("starts_at")
+# Compiled once per process: building the read through the ORM (four related models) and its
+# select_related objects cost a third of the calendar page's CPU (bench/README.md, "The fourth round").
+_calendar_read = CompiledRead(
+    lambda unit_id, start, end: (
+        Booking.objects.filter(unit_id=unit_id, starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at", "staff__last_name")
+        .values_list(*(path + name for _model, path, names in _CALENDAR_PARTS for name in names))),
+    (Booking._meta.get_field("unit"), 977_777_777_301),
+    (_STARTS_AT, datetime(1981, 1, 2, 3, 4, 5, tzinfo=UTC)), (_STARTS_AT, datetime(1982, 1, 2, 3, 4, 5, tzinfo=UTC)),
+)
 
 
 def _calendar_bookings(actor, start, end):
     """The acting unit's bookings starting in [start, end), with the patients shown logged as reads."""
-    bookings = list(Booking.objects.filter(unit_id=actor.unit_id, starts_at__gte=start, starts_at__lt=end)
-                    .select_related("patient", "patient__home_municipality", "staff", "visit_kind")
-                    .only(*CALENDAR_COLUMNS).order_by("starts_at", "staff__last_name"))
+    bookings = []
+    for row in _calendar_read.rows(actor.unit_id, start, end):
+        objects, at = [], 0
+        for model, _path, names in _CALENDAR_PARTS:
+            values = row[at:at + len(names)]
+            at += len(names)
+            objects.append(None if values[0] is None else model.from_db(DEFAULT_DB_ALIAS, names, values))
+        booking, patient, municipality, staff, kind = objects
+        Patient.home_municipality.field.set_cached_value(patient, municipality)
+        Booking.patient.field.set_cached_value(booking, patient)
+        Booking.staff.field.set_cached_value(booking, staff)
+        Booking.visit_kind.field.set_cached_value(booking, kind)
+        bookings.append(booking)
     record_reads(actor, bookings, action="meetings.read", reason="Bokat besök", endpoint="meetings:calendar")
     return bookings
 
@@ -206,17 +234,17 @@ def free_slot_listing(visit_kind, *, form=None, unit_id=None, since=None, limit=
     name, staff member's name, start, end and the forms it offers. Builds no slot, unit or user
     objects for it (issue 14: they were a third of the API call's CPU)."""
     listing = []
-    for pk, unit_id_, unit_name, staff_id, first_name, last_name, username, starts_at, ends_at, *offered in _search(
+    for pk, unit_id_, unit_name, first_name, last_name, username, starts_at, ends_at, *offered in _search(
             visit_kind, form, unit_id, since, None, limit, _SLOT_LISTING):
-        staff = User.from_db(DEFAULT_DB_ALIAS, _STAFF_NAME, (staff_id, first_name, last_name, username))
-        listing.append({"id": pk, "unit_id": unit_id_, "unit_name": unit_name, "staff_name": staff.display_name(),
+        listing.append({"id": pk, "unit_id": unit_id_, "unit_name": unit_name,
+                        "staff_name": User.name_from(first_name, last_name, username),
                         "starts_at": starts_at, "ends_at": ends_at,
                         "forms": [name for name, offers in zip(VISIT_FORMS, offered, strict=True) if offers]})
     return listing
 
 
 _SLOT_OBJECTS = (*columns_of(Slot), *columns_of(Unit, "unit__"), *columns_of(User, "staff__"))
-_STAFF_NAME = ("id", "first_name", "last_name", "username")  # what User.display_name reads
+_STAFF_NAME = ("first_name", "last_name", "username")  # what User.name_from reads
 _SLOT_LISTING = ("pk", "unit_id", "unit__name", *(f"staff__{name}" for name in _STAFF_NAME), "starts_at", "ends_at",
                  *VISIT_FORMS)
 _KIND_MARK, _UNIT_MARK = 977_777_777_101, 977_777_777_102
@@ -249,7 +277,7 @@ def _free_slot_read(form, by_unit, bounded, limit, columns):
     arguments = [(Slot._meta.get_field("visit_kind"), _KIND_MARK), (starts_at, _SINCE_MARK)]
     arguments += [(Slot._meta.get_field("unit"), _UNIT_MARK)] if by_unit else []
     arguments += [(starts_at, _UNTIL_MARK)] if bounded else []
-    return CompiledRead(build, *arguments)
+    return CompiledRead(build, *arguments, binary=True)
 
 
 def slot_days(unit_id, days=14):

@@ -5,6 +5,8 @@ Every endpoint accepts two kinds of caller:
 - a system with an API key, `Authorization: Bearer smv_...`, acting as the key's membership;
 - a logged-in member of staff in the browser (session cookie, CSRF enforced on writes), acting
   for the unit chosen after login (`request.actor` from `core.middleware.ActorMiddleware`).
+A call that sends a key is the key's alone: it passes by the session, CSRF and login middleware
+(`core.middleware.api_key_of`), so a session cookie sent with it is never used.
 
 Errors have one shape: `{"detail": "..."}`, or for 422 `{"detail": [{"field": "...", "message":
 "..."}]}`; the handlers below make every refusal (an action's `NotPermitted` is a 403, its
@@ -35,6 +37,7 @@ from core.actor import Actor
 from core.api import NOT_FOUND
 from core.errors import ActionError, NotPermitted
 from core.db import CompiledRead, columns_of, objects_from_row
+from core.middleware import api_key_of
 from core.models import ApiToken, Membership, Organisation, Unit, User
 
 NOT_AUTHENTICATED = "Inloggning krävs: skicka en API-nyckel (Authorization: Bearer smv_…) eller logga in."
@@ -51,10 +54,9 @@ class ApiKeyAuth(HttpBearer):
     def __call__(self, request):
         # A caller that sends a key means to use it: a bad key is refused here with 401 rather
         # than falling through to the session check (which would answer a POST with a CSRF 403).
-        header = request.headers.get("Authorization", "")
-        if header.split(" ", 1)[0].lower() == "bearer":
-            return self.authenticate(request, header.split(" ", 1)[1].strip() if " " in header else "")
-        return None
+        # Such a call passed by the session middleware: it has no session to fall back to.
+        key = api_key_of(request)
+        return None if key is None else self.authenticate(request, key)
 
     def authenticate(self, request, token):
         if not token.startswith(actions.TOKEN_PREFIX):

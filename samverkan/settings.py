@@ -71,12 +71,14 @@ MIDDLEWARE = [
     # Static files are answered here, cacheable; every response after it is marked no-store.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.NoStoreMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, login and messages middleware, passed by for a call to the API with an
+    # API key, which is authenticated by the key alone (core.middleware.api_key_of: the rule).
+    "core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.CsrfViewMiddleware",
+    "core.middleware.AuthenticationMiddleware",
+    "core.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ActorMiddleware",
     # The reads a page logs, written in one INSERT before its response leaves (core/audit.py).

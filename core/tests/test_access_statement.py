@@ -1,25 +1,29 @@
 """The access check as a statement compiled once (core.access._basis_statement) answers as the
 ORM-built query does, for every kind of relation, at moments either side of each time limit."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core import access
-from core.models import EmergencyAccess
-from core.tests.factories import make_actor, make_care_relation, make_patient
+from core import access, queries
+from core.models import AuditEvent, EmergencyAccess
+from core.tests.factories import make_actor, make_care_relation, make_municipality, make_patient
 from discharge import actions
 from discharge.tests.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
+COLUMNS = ("id", "birth_date", "last_name")
+
 
 def by_orm(actor, patient, now, monkeypatch):
     with monkeypatch.context() as patched:
-        patched.setattr(access, "_basis_statement", lambda: None)
+        patched.setattr(access, "_basis_statement", lambda *columns: None)
         return access.access_basis(actor, patient, now=now)
 
 
@@ -42,6 +46,12 @@ def test_the_compiled_check_is_used_and_answers_as_the_orm_does(monkeypatch):
                 fast = access.access_basis(actor, patient, now=moment)
                 assert fast == by_orm(actor, patient, moment, monkeypatch), (actor, patient, moment)
                 answers.add(fast)
+                # The patient's row read with the check: only when the check lets the actor in.
+                found = access.staff_patient_and_basis(actor, patient.pk, COLUMNS, now=moment)
+                with monkeypatch.context() as patched:
+                    patched.setattr(access, "_basis_statement", lambda *columns: None)
+                    assert found == access.staff_patient_and_basis(actor, patient.pk, COLUMNS, now=moment)
+                assert found == (None if fast is None else ([patient.pk, patient.birth_date, patient.last_name], fast))
     # Every kind of answer was met: a relation, a discharge case, an emergency access, none.
     assert {a.basis if a else None for a in answers} == {"relation", "emergency", None}
     assert {a.reason for a in answers if a} >= {"Vårdrelation", "Utskrivningsärende", "Akut: medvetslös"}
@@ -54,6 +64,23 @@ def test_the_check_is_one_statement_with_the_patient_and_unit_as_parameters():
         assert access.access_basis(nurse, patient).basis == "relation"
     assert len(captured.captured_queries) == 1
     assert "977777777001" not in captured.captured_queries[0]["sql"]  # no marker left in what ran
+
+
+def test_staff_opening_a_patient_read_the_patient_with_the_check_in_one_statement():
+    nurse, patient, other = make_actor(), make_patient(home_municipality=make_municipality()), make_patient()
+    make_care_relation(nurse, patient)
+    with CaptureQueriesContext(connection) as captured:
+        opened, basis = queries.open_patient(nurse, patient.pk, endpoint="test")
+    assert (opened.pk, opened.first_name, opened.birth_date, basis.basis) == (
+        patient.pk, patient.first_name, patient.birth_date, "relation")
+    assert opened.home_municipality == patient.home_municipality
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 1  # the patient and the check; then the read's audit row
+    assert AuditEvent.objects.filter(patient=patient, action="patient.read").count() == 1
+    for unseen in (other.pk, uuid.uuid4(), "not-an-id"):
+        with pytest.raises(Http404):
+            queries.open_patient(nurse, unseen, endpoint="test")
+    assert not AuditEvent.objects.filter(patient=other).exists()
 
 
 def test_a_source_that_derives_a_date_from_now_is_not_cached(monkeypatch):

@@ -52,3 +52,17 @@ def test_more_reads_than_the_database_takes_in_one_statement_are_all_written(mon
         insert_new(gathered)
     assert sorted(AuditEvent.objects.values_list("reason", flat=True)) == [f"läsning {n}" for n in range(5)]
     assert len([q for q in captured.captured_queries if q["sql"].startswith("INSERT")]) == 3
+
+
+def test_the_rows_of_one_list_are_one_read_at_one_moment_each_of_its_own_patient():
+    # record_reads copies its first row for the others (core.audit._like): each copy must carry its
+    # own object and patient, and nothing of the first row's object.
+    actor, patients = make_actor(), [make_patient() for _ in range(3)]
+    for patient in patients:
+        patient.patient_id = patient.pk
+    with collected_reads():
+        record_reads(actor, patients, action="patient.list", reason="Vårdrelation", endpoint="core:patients")
+    written = list(AuditEvent.objects.order_by("pk"))
+    assert [(e.patient_id, e.object_id, e.object_type, e.user_id, e.unit_id) for e in written] == [
+        (p.pk, str(p.pk), "core.patient", actor.user.pk, actor.unit.pk) for p in patients]
+    assert len({e.at for e in written}) == 1

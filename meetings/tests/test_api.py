@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.models import Unit
+from core.models import Unit, User
 from core.tests.factories import make_actor, make_api_token, make_region, make_unit
 from meetings import actions, queries
 from meetings.models import Slot, VisitForm, VisitKind
@@ -104,3 +104,9 @@ def test_the_search_by_unit_lists_that_units_times_and_a_kind_of_another_region_
     VisitKind.objects.create(region=make_region(code="13", name="Region Halland"), key="hallandsbesok", name="Besök",
                              minutes=30)
     assert client.get("/api/v1/meetings/free-slots?visit_kind=hallandsbesok", **headers).status_code == 404
+
+
+@pytest.mark.parametrize("first, last", [("Anna", "Berg"), ("Anna", ""), ("", "Berg"), ("", ""), (" ", " ")])
+def test_the_listing_s_staff_name_is_the_users_display_name_without_building_the_user(first, last):
+    user = User(first_name=first, last_name=last, username="anna.berg")
+    assert User.name_from(first, last, "anna.berg") == (user.get_full_name() or user.username) == user.display_name()
