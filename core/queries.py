@@ -268,8 +268,9 @@ _WINDOW_FIELDS = ("at", "kind", "action", "username", "user_display", "unit_name
 _SHOWN_GROUNDS = (AuditEvent.Basis.EMERGENCY, AuditEvent.Basis.RELATION)
 
 
-def _window_query(patient_id, start, end):
-    """The patient's newest LOG_PAGE_WINDOW rows in [start, end), newest first, as _WINDOW_FIELDS.
+def _window_query(patient_id, start, end, *, every_row=False):
+    """The patient's newest LOG_PAGE_WINDOW rows (every row with `every_row`) in [start, end), newest
+    first, as _WINDOW_FIELDS.
     The bounds are row comparisons on (patient, at), which only the (patient, at) index serves, and
     the order is that index's: the read walks that index back from `end` and stops after
     LOG_PAGE_WINDOW rows, whatever the planner's statistics say. Written as `patient = … AND at …`,
@@ -282,7 +283,7 @@ def _window_query(patient_id, start, end):
     low, high = _AT.get_db_prep_value(start, db), _AT.get_db_prep_value(end, db)
     in_range = RawSQL("(patient_id, at) >= (%s, %s) AND (patient_id, at) < (%s, %s)", (pk, low, pk, high),
                       output_field=BooleanField())
-    return AuditEvent.objects.filter(in_range, at__gte=start, at__lt=end).order_by("-patient_id", "-at")[:LOG_PAGE_WINDOW]
+    return AuditEvent.objects.filter(in_range, at__gte=start, at__lt=end).order_by("-patient_id", "-at")[:None if every_row else LOG_PAGE_WINDOW]
 
 
 _AT = AuditEvent._meta.get_field("at")
@@ -342,7 +343,15 @@ def own_access_log_page(actor, date_from, date_to, *, before=None, endpoint):
         # The window is full (older rows may follow): the page ends just after its oldest row (rows
         # at that moment beyond the window are then on the next page), or at that row's day.
         oldest = rows[-1][0]
-        lower = oldest + timedelta(microseconds=1) if rows[0][0] > oldest else oldest
+        if rows[0][0] > oldest:
+            lower = oldest + timedelta(microseconds=1)
+        else:
+            # The whole window is one moment (one request logged more of this patient's rows than a
+            # window holds, all at one `at`): the page takes every row of that moment, or those
+            # beyond the window would fall between this page and the next.
+            rows = fetch_rows(_window_query(patient.pk, oldest, oldest + timedelta(microseconds=1), every_row=True),
+                              _WINDOW_FIELDS, prepare=False)
+            window, lower = _log_groups(rows), oldest
         cut_day = timezone.localdate(oldest)
     else:
         more = False

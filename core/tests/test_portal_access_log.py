@@ -223,3 +223,27 @@ def test_the_page_s_read_of_the_log_is_never_prepared(client):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%(patient_id, at) >=%"])
         assert cursor.fetchone()[0] == 0
+
+
+def test_rows_of_one_moment_beyond_a_window_are_on_a_page(client, monkeypatch):
+    # One request may log more of a patient's rows than a window holds, all at one moment (a list's
+    # rows share their `at`): none of them may fall between two pages.
+    monkeypatch.setattr(queries, "LOG_PAGE_WINDOW", 30)
+    resident = make_resident()
+    nurse = make_actor()
+    total = read_rows(resident.patient, [nurse], days=3, per_day=5)
+    moment = timezone.now() - timedelta(hours=1)
+    AuditEvent.objects.bulk_create([AuditEvent(
+        at=moment, kind=AuditEvent.Kind.READ, action="booking.list", object_type="meetings.booking",
+        object_id=str(n), patient=resident.patient, basis=AuditEvent.Basis.RELATION, reason="Vårdrelation",
+        endpoint="meetings:calendar", **actor_columns(nurse)) for n in range(45)])
+    total += 45
+    client.force_login(resident)
+    link, seen = "", []
+    for _ in range(10):
+        page = client.get(LOG_URL + link).content.decode()
+        seen += counts(page)
+        link = older_link(page)
+        if not link:
+            break
+    assert sum(seen) == total
