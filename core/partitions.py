@@ -211,6 +211,7 @@ def compact_month(connection, partition):
         indexes = _index_definitions(cursor, partition.name)
         rows, checksum = _build_copy(cursor, partition, copy, indexes)
     try:
+        _default_excludes(connection, partition)
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             cursor.execute(f'LOCK TABLE "{partition.name}" IN SHARE MODE')
             # The log refuses UPDATE and DELETE: the same count means the same rows as the copy's.
@@ -226,6 +227,8 @@ def compact_month(connection, partition):
         with connection.cursor() as cursor:
             cursor.execute(f'DROP TABLE IF EXISTS "{copy}"')
         raise
+    finally:
+        _drop_default_check(connection)
     committed = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute(f'DROP TABLE "{partition.name}_replaced"')  # outside the log since the swap
@@ -238,6 +241,42 @@ def compact_month(connection, partition):
             cursor.execute(f'VACUUM (FREEZE) "{partition.name}"')
         vacuum = time.monotonic() - committed
     return Compaction(partition.name, rows, committed - started, locked - waited, committed - locked, vacuum)
+
+
+DEFAULT_CHECK = f"{DEFAULT_PARTITION}_outside_compacted_month"
+
+
+def _default_excludes(connection, partition):
+    """A validated CHECK on the default partition that none of its rows lies in the month. ATTACH must
+    prove that the default holds none of the new partition's rows, and without such a constraint it
+    scans the default for it, with the whole log locked: the default keeps the history older than the
+    partitioned months (core migration 0010), so the swap would stop every audited request for a
+    scan of all of it. Added NOT VALID (a moment's lock of the default) and then validated, which
+    reads the default while reads and writes go on."""
+    if not any(p.name == DEFAULT_PARTITION for p in partitions(connection)):
+        return
+    start, end = partition.month, add_months(partition.month, 1)
+    _drop_default_check(connection)
+    _waiting_briefly(connection, lambda cursor: cursor.execute(
+        f'ALTER TABLE "{DEFAULT_PARTITION}" ADD CONSTRAINT "{DEFAULT_CHECK}" '
+        f"CHECK (at < '{start.isoformat()} 00:00:00+00' OR at >= '{end.isoformat()} 00:00:00+00') NOT VALID"))
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{DEFAULT_PARTITION}" VALIDATE CONSTRAINT "{DEFAULT_CHECK}"')
+
+
+def _drop_default_check(connection):
+    """The CHECK of _default_excludes, once its month is attached (or the swap gave up): it would
+    otherwise refuse a row of that month in the default if the month were detached one day. A default
+    kept busy leaves it to the next run, which drops it first."""
+    with connection.cursor() as cursor:  # ALTER TABLE would lock the default even with nothing to drop
+        cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [DEFAULT_CHECK])
+        if cursor.fetchone() is None:
+            return
+    try:
+        _waiting_briefly(connection, lambda cursor: cursor.execute(
+            f'ALTER TABLE IF EXISTS "{DEFAULT_PARTITION}" DROP CONSTRAINT IF EXISTS "{DEFAULT_CHECK}"'))
+    except Postponed:
+        pass
 
 
 def _index_definitions(cursor, name):
@@ -314,28 +353,42 @@ def _swap(cursor, partition, copy, indexes, check):
     names. Returns when it began waiting for the log's lock and when it held it."""
     cursor.execute("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = to_regclass(%s)", [partition.name])
     bound = cursor.fetchone()[0]
-    for attempt in range(1, SWAP_ATTEMPTS + 1):
+    waited = time.monotonic()
+
+    def swap(cursor):
+        nonlocal waited
         waited = time.monotonic()
+        # The copy first (nobody reads it), then the log itself, ONLY: readers lock it before
+        # its months, so they wait there; without ONLY it would lock every month as well.
+        cursor.execute(f'LOCK TABLE "{copy}" IN ACCESS EXCLUSIVE MODE')
+        cursor.execute(f'LOCK TABLE ONLY "{TABLE}" IN ACCESS EXCLUSIVE MODE')
+        locked = time.monotonic()
+        cursor.execute(f'ALTER TABLE "{TABLE}" DETACH PARTITION "{partition.name}"')
+        cursor.execute(f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{copy}" {bound}')
+        cursor.execute(f'ALTER TABLE "{copy}" DROP CONSTRAINT "{copy}_bound"')
+        cursor.execute(f'ALTER TABLE "{copy}" RESET (autovacuum_enabled)')
+        # The old month is renamed here and dropped after the commit: a DROP's files are
+        # truncated at its commit, a second of a month's gigabytes with the log locked.
+        _rename(cursor, partition.name, f"{partition.name}_replaced", indexes)
+        _rename(cursor, copy, partition.name, indexes, copy_names=True)
+        cursor.execute(f'COMMENT ON TABLE "{partition.name}" IS %s',
+                       [f"{COMPACTED} ({', '.join(compaction_order())}) on "
+                        f"{datetime.now(dt_timezone.utc):%Y-%m-%d %H:%M} UTC: {check[0]} rows, checksum {check[1]}"])
+        return locked
+
+    locked = _waiting_briefly(cursor.db, swap)
+    return waited, locked
+
+
+def _waiting_briefly(connection, step):
+    """`step(cursor)` in a transaction that waits at most SWAP_LOCK_TIMEOUT for a lock, tried
+    SWAP_ATTEMPTS times: requests queue behind a waiting lock, so a log kept busy longer (a long reader
+    such as a backup) postpones the month to the next run instead."""
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
         try:
-            with transaction.atomic(using=cursor.db.alias):
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'")
-                # The copy first (nobody reads it), then the log itself, ONLY: readers lock it before
-                # its months, so they wait there; without ONLY it would lock every month as well.
-                cursor.execute(f'LOCK TABLE "{copy}" IN ACCESS EXCLUSIVE MODE')
-                cursor.execute(f'LOCK TABLE ONLY "{TABLE}" IN ACCESS EXCLUSIVE MODE')
-                locked = time.monotonic()
-                cursor.execute(f'ALTER TABLE "{TABLE}" DETACH PARTITION "{partition.name}"')
-                cursor.execute(f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{copy}" {bound}')
-                cursor.execute(f'ALTER TABLE "{copy}" DROP CONSTRAINT "{copy}_bound"')
-                cursor.execute(f'ALTER TABLE "{copy}" RESET (autovacuum_enabled)')
-                # The old month is renamed here and dropped after the commit: a DROP's files are
-                # truncated at its commit, a second of a month's gigabytes with the log locked.
-                _rename(cursor, partition.name, f"{partition.name}_replaced", indexes)
-                _rename(cursor, copy, partition.name, indexes, copy_names=True)
-                cursor.execute(f'COMMENT ON TABLE "{partition.name}" IS %s',
-                               [f"{COMPACTED} ({', '.join(compaction_order())}) on "
-                                f"{datetime.now(dt_timezone.utc):%Y-%m-%d %H:%M} UTC: {check[0]} rows, checksum {check[1]}"])
-            return waited, locked
+                return step(cursor)
         except OperationalError as error:
             if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
                 raise

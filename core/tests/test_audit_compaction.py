@@ -226,3 +226,29 @@ def test_a_swap_that_cannot_get_the_log_from_a_long_reader_gives_up_and_changes_
     assert done == [] and postponed == [(name, "the audit log stayed busy (2 × 100ms)")]
     assert oid(name) == first and not partitions.compacted(connection, name)
     assert not AuditEvent.objects.filter(action="audit.compact_month").exists()
+
+
+@pytest.mark.django_db
+def test_the_swap_does_not_scan_the_default_partition():
+    # The default keeps the history older than the partitioned months (migration 0010); ATTACH would
+    # scan all of it with the whole log locked unless a validated CHECK tells it the month is not there.
+    # PostgreSQL says at DEBUG1 when a constraint spares it the scan.
+    old = AuditEvent.objects.create(at=datetime(2001, 5, 1, tzinfo=tz.utc), kind=AuditEvent.Kind.READ,
+                                    action="patient.read", object_type="core.patient", object_id="1")
+    name = fill(closed_month(), [make_patient(), make_patient()], rows_each=3)
+    notices = []
+    raw = connection.connection
+    raw.add_notice_handler(lambda diagnostic: notices.append(diagnostic.message_primary or ""))
+    with connection.cursor() as cursor:
+        cursor.execute("SET client_min_messages = debug1")
+    try:
+        run_schedule()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET client_min_messages")
+    assert partitions.compacted(connection, name)
+    assert any("default partition" in notice and "implied by existing constraints" in notice for notice in notices), notices
+    assert AuditEvent.objects.filter(pk=old.pk).exists()
+    with connection.cursor() as cursor:  # the CHECK is gone once the month is attached
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conname = %s", [partitions.DEFAULT_CHECK])
+        assert cursor.fetchone()[0] == 0
