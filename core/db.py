@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transaction
 from django.db.backends.utils import CursorDebugWrapper
 
 
@@ -58,17 +58,18 @@ def fetch_rows(queryset, fields, *, prepare=None):
     PostgreSQL may then plan it once for any values: for a read whose good plan depends on its
     values, such a generic plan can be far worse)."""
     rows = queryset.values_list(*fields)
-    if connection.vendor != "postgresql":
+    db = connections[rows.db]  # where the ORM would read it: the replica inside `replica_reads()`
+    if db.vendor != "postgresql":
         return list(rows.iterator(chunk_size=5000))
     sql, params = rows.query.sql_with_params()
-    connection.ensure_connection()
+    db.ensure_connection()
     # Django's own cursors bind parameters on the client, which rules out binary results.
-    with psycopg.Cursor(connection.connection) as cursor:
+    with psycopg.Cursor(db.connection) as cursor:
         cursor.execute(sql, params, binary=True, prepare=prepare)
         return cursor.fetchall()
 
 
-def prepared_cursor(*, binary=False):
+def prepared_cursor(*, binary=False, using=DEFAULT_DB_ALIAS):
     """A cursor for statements run again and again with new values (`CompiledRead`, the access
     check, `insert_new`). On PostgreSQL it sends the values apart from the SQL (server-side binding),
     so that psycopg prepares the statement on the server after its `prepare_threshold` runs
@@ -77,7 +78,7 @@ def prepared_cursor(*, binary=False):
     cursors bind the values into the SQL text on the client: their statements are never prepared.
     It is wrapped as Django wraps its own cursors, so query logging, `execute_wrapper` and the tests'
     statement counts see what it runs."""
-    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each use of the `connection` proxy costs a lookup
+    db = connections[using]  # the wrapper itself: each use of the `connection` proxy costs a lookup
     if db.vendor != "postgresql":
         return db.cursor()
     db.ensure_connection()
@@ -126,13 +127,15 @@ class CompiledRead:
         self._arguments = arguments
         self._binary = binary
         self._compiled = {}
+        self._read_model = None
 
     def rows(self, *args):
-        db = connections[DEFAULT_DB_ALIAS]
+        # The database the ORM would read it from: the replica inside `replica_reads()` (core/db_router.py).
+        db = connections[router.db_for_read(self._model())]
         sql, slots, compiler, converters = self._for_connection(db)
         values = [field.get_db_prep_value(arg, db) for (field, _marker), arg in zip(self._arguments, args, strict=True)]
         params = [values[slot] if isinstance(slot, int) else slot[0] for slot in slots]
-        with prepared_cursor(binary=self._binary) as cursor:
+        with prepared_cursor(binary=self._binary, using=db.alias) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         return list(compiler.apply_converters(rows, converters)) if converters else [list(row) for row in rows]
@@ -140,6 +143,11 @@ class CompiledRead:
     def first(self, *args):
         rows = self.rows(*args)
         return rows[0] if rows else None
+
+    def _model(self):
+        if self._read_model is None:  # building the queryset reads nothing: it is not run here
+            self._read_model = self._build(*(marker for _field, marker in self._arguments)).model
+        return self._read_model
 
     def _for_connection(self, db):
         key = (db.alias, db.vendor)
