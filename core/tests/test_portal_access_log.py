@@ -51,6 +51,18 @@ def counts(page):
     return [int(m.group(1)) if (m := re.search(r"(\d+) gånger", row)) else 1 for row in rows]
 
 
+def counts_of_all_pages(client, most=10):
+    """The counts of every line, following "Äldre händelser" from the first page to the last."""
+    link, seen = "", []
+    for _ in range(most):
+        page = client.get(LOG_URL + link).content.decode()
+        seen += counts(page)
+        link = older_link(page)
+        if not link:
+            return seen
+    raise AssertionError(f"more than {most} pages")
+
+
 def test_a_resident_with_a_long_log_sees_50_lines_newest_first_and_a_link_to_older(client):
     resident = make_resident()
     staff = [make_actor(unit=make_unit(name=f"Avdelning {n}")) for n in range(5)]
@@ -80,13 +92,7 @@ def test_a_day_read_more_often_than_a_page_groups_continues_on_the_next_page(cli
     nurse = make_actor()
     total = read_rows(resident.patient, [nurse], days=1, per_day=100)
     client.force_login(resident)
-    link, seen = "", []
-    for _ in range(10):
-        page = client.get(LOG_URL + link).content.decode()
-        seen += counts(page)
-        link = older_link(page)
-        if not link:
-            break
+    seen = counts_of_all_pages(client)
     assert sum(seen) == total
     assert len(seen) > 1  # the day was read more often than one page groups: it went on over pages
 
@@ -239,11 +245,5 @@ def test_rows_of_one_moment_beyond_a_window_are_on_a_page(client, monkeypatch):
         endpoint="meetings:calendar", **actor_columns(nurse)) for n in range(45)])
     total += 45
     client.force_login(resident)
-    link, seen = "", []
-    for _ in range(10):
-        page = client.get(LOG_URL + link).content.decode()
-        seen += counts(page)
-        link = older_link(page)
-        if not link:
-            break
+    seen = counts_of_all_pages(client)
     assert sum(seen) == total
