@@ -3,27 +3,19 @@ changes or deletes a row is refused, while emptying the whole database (flush) s
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from core.audit import record_read
 from core.models import AuditEvent
 from core.tests.factories import make_actor, make_patient
+from core.tests.append_only import refused
 
 REFUSED = ["UPDATE core_auditevent SET action = 'x'", "DELETE FROM core_auditevent"]
 
 
 def a_read():
     return record_read(make_actor(), make_patient(), endpoint="core:patient_detail", basis="relation")
-
-
-def refused(statement):
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
-    except DatabaseError as error:
-        return "append-only" in str(error)
-    return False
 
 
 @pytest.mark.django_db

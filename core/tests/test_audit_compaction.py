@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import connection, connections
 from django.utils import timezone
 
 from core import partitions
@@ -17,6 +17,7 @@ from core.audit import record_read
 from core.models import AuditEvent
 from core.queries import access_log_extract
 from core.tests.factories import make_actor, make_patient
+from core.tests.append_only import refused
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
 
@@ -66,15 +67,6 @@ def attached_indexes(table):
                           JOIN pg_inherits h ON h.inhrelid = x.indexrelid
                           WHERE x.indrelid = to_regclass(%s) ORDER BY 1""", [table])
         return [row[0] for row in cursor.fetchall()]
-
-
-def refused(statement):
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
-    except DatabaseError as error:
-        return "append-only" in str(error)
-    return False
 
 
 def run_schedule():

@@ -8,23 +8,15 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 
 from core import partitions
 from core.audit import record_read
 from core.models import AuditEvent
 from core.tests.factories import make_actor, make_patient
+from core.tests.append_only import refused
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
-
-
-def refused(statement):
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
-    except DatabaseError as error:
-        return "append-only" in str(error)
-    return False
 
 
 def partition_of(event):
