@@ -105,6 +105,15 @@ TEMPLATES = [
             ],
         },
     },
+    # The rows of the long lists of the busiest pages (core/rows.py), from each app's jinja2/ folder.
+    # Pages themselves are Django templates; this engine renders only what core.rows.rows_html asks.
+    {
+        "NAME": "rows",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "core.rows.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

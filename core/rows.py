@@ -1,0 +1,28 @@
+"""The rows of a long list rendered by Jinja2; the page around them stays a Django template.
+
+Why two engines: on the busiest pages (the worklist, the invoice basis, the calendar) the rows are
+most of the template's cost, and Django's engine spends ~25 µs on a row of ten cells where Jinja2
+spends ~4 (50 worklist rows: 1.35 ms against 0.21 ms, measured 2026-11-30). Only rows go here:
+a row template gets values already formatted for display (a row dataclass from the app's queries)
+and no tags, forms or URLs of its own, so it reads like the Django template it replaces.
+
+A row template lives in `<app>/jinja2/<app>/<name>.html`, escapes everything (autoescape), and
+refuses a name it does not know (StrictUndefined), so a misspelt field fails the page's tests
+instead of rendering blank.
+"""
+
+import jinja2
+from django.template import engines
+from django.utils.safestring import SafeString, mark_safe
+
+
+def environment(**options):
+    options["undefined"] = jinja2.StrictUndefined
+    options["autoescape"] = True
+    return jinja2.Environment(**options)
+
+
+def rows_html(template_name: str, rows, **context) -> SafeString:
+    """The rows' HTML, for `{{ rows_html }}` in the page's Django template."""
+    template = engines["rows"].get_template(template_name).template
+    return mark_safe(template.render(rows=rows, **context))
