@@ -31,7 +31,7 @@ export PG_EXTRA_OPTIONS="${PG_EXTRA_OPTIONS:--c shared_buffers=1GB -c maintenanc
 run_one() {
   # Not local: the EXIT trap reads pgdir after the function has returned (this runs in a subshell).
   local bench=$1
-  pgdir=$(mktemp -d /tmp/samverkan-bench-XXXXXX)
+  pgdir=$(mktemp -d "${TMPDIR:-/tmp}/samverkan-bench-XXXXXX")
   if [ "${BENCH_KEEP_DB:-0}" = 1 ]; then
     trap 'echo "=== Kept the cluster in $pgdir (stop it: scripts/pg_cluster.sh stop $pgdir)"' EXIT
   else
