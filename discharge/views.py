@@ -8,6 +8,7 @@ from core import params
 from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
+from core.rows import rows_html
 from core.views.decorators import post_only, staff_required
 from discharge import actions, forms, queries
 from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
@@ -41,7 +42,7 @@ def worklists(request):
         "tabs": [(w, counts[w.key]) for w in queries.WORKLISTS], "current": key,
         "current_list": next(w for w in queries.WORKLISTS if w.key == key),
         "filtered": filtered, "show_filters": show_filters,
-        "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // queries.PAGE_SIZE)),
+        "rows": rows, "rows_html": rows_html("discharge/worklist_rows.html", rows), "total": total, "page": page, "pages": max(1, -(-total // queries.PAGE_SIZE)),
         "filters": filters, "sort": sort,
         "wards": wards, "municipalities": municipalities,
         "care_types": CareType.choices,
