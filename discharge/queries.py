@@ -1,6 +1,7 @@
 """Reads of discharge cases. A unit sees the cases it is a party to; a case it is not a party to
 answers 404. Patient data shown in a case or a worklist is logged as a read."""
 
+import functools
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db import connection
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -223,13 +225,15 @@ def worklist_counts(actor, *, now=None):
 
 WORKLIST_KEYS = [w.key for w in WORKLISTS]
 _MOMENT = CaseParty._meta.get_field("admitted_at")  # every threshold is a time of the party row
+# Stand-ins for `_thresholds`'s four moments while a read is compiled (`CompiledRead`'s markers).
+_MOMENT_MARKERS = tuple(datetime(1971 + n, 1, 2, 3, 4, 5, tzinfo=UTC) for n in range(4))
 _counts_read = CompiledRead(
     lambda unit_id, *thresholds: (
         CaseParty.objects.filter(unit_id=unit_id, case_open=True).order_by().values("unit_id")
         .annotate(**{key: Count("case", filter=condition) for key, condition in _conditions(*thresholds).items()})
         .values_list(*WORKLIST_KEYS)),
     (CaseParty._meta.get_field("unit"), 977_777_777_201),
-    *((_MOMENT, datetime(1971 + n, 1, 2, 3, 4, 5, tzinfo=UTC)) for n in range(4)),
+    *((_MOMENT, marker) for marker in _MOMENT_MARKERS),
 )
 
 
@@ -283,7 +287,44 @@ def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None, total=
     """One page of a worklist (WorklistRow), filtered and sorted, with the patients shown logged as
     reads. `total`: the list's count when the caller has it (`worklist_counts`, unfiltered), else
     counted. The default order is read from the party rows alone (`party_unit_open_worklist`); a
-    filter or an order by name joins the cases, without parallel workers (`serial_planning`)."""
+    filter or an order by name joins the cases, without parallel workers (`serial_planning`).
+    The first screen of a list (no filter, the default order, page 1: most loads of the page) is
+    one statement compiled once per process (`_first_screen_read`); other pages read the page's
+    ids, then their cases."""
+    now = now or timezone.now()
+    if key not in WORKLIST_KEYS:
+        raise Http404
+    if not any(filters.values()) and sort == "admitted" and page == 1 and actor.unit_id is not None:
+        found = _first_screen(actor.unit_id, key, now)
+        if total is None:
+            total = worklist_parties(actor, key, now=now).count()
+    else:
+        total, found = _other_page(actor, key, filters=filters, sort=sort, page=page, now=now, total=total)
+    ids = [row[0] for row in found]
+    paths = case_paths(ids)
+    zone = timezone.get_current_timezone()
+    rows = []
+    for (case_id, patient_id, care_type, ward, municipality, admitted, notice, ready, contact,
+         first_name, last_name, personal_number, protected) in found:
+        rows.append(WorklistRow(
+            pk=case_id, patient_id=patient_id, url=paths[case_id],
+            name=PROTECTED_NAME if identity_hidden(actor, patient_id, protected) else f"{first_name} {last_name}",
+            personal_number=format_personal_number(personal_number), psychiatric=care_type == CareType.PSYCHIATRIC,
+            ward=ward, municipality=municipality, admitted_at=_minute_in(zone, admitted),
+            admission_notice_sent_at=_minute_in(zone, notice), ready_notice_sent_at=_minute_in(zone, ready),
+            has_care_contact=contact is not None))
+    log_reads(actor, rows, endpoint=endpoint)
+    return total, rows
+
+
+def _minute_in(zone, moment):
+    """`local_minute` with the time zone looked up once for the page, not once per cell."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _other_page(actor, key, *, filters, sort, page, now, total):
+    """(total, the page's `ROW_COLUMNS` rows in the page's order) of a filtered or sorted list, or
+    of a page past the first, through the ORM."""
     parties = worklist_parties(actor, key, now=now)
     if filters.get("ward"):
         parties = parties.filter(case__ward_id=filters["ward"])
@@ -299,20 +340,44 @@ def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None, total=
     # The page's cases, the few columns shown: model objects of the cases, patients, wards and
     # municipalities of 50 rows cost more than the rest of the page's reads.
     found = {row[0]: row for row in DischargeCase.objects.filter(pk__in=ids).order_by().values_list(*ROW_COLUMNS)}
-    paths = case_paths(ids)
-    rows = []
-    for case_id in ids:
-        (_, patient_id, care_type, ward, municipality, admitted, notice, ready, contact,
-         first_name, last_name, personal_number, protected) = found[case_id]
-        rows.append(WorklistRow(
-            pk=case_id, patient_id=patient_id, url=paths[case_id],
-            name=PROTECTED_NAME if identity_hidden(actor, patient_id, protected) else f"{first_name} {last_name}",
-            personal_number=format_personal_number(personal_number), psychiatric=care_type == CareType.PSYCHIATRIC,
-            ward=ward, municipality=municipality, admitted_at=local_minute(admitted),
-            admission_notice_sent_at=local_minute(notice), ready_notice_sent_at=local_minute(ready),
-            has_care_contact=contact is not None))
-    log_reads(actor, rows, endpoint=endpoint)
-    return total, rows
+    return total, [found[case_id] for case_id in ids]
+
+
+def _first_screen(unit_id, key, now):
+    """The first page of a list in its default order: the `ROW_COLUMNS` of its cases."""
+    thresholds = _thresholds(now)
+    return _first_screen_read(key).rows(unit_id, *(thresholds[n] for n in _thresholds_compared(key)))
+
+
+@functools.cache
+def _thresholds_compared(key):
+    """The positions in `_thresholds` of the moments the list's condition compares with (none for
+    "act_on", two for "overdue"): the parameters its compiled read takes."""
+    _sql, params = CaseParty.objects.filter(_conditions(*_MOMENT_MARKERS)[key]).query.sql_with_params()
+    # As the database takes them (SQLite's are text), as `CompiledRead` finds its markers.
+    marks = [_MOMENT.get_db_prep_value(marker, connection) for marker in _MOMENT_MARKERS]
+    return tuple(n for n, mark in enumerate(marks) if mark in params)
+
+
+@functools.cache
+def _first_screen_read(key):
+    """The first screen of one list, compiled once per process: the unit's open party rows on the
+    list (`open_parties`, the list's condition from `_conditions`) in the order of
+    `party_unit_open_worklist`, joined to the columns shown, the first PAGE_SIZE. Building the two
+    reads of a page through the ORM cost more CPU than PostgreSQL's answer (bench/README.md, "The
+    fifth round"). In one statement: PostgreSQL walks the index in order and looks up 50 cases."""
+    compared = _thresholds_compared(key)
+
+    def build(unit_id, *moments):
+        thresholds = list(_MOMENT_MARKERS)
+        for position, moment in zip(compared, moments, strict=True):
+            thresholds[position] = moment
+        return (open_parties(SimpleNamespace(unit_id=unit_id)).filter(_conditions(*thresholds)[key])
+                .order_by(SORTS["admitted"], "case_id")
+                .values_list("case_id", *(f"case__{column}" for column in ROW_COLUMNS[1:]))[:PAGE_SIZE])
+
+    return CompiledRead(build, (CaseParty._meta.get_field("unit"), 977_777_777_202),
+                        *((_MOMENT, _MOMENT_MARKERS[n]) for n in compared), binary=True)
 
 
 @serial_plans

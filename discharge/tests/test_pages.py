@@ -254,3 +254,41 @@ def test_every_action_of_the_case_page_has_its_title():
     from discharge.views import ACTION_TITLES, CASE_ACTIONS
 
     assert set(ACTION_TITLES) == set(CASE_ACTIONS)
+
+
+def test_each_list_s_first_screen_shows_exactly_the_unit_s_open_cases_on_that_list():
+    """The first screen of a list is read by one compiled statement (`queries._first_screen_read`):
+    it must carry the list's condition with this request's moments, the unit and the open cases
+    only, as the ORM's read of the list does."""
+    from datetime import timedelta
+
+    from discharge import queries
+
+    parties, fresh = make_case(admitted_hours_ago=2)
+    ward = parties["ward"]
+    _, late = make_case(parties, admitted_hours_ago=30)  # no admission notice after 24 hours: overdue
+    _, ready_today = make_case(parties, admitted_hours_ago=50)
+    actions.send_admission_notice(ward, ready_today, at=timezone.now() - timedelta(hours=49))
+    actions.send_ready_notice(ward, ready_today, judged_by="Dr Per Holm", at=timezone.now() - timedelta(minutes=5))
+    _, long_stayer = make_case(parties, admitted_hours_ago=24 * 50)
+    actions.send_admission_notice(ward, long_stayer, at=timezone.now() - timedelta(days=49))
+    actions.send_ready_notice(ward, long_stayer, judged_by="Dr Per Holm", at=timezone.now() - timedelta(days=40))
+    _, closed = make_case(parties, admitted_hours_ago=60)
+    actions.send_admission_notice(ward, closed, at=timezone.now() - timedelta(hours=59))
+    actions.send_ready_notice(ward, closed, judged_by="Dr Per Holm", at=timezone.now() - timedelta(hours=10))
+    actions.send_discharge_notice(ward, closed, at=timezone.now() - timedelta(hours=1))
+    other_parties, elsewhere = make_case(admitted_hours_ago=40)  # another ward's case: never on this ward's lists
+    shown = {}
+    for key in queries.WORKLIST_KEYS:
+        _total, rows = queries.worklist_page(ward, key, filters={}, sort="admitted", page=1, endpoint="test")
+        expected = list(queries.worklist_parties(ward, key).order_by("admitted_at", "case_id")
+                        .values_list("case_id", flat=True))
+        shown[key] = [row.pk for row in rows]
+        assert shown[key] == expected, key
+        assert elsewhere.pk not in shown[key] and closed.pk not in shown[key], key
+    assert shown["all_open"] == [long_stayer.pk, ready_today.pk, late.pk, fresh.pk]
+    assert shown["ready_today"] == [ready_today.pk]
+    assert shown["long_stayers"] == [long_stayer.pk]
+    assert late.pk in shown["overdue"] and fresh.pk not in shown["overdue"]
+    assert queries.worklist_page(other_parties["ward"], "all_open", filters={}, sort="admitted", page=1,
+                                 endpoint="test")[1][0].pk == elsewhere.pk
