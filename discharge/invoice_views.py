@@ -15,6 +15,7 @@ from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error
 from core.models import AuditEvent, Organisation
 from core.queries import patient_card
+from core.rows import rows_html
 from core.views.decorators import post_only, staff_required
 from core.db_router import reads_from_replica
 from discharge import actions, exports, permissions, queries
@@ -38,13 +39,14 @@ CARE_TYPE_SHORT = {"somatic": "Somatisk", "psychiatric": "Psykiatrisk"}
 RULE_SHORT = {"individual": "Individ", "average": "Genomsnitt"}  # else: the long-stay rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BasisLine:
     """A line of the basis as the page shows it, its cells formatted here once: the template's
     filters and look-ups per cell cost more than the rest of the page (bench/README.md, "The third
-    round")."""
+    round"). Rendered by Jinja2 (discharge/jinja2/discharge/basis_rows.html)."""
     row: object  # the engine's CaseResult
-    card: object  # core.queries.PatientCard, None when the case is gone
+    name: str  # the patient as the actor may see them ("" when the case is gone)
+    personal_number: str
     url: str
     care_type: str
     day0: str
@@ -54,17 +56,25 @@ class BasisLine:
     rule: str
     amount: str
     dispute: object  # InvoiceDispute or None
+    dispute_open: bool
+    dispute_status: str  # the dispute's status in Swedish
 
 
 def _basis_lines(basis, shown, patients, page_url):
-    return [BasisLine(
-        row=row, card=patients.get(row.case_id), url=f"{page_url}{row.case_id}/",
-        care_type=CARE_TYPE_SHORT.get(row.care_type, "Psykiatrisk"),
-        day0=row.day0.isoformat() if row.day0 else "–",
-        discharged=row.discharge_day.isoformat() if row.discharge_day else "inneliggande",
-        ready_days="–" if row.ready_days is None else str(row.ready_days),
-        reason=REASON_TEXTS.get(row.reason, ""), rule=RULE_SHORT.get(row.rule, "Långliggare"), amount=kr(row.amount_sek),
-        dispute=basis.disputes.get(row.case_id)) for row in shown]
+    lines = []
+    for row in shown:
+        card, dispute = patients.get(row.case_id), basis.disputes.get(row.case_id)
+        lines.append(BasisLine(
+            row=row, name=card.name if card else "", personal_number=card.personal_number if card else "",
+            url=f"{page_url}{row.case_id}/", care_type=CARE_TYPE_SHORT.get(row.care_type, "Psykiatrisk"),
+            day0=row.day0.isoformat() if row.day0 else "–",
+            discharged=row.discharge_day.isoformat() if row.discharge_day else "inneliggande",
+            ready_days="–" if row.ready_days is None else str(row.ready_days),
+            reason=REASON_TEXTS.get(row.reason, ""), rule=RULE_SHORT.get(row.rule, "Långliggare"),
+            amount=kr(row.amount_sek), dispute=dispute,
+            dispute_open=dispute is not None and dispute.status == InvoiceDispute.Status.OPEN,
+            dispute_status=str(dispute.get_status_display()) if dispute else ""))
+    return lines
 
 
 @staff_required
@@ -105,7 +115,7 @@ def basis_municipality(request, month, code):
     return render(request, "discharge/basis_municipality.html", {
         "scope": scope, "month": month, "basis": basis,
         "may_edit": _may_edit(request.actor, scope.region), "stored": _stored([basis]),
-        "lines": _basis_lines(basis, shown, patients, page_url),
+        "rows_html": rows_html("discharge/basis_rows.html", _basis_lines(basis, shown, patients, page_url)),
         "page": page, "pages": max(1, -(-basis.case_count // BASIS_PAGE_SIZE)), "first": start + 1,
         "last": start + len(shown),
     })
