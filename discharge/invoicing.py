@@ -14,10 +14,13 @@ from django.db.models import Q, prefetch_related_objects
 
 from core.db import CompiledRead, columns_of, fetch_rows, objects_from_row
 from core.errors import NotPermitted
-from core.models import Organisation
+from core.models import Organisation, Unit
 from core.collation import sort_key
 from discharge import permissions
-from discharge.models import Agreement, BasisMonth, DischargeCase, InvoiceDispute, StoredBasis, StoredBasisLine
+from discharge.models import (
+    Agreement, AgreementCareTypeRule, AgreementDailyAmount, BasisMonth, DischargeCase, InvoiceDispute, StoredBasis,
+    StoredBasisLine,
+)
 from discharge.rules.liability import (
     LAW_FALLBACK, STOCKHOLM, CaseResult, CareTypeTerms, CaseFacts, LiabilityError, Month, MonthResult, Summary,
     Terms, calculate_month,
@@ -35,14 +38,35 @@ def terms_from(agreement):
     """The engine's Terms for an agreement in the database (None: the law's fallback)."""
     if agreement is None:
         return LAW_FALLBACK
+    return terms_of(agreement, [(rule.care_type, rule.free_days, rule.average_limit_days, rule.long_stay_days)
+                                for rule in agreement.care_type_rules.all()],
+                    [(amount.year, amount.amount_sek) for amount in agreement.daily_amounts.all()])
+
+
+def terms_of(agreement, rules, amounts):
+    """`terms_from` with the agreement's rules and daily amounts given as `RULE_COLUMNS` and
+    `AMOUNT_COLUMNS` rows (read without model objects: `_rules_read`, `_amounts_read`)."""
     return Terms(
         name=agreement.name, model=agreement.model, day_break=agreement.day_break,
         count_discharge_day=agreement.count_discharge_day,
         admission_notice_max_hours=agreement.admission_notice_max_hours,
-        care_types={rule.care_type: CareTypeTerms(rule.free_days, rule.average_limit_days, rule.long_stay_days)
-                    for rule in agreement.care_type_rules.all()},
-        daily_amounts={amount.year: amount.amount_sek for amount in agreement.daily_amounts.all()},
+        care_types={care_type: CareTypeTerms(free_days, average_limit_days, long_stay_days)
+                    for care_type, free_days, average_limit_days, long_stay_days in rules},
+        daily_amounts=dict(amounts),
     )
+
+
+RULE_COLUMNS = ["care_type", "free_days", "average_limit_days", "long_stay_days"]
+AMOUNT_COLUMNS = ["year", "amount_sek"]
+# One agreement's rules and daily amounts, compiled once per process: the invoice basis page reads
+# them on every load (its municipality's agreement), and their prefetch was built through the ORM.
+_AGREEMENT_MARKER = (AgreementCareTypeRule._meta.get_field("agreement"), 977_777_777_511)
+_rules_read = CompiledRead(
+    lambda agreement_id: AgreementCareTypeRule.objects.filter(agreement_id=agreement_id).values_list(*RULE_COLUMNS),
+    _AGREEMENT_MARKER)
+_amounts_read = CompiledRead(
+    lambda agreement_id: AgreementDailyAmount.objects.filter(agreement_id=agreement_id).values_list(*AMOUNT_COLUMNS),
+    (AgreementDailyAmount._meta.get_field("agreement"), 977_777_777_512))
 
 
 def agreements_in_force(region, month):
@@ -168,12 +192,28 @@ def month_disputes(region, month, *, municipality=None):
     """{municipality id: {case id: InvoiceDispute}} of the region's month. Disputes are read live,
     never stored with the basis: an answer shows at once."""
     disputes = {}
-    found = InvoiceDispute.objects.filter(month=month.first_day, case__ward__organisation=region)
-    if municipality is not None:
-        found = found.filter(municipality=municipality)
-    for dispute in found:
+    found = _disputes_read(municipality is not None).rows(
+        region.pk, month.first_day, *([municipality.pk] if municipality is not None else []))
+    for row in found:
+        (dispute,) = objects_from_row(row, (InvoiceDispute,))
         disputes.setdefault(dispute.municipality_id, {})[str(dispute.case_id)] = dispute
     return disputes
+
+
+@functools.cache
+def _disputes_read(one_municipality):
+    """The month's disputes on the region's wards' cases (of one municipality), compiled once per
+    process (the invoice basis page reads them on every load)."""
+    def build(region_id, first_day, *municipality_id):
+        found = InvoiceDispute.objects.filter(month=first_day, case__ward__organisation_id=region_id)
+        if one_municipality:
+            found = found.filter(municipality_id=municipality_id[0])
+        return found.values_list(*columns_of(InvoiceDispute))
+
+    arguments = [(Unit._meta.get_field("organisation"), 977_777_777_521),
+                 (InvoiceDispute._meta.get_field("month"), date(1977, 7, 8))]
+    arguments += [(InvoiceDispute._meta.get_field("municipality"), 977_777_777_522)] if one_municipality else []
+    return CompiledRead(build, *arguments)
 
 
 def month_basis(region, month, *, municipality=None):
@@ -278,12 +318,14 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
         StoredBasis.municipality.field.set_cached_value(item, organisation)
         StoredBasis.agreement.field.set_cached_value(item, agreement)
         stored.append(item)
-    prefetch_related_objects(stored, "agreement__care_type_rules", "agreement__daily_amounts")
+    terms_of_basis = _stored_terms(stored)
     # Whether the month was stored at all is asked only when it holds nothing for the page.
     if not stored and basis_month_of(region, month) is None:
         return None
     by_basis = {}
-    if lines is not None and stored:
+    if isinstance(lines, tuple) and len(stored) == 1:  # a page of one municipality's lines
+        by_basis[stored[0].pk] = _lines_read.rows(stored[0].pk, *lines)
+    elif lines is not None and stored:
         found = StoredBasisLine.objects.filter(basis__in=stored).order_by("basis_id", "position")
         if lines != "all":
             found = found.filter(position__gte=lines[0], position__lt=lines[1])
@@ -293,7 +335,7 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
     bases = []
     for item in stored:
         code = item.municipality.code
-        terms = terms_from(item.agreement)
+        terms = terms_of_basis[item.pk]
         results = [result_from(line, code) for line in by_basis.get(item.pk, [])]
         result = None if item.error else MonthResult(
             month=month, terms=terms, cases=results,
@@ -304,6 +346,31 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
             error=item.error, computed_at=item.computed_at, stored_cases=item.cases))
     bases.sort(key=lambda b: (sort_key(b.municipality.name), b.municipality.code))
     return bases
+
+
+def _stored_terms(stored):
+    """{stored basis id: the engine's Terms of its agreement}. One agreement (the page of a
+    municipality) is read by two compiled reads; several (the region's overview) are prefetched."""
+    agreements = {item.agreement_id for item in stored if item.agreement_id is not None}
+    if len(agreements) == 1:
+        (agreement_id,) = agreements
+        rules, amounts = _rules_read.rows(agreement_id), _amounts_read.rows(agreement_id)
+        return {item.pk: terms_of(item.agreement, rules, amounts) if item.agreement_id is not None else LAW_FALLBACK
+                for item in stored}
+    prefetch_related_objects(stored, "agreement__care_type_rules", "agreement__daily_amounts")
+    return {item.pk: terms_from(item.agreement) for item in stored}
+
+
+# A page of one stored basis's lines, compiled once per process (binary: seven dates and times a line).
+_lines_read = CompiledRead(
+    lambda basis_id, start, stop: StoredBasisLine.objects.filter(basis_id=basis_id, position__gte=start,
+                                                                 position__lt=stop)
+    .order_by("basis_id", "position").values_list(*LINE_COLUMNS),
+    (StoredBasisLine._meta.get_field("basis"), 977_777_777_531),
+    (StoredBasisLine._meta.get_field("position"), 977_777_532),
+    (StoredBasisLine._meta.get_field("position"), 977_777_533),
+    binary=True,
+)
 
 
 @functools.cache
@@ -362,10 +429,21 @@ def organisation_scope(actor):
     if organisation.kind == Organisation.Kind.REGION:
         return BasisScope(region=organisation, municipality=None)
     if organisation.kind == Organisation.Kind.MUNICIPALITY:
-        region = Organisation.objects.filter(kind=Organisation.Kind.REGION, county_code=organisation.county_code).first()
-        if region:
-            return BasisScope(region=region, municipality=organisation)
+        row = _county_region_read.first(organisation.county_code)
+        if row is not None:
+            return BasisScope(region=objects_from_row(row, (Organisation,))[0], municipality=organisation)
     raise NotPermitted("Din enhet hör inte till en region eller kommun.")
+
+
+def organisation_read(kind, field):
+    """The first organisation of a kind (in Organisation's order) by one of its columns, compiled once
+    per process: a municipality's finance staff reach their region by county on every basis page."""
+    return CompiledRead(
+        lambda value: Organisation.objects.filter(kind=kind, **{field: value}).values_list(*columns_of(Organisation))[:1],
+        (Organisation._meta.get_field(field), f"9777-{field}-marker"))
+
+
+_county_region_read = organisation_read(Organisation.Kind.REGION, "county_code")
 
 
 def readable_agreements(actor):

@@ -233,3 +233,45 @@ def test_the_nightly_command_and_the_tasks_store_outside_any_transaction(setup):
     tasks.restore_basis.enqueue(setup["region"].pk, None, "2026-10", "2026-10")
     assert_stored_is_fresh(setup["region"])
     assert AuditEvent.objects.filter(action="discharge.basis.store").count() == 3
+
+
+def test_a_municipality_s_page_reads_only_its_own_lines_disputes_and_agreement(setup):  # noqa: F811
+    """One municipality's page reads its stored basis, agreement and disputes through compiled reads
+    (`invoicing._lines_read`, `_rules_read`, `_disputes_read`): they carry the municipality, the
+    region and the month as the region-wide read does."""
+    from datetime import date
+
+    from core.models import Unit
+    from core.tests.factories import make_municipality, make_region, make_unit
+    from discharge.models import DischargeCase
+    from discharge.tests.test_invoicing import average_agreement
+
+    parties, region, home = setup["parties"], setup["region"], setup["municipality"]
+    neighbour = make_municipality(code="1282", name="Landskrona kommun")  # same county, its own agreement
+    average_agreement(region, {2026: 7000}).municipalities.add(neighbour)
+    make_unit(neighbour, name="Biståndshandläggning Landskrona", kind=Unit.Kind.NEEDS_ASSESSMENT)
+    theirs = discharged_case(dict(parties, municipality=neighbour), ready="2026-10-05 13:00",
+                             discharged="2026-10-09 10:00")
+    _, stray = make_case(parties)  # a case of the municipality at another region's ward
+    DischargeCase.objects.filter(pk=stray.pk).update(ward=make_unit(make_region(code="13", name="Region Halland")))
+    raised_by = setup["municipal_finance"].user
+
+    def dispute(case, month, municipality=home):
+        InvoiceDispute.objects.create(case=case, month=month, municipality=municipality, disputed_sek=100,
+                                      reason="Fel", raised_by=raised_by)
+
+    october, november = date(2026, 10, 1), date(2026, 11, 1)
+    dispute(setup["longer"], october)
+    dispute(setup["short"], november)
+    dispute(theirs, october, neighbour)
+    dispute(stray, october)
+    store(setup)
+    (own,) = stored_month_basis(region, OCTOBER, municipality=home, lines=(0, 50))
+    (other,) = stored_month_basis(region, OCTOBER, municipality=neighbour, lines=(0, 50))
+    assert sorted(r.case_id for r in own.result.cases) == sorted(str(c.pk) for c in (setup["short"], setup["longer"]))
+    assert set(own.disputes) == {str(setup["longer"].pk)} and set(other.disputes) == {str(theirs.pk)}
+    assert own.terms.daily_amounts == {2026: 9300} and other.terms.daily_amounts == {2026: 7000}
+    assert [r.case_id for r in other.result.cases] == [str(theirs.pk)]
+    assert comparable([other, own]) == comparable(stored_month_basis(region, OCTOBER, lines="all"))
+    (second_line,) = stored_month_basis(region, OCTOBER, municipality=home, lines=(1, 50))[0].result.cases
+    assert second_line.case_id == own.result.cases[1].case_id
