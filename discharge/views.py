@@ -245,6 +245,10 @@ def _day(value, format_):  # {{ value|from_iso|date:format_ }}
     return escape(date_filter(template_localtime(from_iso(value)), format_)) if value else ""
 
 
+CASE_TIMES = ["admitted_at", "admission_notice_sent_at", "care_contact_appointed_at", "planning_invitation_sent_at",
+              "ready_notice_sent_at", "discharged_at"]
+
+
 def _render_case(request, case, *, bound=None, status=200):
     # The parties are read once: the page lists them and the acting unit's role is among them.
     parties = queries.case_parties(case)
@@ -271,6 +275,8 @@ def _render_case(request, case, *, bound=None, status=200):
     return render(request, "discharge/case.html", context | {
         "case": case, "card": core_queries.patient_card(case.patient, request.actor), "role": role,
         "role_label": Party(role).label if role else "", "parties": parties,
+        # The case's times as the page shows them ("2026-11-30 14:05"): the `date` filter cost ~35 µs each.
+        "times": {name: queries.local_minute(getattr(case, name)) for name in CASE_TIMES},
         "events_html": events_html, "unread_ids": unread, "unread": len(unread),
         "actions": [(key, ACTION_TITLES[key]) for key in available],
         "open_action": open_action, "form": form,
