@@ -101,20 +101,20 @@ def enrich():
         notice = CaseEvent.objects.filter(case=case, kind="admission_notice").first()
         if notice and n % 3 == 0:
             actions.correct_event(ward, notice, reason='Fel tid "igen" & <nu>', at=notice.occurred_at + timedelta(minutes=7))
-        steps = [(n % 5 == 1, lambda: actions.appoint_care_contact(parties.get("primary_care") or other, case,
-                                                                   name="Anna <A> O'Hara", phone="010 & 1")),
-                 (True, lambda: actions.send_planning_invitation(
-                     ward, case, meeting_at=timezone.now() + timedelta(days=2, hours=n),
-                     form=["digital", "phone", "physical"][n % 3], note='Rum "4" & <b>' if n % 2 else "")),
-                 (n % 4 == 1, lambda: actions.send_ready_notice(ward, case, judged_by='Dr "Who"')),
-                 (n % 4 == 1, lambda: actions.withdraw_ready_notice(ward, case, reason="Feber & <tecken>")),
-                 (n % 6 == 2, lambda: actions.record_consent(ward, case, objected=True, note='Vill "inte" <x>')),
-                 (n % 7 == 3, lambda: actions.cancel_case(ward, case, reason="other", note="Flyttar 'hem' & <snart>")),
-                 (n % 7 == 5, lambda: actions.cancel_case(ward, case, reason="died"))]
-        for wanted, step in steps:
+        steps = [(n % 5 == 1, actions.appoint_care_contact, parties.get("primary_care") or other,
+                  {"name": "Anna <A> O'Hara", "phone": "010 & 1"}),
+                 (True, actions.send_planning_invitation, ward,
+                  {"meeting_at": timezone.now() + timedelta(days=2, hours=n), "form": ["digital", "phone", "physical"][n % 3],
+                   "note": 'Rum "4" & <b>' if n % 2 else ""}),
+                 (n % 4 == 1, actions.send_ready_notice, ward, {"judged_by": 'Dr "Who"'}),
+                 (n % 4 == 1, actions.withdraw_ready_notice, ward, {"reason": "Feber & <tecken>"}),
+                 (n % 6 == 2, actions.record_consent, ward, {"objected": True, "note": 'Vill "inte" <x>'}),
+                 (n % 7 == 3, actions.cancel_case, ward, {"reason": "other", "note": "Flyttar 'hem' & <snart>"}),
+                 (n % 7 == 5, actions.cancel_case, ward, {"reason": "died"})]
+        for wanted, action, actor, arguments in steps:
             if wanted:
                 try:
-                    step()
+                    action(actor, case, **arguments)
                 except ActionError:  # not on offer in this case's state (already appointed, already ready)
                     pass
     print("enriched", n + 1, "open cases")
