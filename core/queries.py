@@ -266,7 +266,8 @@ class LogPage:
 _WINDOW_FIELDS = ("at", "kind", "action", "username", "user_display", "unit_name", "organisation_name", "basis",
                   "reason")
 # The grounds a line shows (an emergency's reason, a care relation's kind); others group as one.
-_SHOWN_GROUNDS = (AuditEvent.Basis.EMERGENCY, AuditEvent.Basis.RELATION)
+# Plain strings: a row's basis is one, and `in` a tuple of the enum's members cost ~0.3 µs a row.
+_SHOWN_GROUNDS = frozenset(str(basis) for basis in (AuditEvent.Basis.EMERGENCY, AuditEvent.Basis.RELATION))
 
 
 def _window_query(patient_id, start, end, *, every_row=False):
@@ -331,7 +332,9 @@ def _log_groups(rows):
     for at, kind, action, username, user_display, unit_name, organisation_name, basis, reason in rows:
         if day_start is None or at < day_start:  # rows come newest first: a new day begins
             day = timezone.localdate(at)
-            day_start = _day_bounds(day, day)[0]
+            # In the rows' time zone: times of two zones are compared through their UTC offsets,
+            # which was most of the grouping's cost (issue 14, fifth round).
+            day_start = _day_bounds(day, day)[0].astimezone(at.tzinfo)
         key = (day, kind, action, username, user_display, unit_name, organisation_name, basis,
                reason if basis in _SHOWN_GROUNDS else "")
         group = groups.get(key)
