@@ -133,13 +133,13 @@ class CalendarStaff:
     display_name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CalendarBooking:
     """A booking as the calendar shows it: the columns read, with the patient's name and number as
     the actor may see them. No model objects: a booking, patient, municipality, staff member and visit
     kind built per row were a fifth of the page's CPU (issue 14, fifth round). It stands for its
     booking in the read log (`record_reads` takes `_meta`, `pk` and `patient_id`) and in `join_state`
-    (`form`, `room`, `is_open`, `starts_at`, `ends_at`)."""
+    (`form`, `room`, `is_open`, `starts_at`, `ends_at`). Not frozen, as `CalendarEntry`."""
 
     _meta = Booking._meta
     pk: object
