@@ -154,6 +154,32 @@ def test_an_empty_log_says_so(client):
     assert older_link(page) is None
 
 
+def test_the_period_form_shows_what_each_request_asked_for(client):
+    # The form's HTML is kept per period asked (the page's template caches it): each request must
+    # still see its own dates and its own errors, whoever asked for another period before.
+    client.force_login(make_resident())
+    today = timezone.localdate()
+    asked = [{}, {"date_from": "2026-01-05", "date_to": "2026-02-06"}, {"date_from": "2026-13-01", "date_to": "x"},
+             {"date_from": "2026-02-06", "date_to": "2026-01-05"}, {"fore": "1"}, {}]
+    for query in asked:
+        page = client.get(LOG_URL, query).content.decode()
+        values = re.findall(r'<input type="date" name="(date_from|date_to)" value="([^"]*)"', page)
+        if query.keys() & {"date_from", "date_to"}:
+            assert values == [("date_from", query["date_from"]), ("date_to", query["date_to"])]
+        elif not query:
+            assert values == [("date_from", f"{today - timedelta(days=365):%Y-%m-%d}"),
+                              ("date_to", f"{today:%Y-%m-%d}")]
+        errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*><li>([^<]*)</li>', page)
+        if query.get("date_to") == "x":
+            assert errors == ["Fyll i ett giltigt datum.", "Fyll i ett giltigt datum."]
+        elif query.get("date_from") == "2026-02-06":
+            assert errors == ["Slutdatum kan inte ligga före startdatum."]
+        elif query == {"fore": "1"}:
+            assert len(errors) == 2  # both dates asked for and missing
+        else:
+            assert errors == []
+
+
 def test_the_page_is_logged_as_a_read_of_the_resident(client):
     resident = make_resident()
     client.force_login(resident)
