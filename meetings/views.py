@@ -155,9 +155,16 @@ def _calendar_entries(actor):
     return entry
 
 
+@functools.lru_cache(maxsize=1024)
+def _day_label(day, language):
+    """"Måndag 30 november": the `date` filter's "l j F" took ~15 µs a day, five to seven a page."""
+    return capfirst(date_format(day, "l j F"))
+
+
 def _week_rows(rows, entry, today):
-    """The week's rows for calendar_week_rows.html; each day's label formatted once."""
-    return [CalendarDay(today=day == today, param=day.isoformat(), label=capfirst(date_format(day, "l j F")),
+    """The week's rows for calendar_week_rows.html."""
+    language = get_language()
+    return [CalendarDay(today=day == today, param=day.isoformat(), label=_day_label(day, language),
                         cells=[(person.display_name, [entry(*item) for item in cell]) for person, cell in cells])
             for day, cells in rows]
 
