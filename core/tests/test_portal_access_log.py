@@ -257,6 +257,22 @@ def test_the_page_s_read_of_the_log_is_never_prepared(client):
         assert cursor.fetchone()[0] == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the window's SQL is compiled on PostgreSQL only")
+def test_the_compiled_window_reads_what_its_query_reads(monkeypatch):
+    resident, other = make_resident(), make_resident()
+    read_rows(resident.patient, [make_actor(), make_actor()], days=3, per_day=4)
+    read_rows(other.patient, [make_actor()], days=3, per_day=4)
+    today = timezone.localdate()
+    start, end = queries._day_bounds(today - timedelta(days=30), today)
+    for window in (queries.LOG_PAGE_WINDOW, 5):
+        monkeypatch.setattr(queries, "LOG_PAGE_WINDOW", window)
+        for every_row in (False, True):
+            query = queries._window_query(resident.patient_id, start, end, every_row=every_row)
+            expected = [tuple(row) for row in query.values_list(*queries._WINDOW_FIELDS)]
+            assert queries._window_rows(resident.patient_id, start, end, every_row=every_row) == expected
+            assert len(expected) == (24 if every_row or window > 24 else window)
+
+
 def test_rows_of_one_moment_beyond_a_window_are_on_a_page(client, monkeypatch):
     # One request may log more of a patient's rows than a window holds, all at one moment (a list's
     # rows share their `at`): none of them may fall between two pages.
