@@ -62,6 +62,12 @@ def fetch_rows(queryset, fields, *, prepare=None):
     if db.vendor != "postgresql":
         return list(rows.iterator(chunk_size=5000))
     sql, params = rows.query.sql_with_params()
+    return fetch_sql(db, sql, params, prepare=prepare)
+
+
+def fetch_sql(db, sql, params, *, prepare=None):
+    """`fetch_rows` of a statement compiled already (PostgreSQL only): for a read that keeps its SQL
+    from one call to the next and cannot be a `CompiledRead` (one never prepared)."""
     db.ensure_connection()
     # Django's own cursors bind parameters on the client, which rules out binary results.
     with psycopg.Cursor(db.connection) as cursor:

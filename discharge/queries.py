@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import AuditEvent, Organisation, Patient, Unit
+from core.models import AuditEvent, Organisation, Patient, Unit, User
 from core.audit import record_read, record_reads
 from core.errors import NotPermitted
 from core.rules.month import Month
@@ -146,12 +146,75 @@ def log_reads(actor, cases, *, endpoint):
     record_reads(actor, cases, action="discharge.read", reason="Utskrivningsärende", endpoint=endpoint)
 
 
+@dataclass(frozen=True, slots=True)
+class PartyShown:
+    """A party of a case as its page lists it."""
+
+    unit_id: int
+    role: str
+    name: str
+    role_label: str
+
+
+def case_parties(case):
+    """The parties of a case the caller has opened (`open_case` checked that the actor may)."""
+    return [PartyShown(unit_id, role, name, CaseParty.Role(role).label) for unit_id, role, name in _parties_read.rows(case.pk)]
+
+
+@dataclass(slots=True)
+class EventShown:
+    """An event of a case's timeline with what its page shows of it: the author's and unit's names,
+    the event it corrects, whether a later event corrects it, and the receipts as (unit id, unit name)."""
+
+    pk: int
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    author_unit_id: int
+    data: dict
+    corrects_id: int | None
+    reason: str
+    author: str
+    author_unit: str
+    corrects_kind: str | None
+    corrects_occurred_at: datetime | None
+    is_corrected: bool
+    receipts: list
+
+
 def timeline(case):
-    """The case's events with their authors, receipts and whether a later event corrects them
-    (`is_corrected`): a constant number of queries however long the timeline."""
-    receipts = Prefetch("receipts", queryset=ReadReceipt.objects.select_related("unit"))
-    return (case.events.select_related("author", "author_unit", "corrects").prefetch_related(receipts)
-            .annotate(is_corrected=Exists(CaseEvent.objects.filter(corrects=OuterRef("pk")))))
+    """The events of a case the caller has opened, in order, with their receipts (EventShown): two
+    statements however long the timeline, each compiled once per process (through the ORM, the two
+    with their joins and the `is_corrected` subquery were built on every opening of a case)."""
+    events = [EventShown(*row[:8], User.name_from(*row[8:11]), *row[11:], receipts=[])
+              for row in _events_read.rows(case.pk)]
+    by_id = {event.pk: event for event in events}
+    for event_id, unit_id, unit_name in _receipts_read.rows(case.pk):
+        by_id[event_id].receipts.append((unit_id, unit_name))
+    return events
+
+
+_CASE_MARKER = uuid.UUID("97777777-7777-4777-8777-777777777402")
+# No order, as the ORM's read of `case.parties` had none (the page lists them as the database gives them).
+_parties_read = CompiledRead(
+    lambda case_id: CaseParty.objects.filter(case_id=case_id).order_by().values_list("unit_id", "role", "unit__name"),
+    (CaseParty._meta.get_field("case"), _CASE_MARKER),
+)
+_events_read = CompiledRead(
+    lambda case_id: CaseEvent.objects.filter(case_id=case_id)
+    .annotate(is_corrected=Exists(CaseEvent.objects.filter(corrects=OuterRef("pk"))))
+    .order_by("occurred_at", "id")
+    .values_list("id", "kind", "occurred_at", "recorded_at", "author_unit_id", "data", "corrects_id", "reason",
+                 "author__first_name", "author__last_name", "author__username", "author_unit__name",
+                 "corrects__kind", "corrects__occurred_at", "is_corrected"),
+    (CaseEvent._meta.get_field("case"), _CASE_MARKER),
+)
+# In the order they were written (the ORM's read by event had none; rows are never updated).
+_receipts_read = CompiledRead(
+    lambda case_id: ReadReceipt.objects.filter(event__case_id=case_id).order_by("id")
+    .values_list("event_id", "unit_id", "unit__name"),
+    (CaseEvent._meta.get_field("case"), _CASE_MARKER),
+)
 
 
 @dataclass(frozen=True)

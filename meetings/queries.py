@@ -7,7 +7,6 @@ import functools
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -15,8 +14,9 @@ from django.utils import timezone
 
 from core.audit import record_read, record_reads
 from core.db import CompiledRead, columns_of, objects_from_row
-from core.models import AuditEvent, Organisation, Patient, Unit, User
-from core.queries import CARD_FIELDS, patient_card
+from core.models import AuditEvent, Organisation, Unit, User
+from core.queries import PROTECTED_NAME, identity_hidden, patient_card
+from core.rules.identity import format_personal_number
 from core.collation import sort_key, swedish
 from meetings.models import (
     Booking, ConferenceCase, ConferenceSeries, ConferenceSession, SipParticipant, SipPlan, SipPlanVersion, Slot,
@@ -123,48 +123,74 @@ def upcoming_for_patient(patient_id, now=None):
             .select_related("unit", "visit_kind").order_by("starts_at"))
 
 
-# What the calendar shows of a booking, its patient (the card), staff member and visit kind, per model
-# (model, its path from the booking, its columns): the rest of their columns would be read and made
-# into Python values for nothing, 40 rows a day.
-_CALENDAR_PARTS = [
-    (model, path, [field.attname for field in model._meta.concrete_fields if field.attname in wanted])
-    for model, path, wanted in (
-        (Booking, "", {"id", "form", "starts_at", "ends_at", "status", "room", "unit_id", "patient_id", "staff_id",
-                       "visit_kind_id"}),
-        (Patient, "patient__", {"id", "home_municipality_id", *CARD_FIELDS[:-1]}),
-        (Organisation, "patient__home_municipality__", {"id", "name"}),
-        (User, "staff__", {"id", "username", "first_name", "last_name"}),
-        (VisitKind, "visit_kind__", {"id", "name"}),
-    )
-]
+@dataclass(frozen=True, slots=True)
+class CalendarStaff:
+    """The staff member a booking is with, as the calendar shows them (a column of the week)."""
+
+    pk: int
+    first_name: str
+    last_name: str
+    display_name: str
+
+
+@dataclass(slots=True)
+class CalendarBooking:
+    """A booking as the calendar shows it: the columns read, with the patient's name and number as
+    the actor may see them. No model objects: a booking, patient, municipality, staff member and visit
+    kind built per row were a fifth of the page's CPU (issue 14, fifth round). It stands for its
+    booking in the read log (`record_reads` takes `_meta`, `pk` and `patient_id`) and in `join_state`
+    (`form`, `room`, `is_open`, `starts_at`, `ends_at`). Not frozen, as `CalendarEntry`."""
+
+    _meta = Booking._meta
+    pk: object
+    patient_id: object
+    staff_id: int
+    form: str
+    status: str
+    room: str | None
+    starts_at: datetime
+    ends_at: datetime
+    name: str  # the patient's, or PROTECTED_NAME
+    personal_number: str
+    staff: CalendarStaff
+    visit_kind: str  # its name
+
+    @property
+    def is_open(self):
+        return self.status == Booking.Status.BOOKED
+
+
+_CALENDAR_COLUMNS = ("id", "patient_id", "staff_id", "form", "status", "room", "starts_at", "ends_at",
+                     "patient__first_name", "patient__last_name", "patient__personal_number",
+                     "patient__protected_identity", "staff__first_name", "staff__last_name", "staff__username",
+                     "visit_kind__name")
 _STARTS_AT = Booking._meta.get_field("starts_at")
 # Compiled once per process: building the read through the ORM (four related models) and its
 # select_related objects cost a third of the calendar page's CPU (bench/README.md, "The fourth round").
+# In binary: 80 times a week loaded from text were a regular expression each.
 _calendar_read = CompiledRead(
     lambda unit_id, start, end: (
         Booking.objects.filter(unit_id=unit_id, starts_at__gte=start, starts_at__lt=end)
-        .order_by("starts_at", "staff__last_name")
-        .values_list(*(path + name for _model, path, names in _CALENDAR_PARTS for name in names))),
+        .order_by("starts_at", "staff__last_name").values_list(*_CALENDAR_COLUMNS)),
     (Booking._meta.get_field("unit"), 977_777_777_301),
     (_STARTS_AT, datetime(1981, 1, 2, 3, 4, 5, tzinfo=UTC)), (_STARTS_AT, datetime(1982, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    binary=True,
 )
 
 
 def _calendar_bookings(actor, start, end):
-    """The acting unit's bookings starting in [start, end), with the patients shown logged as reads."""
-    bookings = []
-    for row in _calendar_read.rows(actor.unit_id, start, end):
-        objects, at = [], 0
-        for model, _path, names in _CALENDAR_PARTS:
-            values = row[at:at + len(names)]
-            at += len(names)
-            objects.append(None if values[0] is None else model.from_db(DEFAULT_DB_ALIAS, names, values))
-        booking, patient, municipality, staff, kind = objects
-        Patient.home_municipality.field.set_cached_value(patient, municipality)
-        Booking.patient.field.set_cached_value(booking, patient)
-        Booking.staff.field.set_cached_value(booking, staff)
-        Booking.visit_kind.field.set_cached_value(booking, kind)
-        bookings.append(booking)
+    """The acting unit's bookings starting in [start, end) (`Booking.visible_to` for staff: the
+    acting unit's), with the patients shown logged as reads."""
+    bookings, staff = [], {}
+    for (pk, patient_id, staff_id, form, status, room, starts_at, ends_at, first_name, last_name, personal_number,
+         protected, staff_first, staff_last, staff_username, kind) in _calendar_read.rows(actor.unit_id, start, end):
+        bookings.append(CalendarBooking(
+            pk=pk, patient_id=patient_id, staff_id=staff_id, form=form, status=status, room=room,
+            starts_at=starts_at, ends_at=ends_at,
+            name=PROTECTED_NAME if identity_hidden(actor, patient_id, protected) else f"{first_name} {last_name}",
+            personal_number=format_personal_number(personal_number), visit_kind=kind,
+            staff=staff.get(staff_id) or staff.setdefault(staff_id, CalendarStaff(
+                staff_id, staff_first, staff_last, User.name_from(staff_first, staff_last, staff_username)))))
     record_reads(actor, bookings, action="meetings.read", reason="Bokat besök", endpoint="meetings:calendar")
     return bookings
 
@@ -177,26 +203,26 @@ def _join_states(actor, bookings):
 
 
 def unit_day(actor, day):
-    """The acting unit's bookings on a day, with the patients shown logged as reads."""
+    """The acting unit's bookings on a day as (CalendarBooking, join state), with the patients shown
+    logged as reads."""
     start = timezone.make_aware(datetime.combine(day, time(0, 0)))
     bookings = _calendar_bookings(actor, start, start + timedelta(days=1))
-    states = _join_states(actor, bookings)
-    return [(b, patient_card(b.patient, actor), state) for b, state in zip(bookings, states, strict=True)]
+    return list(zip(bookings, _join_states(actor, bookings), strict=True))
 
 
 def unit_week(actor, monday):
     """The acting unit's bookings in the week from `monday`, as a grid of days by staff member:
     (days, staff, rows) where rows is [(day, [(staff member, cell)])] and each cell a list of
-    (booking, card, join state). Every patient shown is logged as a read, in one insert."""
+    (CalendarBooking, join state). Every patient shown is logged as a read, in one insert."""
     start = timezone.make_aware(datetime.combine(monday, time(0, 0)))
     bookings = _calendar_bookings(actor, start, start + timedelta(days=7))
-    states = dict(zip((b.pk for b in bookings), _join_states(actor, bookings), strict=True))
+    states = _join_states(actor, bookings)
     staff = sorted({b.staff for b in bookings}, key=lambda u: (sort_key(u.first_name), sort_key(u.last_name), u.pk))
     days = [monday + timedelta(days=n) for n in range(7)]
     cells = {(day, user.pk): [] for day in days for user in staff}
-    for booking in bookings:
-        cells[(timezone.localdate(booking.starts_at), booking.staff_id)].append(
-            (booking, patient_card(booking.patient, actor), states[booking.pk]))
+    zone = timezone.get_current_timezone()
+    for booking, state in zip(bookings, states, strict=True):
+        cells[(booking.starts_at.astimezone(zone).date(), booking.staff_id)].append((booking, state))
     # Weekend days only when something is booked on them.
     shown = [day for day in days if day.weekday() < 5 or any(cells[(day, u.pk)] for u in staff)]
     return shown, staff, [(day, [(user, cells[(day, user.pk)]) for user in staff]) for day in shown]

@@ -2,6 +2,7 @@
 cancellation, outcome), the video join page for the booked staff member and for the patient from
 Mina sidor, and the patient's upcoming visits."""
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,10 +12,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 
 from core import params
 from core import queries as core_queries
 from core.forms import run_action
+from core.rows import rows_html
 from core.views.decorators import resident_required, staff_required
 from meetings import actions, forms, queries
 from meetings.models import Booking, VisitForm
@@ -90,18 +95,32 @@ def _day(request):
         return timezone.localdate()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CalendarEntry:
-    """A booking as the calendar shows it, worked out here once per row: Django's `time` filter,
-    `{% url %}` and the choice labels in the template cost more than the rest of a full day's page
-    (bench/README.md, "The third round")."""
-    booking: object
-    card: object  # core.queries.PatientCard
+    """A booking as the calendar's rows show it, every value worked out here once per booking: the
+    rows are rendered by Jinja2 (core.rows.rows_html, meetings/jinja2/meetings/calendar_*_rows.html),
+    where Django's engine cost ~8 500 variable lookups a week (issue 14, fifth round). Not frozen:
+    a frozen dataclass sets each field through object.__setattr__, 40 rows a page."""
     time: str  # "08:00–08:15", local time
     url: str  # the booking's page
     join_url: str  # the video room, for the staff member booked while it is open; else ""
-    form: str
-    status: str
+    name: str  # the patient's as the actor may see it
+    personal_number: str
+    staff: str  # the staff member's name
+    visit_kind: str
+    form_key: str
+    form: str  # its label
+    status_key: str
+    status: str  # its label
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    """A day of the week's calendar: its cells, one per staff member (their name, the entries)."""
+    today: bool
+    param: str  # ?dag=
+    label: str  # "Måndag 30 november"
+    cells: list
 
 
 def _url_maker(name):
@@ -111,37 +130,68 @@ def _url_maker(name):
     return lambda pk: pattern.replace(placeholder, str(pk))
 
 
+@functools.cache
+def _labels(language):
+    """The forms' and statuses' labels in a language, once per process (get_FOO_display() translates
+    every choice of the field on each call; translating them once a page was ~60 µs)."""
+    return {k: str(v) for k, v in VisitForm.choices}, {k: str(v) for k, v in Booking.Status.choices}
+
+
 def _calendar_entries(actor):
     booking_url, join_url = _url_maker("meetings:booking"), _url_maker("meetings:join")
-    # The labels once per page (get_FOO_display() translates every choice of the field on each call).
-    forms_, statuses = {k: str(v) for k, v in VisitForm.choices}, {k: str(v) for k, v in Booking.Status.choices}
+    forms_, statuses = _labels(get_language())
+    zone, user_id = timezone.get_current_timezone(), actor.user.pk
 
-    def entry(booking, card, state):
-        starts, ends = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
-        may_join = state.key == "open" and booking.staff_id == actor.user.pk
-        return CalendarEntry(booking=booking, card=card, time=f"{starts:%H:%M}–{ends:%H:%M}", url=booking_url(booking.pk),
-                             join_url=join_url(booking.pk) if may_join else "", form=forms_[booking.form],
-                             status=statuses[booking.status])
+    def entry(booking, state):
+        starts, ends = booking.starts_at.astimezone(zone), booking.ends_at.astimezone(zone)
+        may_join = state.key == "open" and booking.staff_id == user_id
+        return CalendarEntry(
+            # "08:00–08:15" from the numbers: strftime cost ~2 µs a time.
+            time=f"{starts.hour:02}:{starts.minute:02}–{ends.hour:02}:{ends.minute:02}", url=booking_url(booking.pk),
+            join_url=join_url(booking.pk) if may_join else "", name=booking.name,
+            personal_number=booking.personal_number, staff=booking.staff.display_name,
+            visit_kind=booking.visit_kind, form_key=booking.form, form=forms_[booking.form],
+            status_key=booking.status, status=statuses[booking.status])
     return entry
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_label(day, language):
+    """"Måndag 30 november": the `date` filter's "l j F" took ~15 µs a day, five to seven a page."""
+    return capfirst(date_format(day, "l j F"))
+
+
+def _week_rows(rows, entry, today):
+    """The week's rows for calendar_week_rows.html."""
+    language = get_language()
+    return [CalendarDay(today=day == today, param=day.isoformat(), label=_day_label(day, language),
+                        cells=[(person.display_name, [entry(*item) for item in cell]) for person, cell in cells])
+            for day, cells in rows]
 
 
 @staff_required
 def calendar(request):
     day = _day(request)
     entry = _calendar_entries(request.actor)
+    today = timezone.localdate()
     # The week by default; one day when a day is asked for (as after booking) or the day view chosen.
     view = params.choice(request, "vy", {"vecka", "dag"}, default="dag" if "dag" in request.GET else "vecka")
     if view == "vecka":
         monday = day - timedelta(days=day.weekday())
         days, staff, rows = queries.unit_week(request.actor, monday)
+        previous, next_ = monday - timedelta(days=7), monday + timedelta(days=7)
+        # ISO week numbers and ?dag= values from the dates themselves: the `date` filter took ~15 µs a value.
         return render(request, "meetings/calendar_week.html", {
-            "day": day, "monday": monday, "sunday": monday + timedelta(days=6), "days": days, "staff": staff,
-            "rows": [(day_, [(person, [entry(*item) for item in cell]) for person, cell in cells]) for day_, cells in rows],
-            "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7), "today": timezone.localdate(),
+            "day": day, "day_param": day.isoformat(), "monday": monday, "sunday": monday + timedelta(days=6),
+            "week": monday.isocalendar().week, "days": days, "staff": staff,
+            "rows_html": rows_html("meetings/calendar_week_rows.html", _week_rows(rows, entry, today)),
+            "previous": previous, "previous_week": previous.isocalendar().week, "next": next_,
+            "next_week": next_.isocalendar().week, "today": today,
         })
+    rows = [entry(*item) for item in queries.unit_day(request.actor, day)]
     return render(request, "meetings/calendar.html", {
-        "day": day, "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
-        "rows": [entry(*item) for item in queries.unit_day(request.actor, day)], "today": timezone.localdate(),
+        "day": day, "day_param": day.isoformat(), "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+        "rows": rows, "rows_html": rows_html("meetings/calendar_day_rows.html", rows), "today": today,
     })
 
 

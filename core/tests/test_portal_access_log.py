@@ -154,6 +154,32 @@ def test_an_empty_log_says_so(client):
     assert older_link(page) is None
 
 
+def test_the_period_form_shows_what_each_request_asked_for(client):
+    # The form's HTML is kept per period asked (the page's template caches it): each request must
+    # still see its own dates and its own errors, whoever asked for another period before.
+    client.force_login(make_resident())
+    today = timezone.localdate()
+    asked = [{}, {"date_from": "2026-01-05", "date_to": "2026-02-06"}, {"date_from": "2026-13-01", "date_to": "x"},
+             {"date_from": "2026-02-06", "date_to": "2026-01-05"}, {"fore": "1"}, {}]
+    for query in asked:
+        page = client.get(LOG_URL, query).content.decode()
+        values = re.findall(r'<input type="date" name="(date_from|date_to)" value="([^"]*)"', page)
+        if query.keys() & {"date_from", "date_to"}:
+            assert values == [("date_from", query["date_from"]), ("date_to", query["date_to"])]
+        elif not query:
+            assert values == [("date_from", f"{today - timedelta(days=365):%Y-%m-%d}"),
+                              ("date_to", f"{today:%Y-%m-%d}")]
+        errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*><li>([^<]*)</li>', page)
+        if query.get("date_to") == "x":
+            assert errors == ["Fyll i ett giltigt datum.", "Fyll i ett giltigt datum."]
+        elif query.get("date_from") == "2026-02-06":
+            assert errors == ["Slutdatum kan inte ligga före startdatum."]
+        elif query == {"fore": "1"}:
+            assert len(errors) == 2  # both dates asked for and missing
+        else:
+            assert errors == []
+
+
 def test_the_page_is_logged_as_a_read_of_the_resident(client):
     resident = make_resident()
     client.force_login(resident)
@@ -229,6 +255,22 @@ def test_the_page_s_read_of_the_log_is_never_prepared(client):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%(patient_id, at) >=%"])
         assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the window's SQL is compiled on PostgreSQL only")
+def test_the_compiled_window_reads_what_its_query_reads(monkeypatch):
+    resident, other = make_resident(), make_resident()
+    read_rows(resident.patient, [make_actor(), make_actor()], days=3, per_day=4)
+    read_rows(other.patient, [make_actor()], days=3, per_day=4)
+    today = timezone.localdate()
+    start, end = queries._day_bounds(today - timedelta(days=30), today)
+    for window in (queries.LOG_PAGE_WINDOW, 5):
+        monkeypatch.setattr(queries, "LOG_PAGE_WINDOW", window)
+        for every_row in (False, True):
+            query = queries._window_query(resident.patient_id, start, end, every_row=every_row)
+            expected = [tuple(row) for row in query.values_list(*queries._WINDOW_FIELDS)]
+            assert queries._window_rows(resident.patient_id, start, end, every_row=every_row) == expected
+            assert len(expected) == (24 if every_row or window > 24 else window)
 
 
 def test_rows_of_one_moment_beyond_a_window_are_on_a_page(client, monkeypatch):

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from core import params, queries
 from core.exports import group_lines
+from core.rows import rows_html
 from core.views.audit import period_from, render_extract
 from core.views.decorators import resident_required
 
@@ -36,7 +37,8 @@ def access_log(request):
     older = None
     if page.older is not None:
         older = f"{query}&fore={(page.older - EPOCH) // timedelta(microseconds=1)}"
+    lines = group_lines(page.groups)
     return render(request, "core/portal_access_log.html", {
-        "form": form, "lines": group_lines(page.groups), "date_from": date_from, "date_to": date_to,
+        "form": form, "lines": lines, "rows_html": rows_html("core/portal_access_log_rows.html", lines), "date_from": date_from, "date_to": date_to,
         "query": query, "older": older, "first_page": cursor is None,
     })
