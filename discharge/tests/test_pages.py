@@ -292,3 +292,16 @@ def test_each_list_s_first_screen_shows_exactly_the_unit_s_open_cases_on_that_li
     assert late.pk in shown["overdue"] and fresh.pk not in shown["overdue"]
     assert queries.worklist_page(other_parties["ward"], "all_open", filters={}, sort="admitted", page=1,
                                  endpoint="test")[1][0].pk == elsewhere.pk
+
+
+def test_the_worklist_writes_quotes_and_markup_in_names_as_django_does(client):
+    """The rows are Jinja2's (core.rows); their bytes stay those of Django's escaping."""
+    from core.models import Patient, Unit
+
+    parties, case = make_case()
+    Patient.objects.filter(pk=case.patient_id).update(first_name='Seán "Bob"', last_name="O'Brien & <Co>")
+    Unit.objects.filter(pk=case.ward_id).update(name="Avdelning 'Norr'")
+    as_actor(client, parties["ward"])
+    page = client.get(reverse("discharge:worklists") + "?lista=all_open").content.decode()
+    assert "Seán &quot;Bob&quot; O&#x27;Brien &amp; &lt;Co&gt;</a>" in page
+    assert '<td data-label="Avdelning">Avdelning &#x27;Norr&#x27;</td>' in page

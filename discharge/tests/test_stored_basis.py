@@ -275,3 +275,13 @@ def test_a_municipality_s_page_reads_only_its_own_lines_disputes_and_agreement(s
     assert comparable([other, own]) == comparable(stored_month_basis(region, OCTOBER, lines="all"))
     (second_line,) = stored_month_basis(region, OCTOBER, municipality=home, lines=(1, 50))[0].result.cases
     assert second_line.case_id == own.result.cases[1].case_id
+
+
+def test_the_basis_writes_quotes_and_markup_in_names_as_django_does(client, setup):  # noqa: F811
+    from core.models import Patient
+
+    Patient.objects.filter(pk=setup["short"].patient_id).update(first_name='Seán "Bob"', last_name="O'Brien & <Co>")
+    store(setup)
+    login(client, setup["municipal_finance"])
+    page = client.get(reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": setup["municipality"].code}))
+    assert "Seán &quot;Bob&quot; O&#x27;Brien &amp; &lt;Co&gt;</a>" in page.content.decode()
