@@ -7,10 +7,11 @@ line commit together or not at all.
 import contextvars
 import datetime
 import decimal
+import functools
 import uuid
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -146,27 +147,48 @@ def _insert_reads(events):
     row, ~1.5 ms more of the request for a list of 40 (bench/README.md, "The third round"). The rows'
     ids are not read back: nothing uses them."""
     connection = transaction.get_connection()
-    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
-    values = [[getattr(event, field.attname) for event in events] for field in fields]
-    shared = [all(value == column[0] for value in column) for column in values]
+    values = [[getattr(event, name) for event in events] for name in _READ_COLUMNS]
+    shared = tuple(column.count(column[0]) == len(column) for column in values)
     if connection.vendor != "postgresql" or all(shared):
         insert_new(events)  # one row, or no column to share: the plain INSERT is the cheaper
         return
-    selected, arrays, params = [], [], []
+    fields = _read_fields()
+    params, arrays = [], []
     for field, column, same in zip(fields, values, shared, strict=True):
+        if same:
+            params.append(field.get_db_prep_save(column[0], connection))
+        else:
+            arrays.append([field.get_db_prep_save(value, connection) for value in column])
+    with connection.cursor() as cursor:
+        cursor.execute(_unnest_insert(connection.alias, shared), params + arrays)
+
+
+def _read_fields():
+    return [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+
+
+# The attribute of each column of a read row, in the order of the INSERT's columns.
+_READ_COLUMNS = [field.attname for field in _read_fields()]
+
+
+@functools.cache
+def _unnest_insert(alias, shared):
+    """The INSERT … SELECT … FROM UNNEST of `_insert_reads` for rows that share the columns marked in
+    `shared`: the same text for every list of the same shape, made once per process and database."""
+    connection = connections[alias]
+    selected, kinds = [], []
+    for field, same in zip(_read_fields(), shared, strict=True):
         kind = field.db_type(connection)
         if same:
             selected.append(f"%s::{kind}")
-            params.append(field.get_db_prep_save(column[0], connection))
         else:
-            selected.append(f"v.c{len(arrays)}")
-            arrays.append(([field.get_db_prep_save(value, connection) for value in column], kind))
-    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    unnest = ", ".join(f"%s::{kind}[]" for _column, kind in arrays)
-    aliases = ", ".join(f"c{n}" for n in range(len(arrays)))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {AuditEvent._meta.db_table} ({names}) SELECT {', '.join(selected)} "
-                       f"FROM UNNEST({unnest}) AS v({aliases})", params + [column for column, _kind in arrays])
+            selected.append(f"v.c{len(kinds)}")
+            kinds.append(kind)
+    names = ", ".join(connection.ops.quote_name(field.column) for field in _read_fields())
+    unnest = ", ".join(f"%s::{kind}[]" for kind in kinds)
+    aliases = ", ".join(f"c{n}" for n in range(len(kinds)))
+    return (f"INSERT INTO {AuditEvent._meta.db_table} ({names}) SELECT {', '.join(selected)} "
+            f"FROM UNNEST({unnest}) AS v({aliases})")
 
 
 class AuditReadsMiddleware:
