@@ -5,8 +5,9 @@
     DATABASE_URL=<its url> PGDIR=<its directory> .venv/bin/python bench/request_cpu.py [inprocess|http] [N] [PAGES]
 
 PAGES: a comma-separated subset of api_patient, free_slots_region, free_slots_unit, worklist, case,
-calendar, invoice_basis, invoice_basis_largest (default: all). The staff pages are requested with a
-session of the HTTP benchmark's users (bench-ward, bench-finance-median, bench-finance) made here.
+calendar, invoice_basis, invoice_basis_largest, portal_home, portal_log (default: all). The staff pages are requested with a
+session of the HTTP benchmark's users (bench-ward, bench-finance-median, bench-finance, bench-resident)
+made here.
 
 inprocess (default): each page N times through Django's WSGI handler in this process (no gunicorn, no
 HTTP): its statements, this process's CPU ms per request (min/median/max of five rounds), the CPU of
@@ -101,6 +102,8 @@ PAGES = {
     "calendar": (WARD, lambda: "/kalender/"),
     "invoice_basis": (session_of("bench-finance-median"), lambda: MEDIAN_BASIS),
     "invoice_basis_largest": (session_of("bench-finance"), lambda: LARGEST_BASIS),
+    "portal_home": (session_of("bench-resident"), lambda: "/mina-sidor/"),
+    "portal_log": (session_of("bench-resident"), lambda: "/mina-sidor/logg/"),
 }
 PAGES = {name: PAGES[name] for name in CHOSEN or PAGES}
 connection.close()

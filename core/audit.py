@@ -7,10 +7,11 @@ line commit together or not at all.
 import contextvars
 import datetime
 import decimal
+import functools
 import uuid
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -146,27 +147,66 @@ def _insert_reads(events):
     row, ~1.5 ms more of the request for a list of 40 (bench/README.md, "The third round"). The rows'
     ids are not read back: nothing uses them."""
     connection = transaction.get_connection()
-    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
-    values = [[getattr(event, field.attname) for event in events] for field in fields]
-    shared = [all(value == column[0] for value in column) for column in values]
-    if connection.vendor != "postgresql" or all(shared):
-        insert_new(events)  # one row, or no column to share: the plain INSERT is the cheaper
+    if connection.vendor != "postgresql":
+        insert_new(_events(events))
         return
-    selected, arrays, params = [], [], []
+    values = [_column(events, name) for name in _READ_COLUMNS]
+    shared = tuple(column.count(column[0]) == len(column) for column in values)
+    if all(shared):
+        insert_new(_events(events))  # one row, or no column to share: the plain INSERT is the cheaper
+        return
+    fields = _read_fields()
+    params, arrays = [], []
     for field, column, same in zip(fields, values, shared, strict=True):
+        if same:
+            params.append(field.get_db_prep_save(column[0], connection))
+        else:
+            arrays.append([field.get_db_prep_save(value, connection) for value in column])
+    with connection.cursor() as cursor:
+        cursor.execute(_unnest_insert(connection.alias, shared), params + arrays)
+
+
+def _column(items, name):
+    """One column's values over the collected reads: a row's, or a list's rows' (`_ListRead`)."""
+    column = []
+    for item in items:
+        if type(item) is _ListRead:
+            column.extend(item.column(name))
+        else:
+            column.append(getattr(item, name))
+    return column
+
+
+def _events(items):
+    return [event for item in items for event in (item.events() if type(item) is _ListRead else (item,))]
+
+
+def _read_fields():
+    return [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+
+
+# The attribute of each column of a read row, in the order of the INSERT's columns.
+_READ_COLUMNS = [field.attname for field in _read_fields()]
+
+
+@functools.cache
+def _unnest_insert(alias, shared):
+    """The INSERT … SELECT … FROM UNNEST of `_insert_reads` for rows that share the columns marked in
+    `shared`: the same text for every list of the same shape, made once per process and database."""
+    connection = connections[alias]
+    selected, kinds = [], []
+    for field, same in zip(_read_fields(), shared, strict=True):
         kind = field.db_type(connection)
         if same:
             selected.append(f"%s::{kind}")
-            params.append(field.get_db_prep_save(column[0], connection))
         else:
-            selected.append(f"v.c{len(arrays)}")
-            arrays.append(([field.get_db_prep_save(value, connection) for value in column], kind))
-    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    unnest = ", ".join(f"%s::{kind}[]" for _column, kind in arrays)
-    aliases = ", ".join(f"c{n}" for n in range(len(arrays)))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {AuditEvent._meta.db_table} ({names}) SELECT {', '.join(selected)} "
-                       f"FROM UNNEST({unnest}) AS v({aliases})", params + [column for column, _kind in arrays])
+            selected.append(f"v.c{len(kinds)}")
+            kinds.append(kind)
+    names = ", ".join(connection.ops.quote_name(field.column) for field in _read_fields())
+    unnest = ", ".join(f"%s::{kind}[]" for kind in kinds)
+    aliases = ", ".join(f"c{n}" for n in range(len(kinds)))
+    return (f"INSERT INTO {AuditEvent._meta.db_table} ({names}) SELECT {', '.join(selected)} "
+            f"FROM UNNEST({unnest}) AS v({aliases})")
 
 
 class AuditReadsMiddleware:
@@ -206,8 +246,36 @@ def record_reads(actor, objects, *, action, reason, endpoint, basis=AuditEvent.B
     first = AuditEvent(kind=AuditEvent.Kind.READ, action=action, object_type=objects[0]._meta.label_lower,
                        object_id=str(objects[0].pk), patient_id=objects[0].patient_id, basis=basis, reason=reason,
                        endpoint=endpoint, **actor_columns(actor))
-    _save_reads([first] + [_like(first, object_type=obj._meta.label_lower, object_id=str(obj.pk),
-                                 patient_id=obj.patient_id) for obj in objects[1:]])
+    rows = _ListRead(first, [obj._meta.label_lower for obj in objects], [str(obj.pk) for obj in objects],
+                     [obj.patient_id for obj in objects])
+    buffer = _collected.get()
+    if buffer is not None:
+        buffer.append(rows)
+    else:
+        _save_reads(rows.events())
+
+
+class _ListRead:
+    """The rows of one list's read (`record_reads`) as columns: the first row's values, which all its
+    rows share, and each row's object and patient. Collected for the request's INSERT as they are,
+    without an AuditEvent per row (issue 14, fifth round: building the copies and reading their
+    columns back was most of the read log's Python for a list of 50); `events()` for the other ways."""
+
+    __slots__ = ("first", "per_row")
+
+    def __init__(self, first, object_types, object_ids, patient_ids):
+        self.first = first
+        self.per_row = {"object_type": object_types, "object_id": object_ids, "patient_id": patient_ids}
+
+    def column(self, name):
+        values = self.per_row.get(name)
+        return values if values is not None else [getattr(self.first, name)] * len(self.per_row["object_id"])
+
+    def events(self):
+        rows = zip(self.per_row["object_type"], self.per_row["object_id"], self.per_row["patient_id"], strict=True)
+        next(rows)  # the first row is `first`
+        return [self.first] + [_like(self.first, object_type=object_type, object_id=object_id, patient_id=patient_id)
+                               for object_type, object_id, patient_id in rows]
 
 
 def _like(event, **values):

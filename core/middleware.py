@@ -8,22 +8,26 @@ from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.exception import response_for_exception
+from django.db.models import Q
 from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 
 from core.actor import Actor
 from core.errors import NotPermitted
 from core.collation import swedish
 from core.db import CompiledRead, columns_of, objects_from_row
 from core.models import Membership, Organisation, Unit
+from core import sessions
+from core.sessions import ACTING_MEMBERSHIP_KEY
 
-ACTING_MEMBERSHIP_KEY = "acting_membership_id"
 # Where the API is mounted (samverkan/urls.py; core/tests/test_api_key_requests.py holds the two alike).
 API_PATH = "/api/v1/"
 
@@ -69,15 +73,41 @@ def skipped_for_api_keys(middleware):
     return ForBrowsers
 
 
+class _AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with the user read along with the session (core.sessions) offered to the login
+    backend (core.backends) while Django finds the request's user: one statement for both."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: user_of(request))
+
+
+def user_of(request):
+    """django.contrib.auth.middleware.get_user, the session's read-along offered to the backend."""
+    if not hasattr(request, "_cached_user"):
+        token = sessions.current.set(request.session)  # loaded by Django's get_user, in the backend's reach
+        try:
+            request._cached_user = auth.get_user(request)
+        finally:
+            sessions.current.reset(token)
+    return request._cached_user
+
+
 SessionMiddleware = skipped_for_api_keys(DjangoSessionMiddleware)
 CsrfViewMiddleware = skipped_for_api_keys(DjangoCsrfViewMiddleware)
-AuthenticationMiddleware = skipped_for_api_keys(DjangoAuthenticationMiddleware)
+AuthenticationMiddleware = skipped_for_api_keys(_AuthenticationMiddleware)
 MessageMiddleware = skipped_for_api_keys(DjangoMessageMiddleware)
 
 
+def usable_condition(prefix=""):
+    """What makes a membership one its user may act for (`prefix`: the path to it from the model read):
+    active, in an active unit of an active organisation."""
+    return Q(**{f"{prefix}active": True, f"{prefix}unit__active": True, f"{prefix}unit__organisation__active": True})
+
+
 def usable_memberships(user):
-    """The user's memberships they may act for: active, in an active unit of an active organisation."""
-    return Membership.objects.filter(user=user, active=True, unit__active=True, unit__organisation__active=True)
+    """The user's memberships they may act for (`usable_condition`)."""
+    return Membership.objects.filter(usable_condition(), user=user)
 
 
 def active_memberships(user):
@@ -99,8 +129,15 @@ _acting_read = CompiledRead(
 )
 
 
-def acting_membership(user, membership_id):
-    """The user's usable membership with this id, its unit and organisation loaded, or None."""
+def acting_membership(user, membership_id, session=None):
+    """The user's usable membership with this id, its unit and organisation loaded, or None. Taken
+    from what was read with the `session` when that is the same user and membership (core.sessions)."""
+    along = getattr(session, "read_along", None)
+    if along is not None and along.has_membership(user.pk, membership_id):
+        if not along.usable:
+            return None
+        Membership.user.field.set_cached_value(along.membership, user)
+        return along.membership
     try:
         row = _acting_read.first(membership_id, user.pk)
     except (TypeError, ValueError):  # a session value that is not an id
@@ -121,7 +158,7 @@ def resolve_actor(request):
     if user.is_resident:
         return Actor.resident(user)
     membership_id = request.session.get(ACTING_MEMBERSHIP_KEY)
-    membership = acting_membership(user, membership_id) if membership_id else None
+    membership = acting_membership(user, membership_id, request.session) if membership_id else None
     if membership is None:
         # One unit only: act for it without asking.
         candidates = list(active_memberships(user)[:2])

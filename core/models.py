@@ -6,6 +6,7 @@ Writes go through `core.actions`; reads that need access rules through `core.que
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
@@ -191,6 +192,29 @@ class Membership(models.Model):
 
     def role_labels(self):
         return [Role(code).label for code in self.roles if code in Role.values]
+
+
+class Session(AbstractBaseSession):
+    """A browser's session (SESSION_ENGINE core.sessions): Django's database session, with two hints
+    beside its data, the ids of its logged-in user and acting membership as the data held them when it
+    was last saved. Every request reads its session, user and acting membership in one statement
+    through them (core/sessions.py; issue 14: three round trips before). Hints only: the data decides
+    who is logged in and for which unit, a hint that differs from it is not used, and nothing else
+    refers to them (no constraint, no index, not kept up when a user or membership goes)."""
+
+    user = models.ForeignKey(User, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                             related_name="+")
+    acting_membership = models.ForeignKey(Membership, null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                          db_index=False, related_name="+")
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "core_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from core.sessions import SessionStore
+
+        return SessionStore
 
 
 class PatientQuerySet(models.QuerySet):

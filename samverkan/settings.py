@@ -199,7 +199,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "core.views.auth.locked_out"
 
-# Django's database sessions, read by a compiled statement (core/sessions.py).
+# Django's database sessions (table core_session), read with the user and acting membership by one
+# compiled statement (core/sessions.py).
 SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_AGE = int(env("SESSION_HOURS", "10")) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

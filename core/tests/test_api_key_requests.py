@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.middleware import API_PATH
-from core.models import Patient
+from core.models import Patient, Session
 from core.rules.identity import format_personal_number, make_personal_number
 from core.tests.factories import make_actor, make_api_token, make_care_relation, make_patient, make_staff
 
@@ -27,7 +27,7 @@ def bearer(raw):
 
 
 def session_reads(statements):
-    return [s["sql"] for s in statements.captured_queries if "django_session" in s["sql"]]
+    return [s["sql"] for s in statements.captured_queries if Session._meta.db_table in s["sql"]]
 
 
 def test_the_rule_s_path_is_where_the_api_is_mounted():
@@ -44,6 +44,9 @@ def test_a_call_with_a_key_acts_as_the_key_and_never_reads_the_browser_s_session
     with CaptureQueriesContext(connection) as statements:
         assert client.get(f"{API_PATH}patients/{theirs.pk}", headers=bearer(key_of(system))).status_code == 200
     assert session_reads(statements) == []
+    with CaptureQueriesContext(connection) as browser:  # the same call without the key: the session's
+        assert client.get(f"{API_PATH}units").status_code == 200
+    assert session_reads(browser)
     # The session's unit may open this patient; the key's may not.
     response = client.get(f"{API_PATH}patients/{ours.pk}", headers=bearer(key_of(system)))
     assert response.status_code == 404 and "Sigrid" not in response.content.decode()

@@ -1,20 +1,20 @@
-"""The three reads every staff request makes before its page — the session, the user and the acting
-membership — are compiled once per process (core/sessions.py, core/backends.py,
-core.middleware.acting_membership). They must refuse exactly what Django's and the ORM's reads
-refused: an expired session, an inactive user, a membership that is inactive, in an inactive unit or
-organisation, or another person's."""
+"""What every staff request reads before its page — the session, the user and the acting membership —
+is one statement compiled once per process, through the ids the session's row keeps as hints
+(core/sessions.py); where a hint is not what the session's data names, the user and membership are read
+as before (core/backends.py, core.middleware.acting_membership). Both ways must refuse exactly what
+Django's and the ORM's reads refused: an expired session, an inactive or deleted user, a membership
+that is inactive, in an inactive unit or organisation, or another person's."""
 
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from core.middleware import ACTING_MEMBERSHIP_KEY
-from core.models import Membership, User
+from core.models import Membership, Session, User
 from core.tests.factories import login, make_actor, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +85,87 @@ def test_the_acting_membership_carries_its_unit_organisation_and_user_without_mo
     actor = make_actor()
     login(client, actor)
     client.get(reverse(PAGE))
+    without_hints(client)  # read on its own (with hints it comes with the session: the test below)
     with CaptureQueriesContext(connection) as captured:
         assert acting_unit_shown(client, actor)
     membership_reads = [q["sql"] for q in captured.captured_queries if 'FROM "core_membership"' in q["sql"]]
     assert len(membership_reads) == 1
     assert 'JOIN "core_unit"' in membership_reads[0] and 'JOIN "core_organisation"' in membership_reads[0]
+
+
+def without_hints(client):
+    """The session's row as a session saved before the hints were (or with hints that differ from its
+    data) has it: the user and membership are read on their own."""
+    Session.objects.filter(session_key=client.session.session_key).update(user=None, acting_membership=None)
+
+
+def statements_of(client):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(PAGE))
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_the_session_user_and_membership_are_one_statement_and_three_without_hints(client):
+    actor = make_actor()
+    login(client, actor)
+    client.get(reverse(PAGE))
+    with_hints = statements_of(client)
+    session_reads = [sql for sql in with_hints if 'FROM "core_session"' in sql]
+    assert len(session_reads) == 1 and 'JOIN "core_user"' in session_reads[0] and 'JOIN "core_membership"' in session_reads[0]
+    assert not [sql for sql in with_hints if 'FROM "core_user"' in sql or 'FROM "core_membership"' in sql]
+    without_hints(client)
+    assert acting_unit_shown(client, actor)
+    assert len(statements_of(client)) == len(with_hints) + 2
+
+
+def test_without_hints_a_deactivated_user_is_logged_out(client):
+    actor = make_actor()
+    login(client, actor)
+    without_hints(client)
+    User.objects.filter(pk=actor.user.pk).update(is_active=False)
+    assert client.get(reverse(PAGE))["Location"].startswith(reverse("core:login"))
+
+
+def test_a_deleted_user_is_logged_out(client):
+    actor = make_actor()
+    login(client, actor)
+    session_key = client.session.session_key
+    user_id = actor.user.pk
+    Membership.objects.filter(user_id=user_id).delete()
+    User.objects.filter(pk=user_id).delete()
+    assert Session.objects.get(session_key=session_key).user_id == user_id  # the hint outlives its user
+    assert client.get(reverse(PAGE))["Location"].startswith(reverse("core:login"))
+
+
+@pytest.mark.parametrize("deactivate", ["membership", "unit", "organisation"])
+def test_without_hints_a_membership_no_longer_usable_is_not_acted_for(client, deactivate):
+    actor = make_actor()
+    make_staff(user=actor.user)
+    login(client, actor)
+    assert acting_unit_shown(client, actor)
+    without_hints(client)
+    target = {"membership": actor.membership, "unit": actor.unit, "organisation": actor.unit.organisation}[deactivate]
+    type(target).objects.filter(pk=target.pk).update(active=False)
+    assert not acting_unit_shown(client, actor)
+
+
+def test_a_hint_of_another_user_is_not_used(client):
+    actor, stranger = make_actor(), make_actor()
+    login(client, actor)
+    # The stranger's ids in the hints: the data's user is the one logged in, and acts for their own unit.
+    Session.objects.filter(session_key=client.session.session_key).update(
+        user=stranger.user, acting_membership=stranger.membership)
+    assert acting_unit_shown(client, actor)
+    assert stranger.unit.name not in client.get(reverse(PAGE)).content.decode()
+
+
+def test_a_deleted_membership_in_the_session_is_not_acted_for(client):
+    actor = make_actor()
+    other = make_staff(user=actor.user)
+    login(client, actor)
+    assert acting_unit_shown(client, actor)
+    Membership.objects.filter(pk=actor.membership.pk).delete()
+    # The only membership left is acted for instead.
+    response = client.get(reverse(PAGE))
+    assert f"Arbetar för:</span> {other.unit.name}" in response.content.decode()

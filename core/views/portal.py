@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from django.http import Http404
 from django.shortcuts import render
 
 from core import params, queries
@@ -17,7 +18,12 @@ MAX_CURSOR = 10**17
 
 @resident_required
 def home(request):
-    card = queries.patient_card(request.actor.user.patient, request.actor)
+    # The resident's own patient with their home municipality: one compiled read (issue 14: the two
+    # ORM reads through `user.patient` were a third of this page's CPU).
+    patient = queries.patient_by_id(request.actor.user.patient_id)
+    if patient is None:
+        raise Http404
+    card = queries.patient_card(patient, request.actor)
     return render(request, "core/portal_home.html", {"card": card})
 
 
