@@ -13,13 +13,17 @@ instead of rendering blank.
 
 import jinja2
 from django.template import engines
-from django.utils.html import escape
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 
 def environment(**options):
     options["undefined"] = jinja2.StrictUndefined
     options["autoescape"] = True
+    # Every printed value escaped by Django's rule, so a row's bytes are the Django template's:
+    # markupsafe writes ' and " as &#39; and &#34;, Django as &#x27; and &quot;. A value already
+    # marked safe (Django's SafeString, markupsafe's Markup) passes as it is.
+    options["finalize"] = conditional_escape
     return jinja2.Environment(**options)
 
 
@@ -27,12 +31,3 @@ def rows_html(template_name: str, rows, **context) -> SafeString:
     """The rows' HTML, for `{{ rows_html }}` in the page's Django template."""
     template = engines["rows"].get_template(template_name).template
     return mark_safe(template.render(rows=rows, **context))
-
-
-def escaped_as_django(text):
-    """Text a user or a register wrote, escaped as Django's templates escape it, for a row value:
-    markupsafe writes ' and " as &#39; and &#34;, Django as &#x27; and &quot;. Other text is left to
-    the row template's own escaping, which writes &, < and > as Django does (and costs nothing here)."""
-    if "'" in text or '"' in text:
-        return escape(text)
-    return text

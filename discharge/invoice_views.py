@@ -15,7 +15,7 @@ from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error
 from core.models import AuditEvent, Organisation
 from core.queries import patient_card
-from core.rows import escaped_as_django, rows_html
+from core.rows import rows_html
 from core.views.decorators import post_only, staff_required
 from core.db_router import reads_from_replica
 from discharge import actions, exports, permissions, queries
@@ -65,7 +65,7 @@ def _basis_lines(basis, shown, patients, page_url):
     for row in shown:
         card, dispute = patients.get(row.case_id), basis.disputes.get(row.case_id)
         lines.append(BasisLine(
-            row=row, name=escaped_as_django(card.name) if card else "", personal_number=card.personal_number if card else "",
+            row=row, name=card.name if card else "", personal_number=card.personal_number if card else "",
             url=f"{page_url}{row.case_id}/", care_type=CARE_TYPE_SHORT.get(row.care_type, "Psykiatrisk"),
             day0=row.day0.isoformat() if row.day0 else "–",
             discharged=row.discharge_day.isoformat() if row.discharge_day else "inneliggande",

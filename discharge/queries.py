@@ -21,7 +21,6 @@ from core.rules.month import Month
 from core.db import CompiledRead, columns_of, objects_from_row, serial_planning, serial_plans
 from core.queries import CARD_FIELDS, PROTECTED_NAME, card_from_values, identity_hidden
 from core.rules.identity import format_personal_number
-from core.rows import escaped_as_django
 from core.collation import swedish
 from discharge import permissions
 from discharge.invoicing import basis_scope, explained_row, month_basis, organisation_read, stored_month_basis
@@ -391,9 +390,9 @@ def worklist_page(actor, key, *, filters, sort, page, endpoint, now=None, total=
         rows.append(WorklistRow(
             pk=case_id, patient_id=patient_id, url=paths[case_id],
             name=PROTECTED_NAME if identity_hidden(actor, patient_id, protected)
-            else escaped_as_django(f"{first_name} {last_name}"),
+            else f"{first_name} {last_name}",
             personal_number=format_personal_number(personal_number), psychiatric=care_type == CareType.PSYCHIATRIC,
-            ward=escaped_as_django(ward), municipality=escaped_as_django(municipality),
+            ward=ward, municipality=municipality,
             admitted_at=_minute_in(zone, admitted),
             admission_notice_sent_at=_minute_in(zone, notice), ready_notice_sent_at=_minute_in(zone, ready),
             has_care_contact=contact is not None))

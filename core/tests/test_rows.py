@@ -7,8 +7,9 @@ from django.template import engines
 
 def test_a_row_escapes_text_a_user_wrote():
     template = engines["rows"].from_string("<td>{{ row.name }}</td>")
-    html = template.template.render(row={"name": '<script>alert("x")</script> & Co'})
-    assert html == "<td>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co</td>"
+    html = template.template.render(row={"name": '<script>alert("x")</script> & Co O\'Brien'})
+    # Django's escaping, byte for byte (markupsafe's own would write &#34; and &#39;).
+    assert html == "<td>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co O&#x27;Brien</td>"
 
 
 def test_a_misspelt_field_fails_instead_of_rendering_blank():
@@ -16,3 +17,10 @@ def test_a_misspelt_field_fails_instead_of_rendering_blank():
     with pytest.raises(jinja2.UndefinedError):
         template.template.render(row={"name": "Anna"})
 
+
+
+def test_a_value_marked_safe_by_django_is_printed_as_it_is():
+    from django.utils.safestring import mark_safe
+
+    template = engines["rows"].from_string("<td>{{ row.lines }}</td>")
+    assert template.template.render(row={"lines": mark_safe("a<br>b")}) == "<td>a<br>b</td>"
