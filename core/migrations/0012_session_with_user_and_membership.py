@@ -30,10 +30,14 @@ class Migration(migrations.Migration):
             },
         ),
         # The sessions of the people logged in when this is deployed move over, without hints: they are
-        # read as before (three statements) until they are next saved, or end.
+        # read as before (three statements) until they are next saved, or end. The old table is emptied,
+        # so no server still on the old code (or a rollback) can honour a session logged out since;
+        # going back copies them back.
         migrations.RunSQL(
-            "INSERT INTO core_session (session_key, session_data, expire_date) "
-            "SELECT session_key, session_data, expire_date FROM django_session",
-            migrations.RunSQL.noop,
+            ["INSERT INTO core_session (session_key, session_data, expire_date) "
+             "SELECT session_key, session_data, expire_date FROM django_session",
+             "DELETE FROM django_session"],
+            ["INSERT INTO django_session (session_key, session_data, expire_date) "
+             "SELECT session_key, session_data, expire_date FROM core_session"],
         ),
     ]

@@ -169,3 +169,33 @@ def test_a_deleted_membership_in_the_session_is_not_acted_for(client):
     # The only membership left is acted for instead.
     response = client.get(reverse(PAGE))
     assert f"Arbetar för:</span> {other.unit.name}" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_move_to_core_session_takes_the_logged_in_along_and_leaves_no_old_session_valid():
+    # A server still on the old code, or a rollback, must not honour a session from before the move.
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("core", "0011_patient_listing")], [("core", "0012_session_with_user_and_membership")]
+    expire = timezone.now() + timedelta(hours=1)
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO django_session (session_key, session_data, expire_date) VALUES (%s, %s, %s)",
+                           ["k" * 32, "data", expire])
+        executor.loader.build_graph()
+        executor.migrate(after)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT session_key, session_data, expire_date, user_id FROM core_session")
+            assert cursor.fetchall() == [("k" * 32, "data", expire, None)]
+            cursor.execute("SELECT count(*) FROM django_session")
+            assert cursor.fetchone() == (0,)
+        executor.loader.build_graph()
+        executor.migrate(before)  # backward: the sessions go back where the old code reads them
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT session_key FROM django_session")
+            assert cursor.fetchall() == [("k" * 32,)]
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
