@@ -11,10 +11,12 @@ refuses a name it does not know (StrictUndefined), so a misspelt field fails the
 instead of rendering blank.
 """
 
+import html
+
 import jinja2
 from django.template import engines
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from markupsafe import Markup
 
 
 def environment(**options):
@@ -23,8 +25,17 @@ def environment(**options):
     # Every printed value escaped by Django's rule, so a row's bytes are the Django template's:
     # markupsafe writes ' and " as &#39; and &#34;, Django as &#x27; and &quot;. A value already
     # marked safe (Django's SafeString, markupsafe's Markup) passes as it is.
-    options["finalize"] = conditional_escape
+    options["finalize"] = escape_as_django
     return jinja2.Environment(**options)
+
+
+def escape_as_django(value):
+    """Django's `conditional_escape` in two calls instead of ~nine (its lazy-string wrappers, then a
+    SafeString that autoescape turns into Markup again): ~400 values on a worklist page (issue 14,
+    sixth round). The same text: Django's `escape` is `html.escape(str(value))`."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return Markup(html.escape(str(value)))
 
 
 def rows_html(template_name: str, rows, **context) -> SafeString:

@@ -24,3 +24,19 @@ def test_a_value_marked_safe_by_django_is_printed_as_it_is():
 
     template = engines["rows"].from_string("<td>{{ row.lines }}</td>")
     assert template.template.render(row={"lines": mark_safe("a<br>b")}) == "<td>a<br>b</td>"
+
+
+def test_every_kind_of_value_is_printed_as_djangos_conditional_escape_prints_it():
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+    from markupsafe import Markup
+
+    from core.rows import escape_as_django
+
+    values = ["", "Anna", "<b>&'\"</b>", "Åsa – Öst", 0, 7, 2.5, None, True, False,
+              gettext_lazy("Saknas <&>"), mark_safe("a<br>b"), Markup("<i>x</i>"), ["<x>"]]
+    for value in values:
+        assert escape_as_django(value) == conditional_escape(value), value
+        template = engines["rows"].from_string("{{ v }}")
+        assert template.template.render(v=value) == str(conditional_escape(value)), value
