@@ -40,3 +40,16 @@ def test_every_kind_of_value_is_printed_as_djangos_conditional_escape_prints_it(
         assert escape_as_django(value) == conditional_escape(value), value
         template = engines["rows"].from_string("{{ v }}")
         assert template.template.render(v=value) == str(conditional_escape(value)), value
+
+
+def test_row_templates_print_only_through_the_engines_escaping():
+    # The engine escapes in `finalize` with Jinja2's autoescape off, so a row template must not mark
+    # text safe or build HTML in a macro (a macro's output would be escaped twice, or `|safe` not at all).
+    from pathlib import Path
+
+    from django.conf import settings
+
+    found = [path for path in Path(settings.BASE_DIR).glob("*/jinja2/**/*.html")
+             if any(word in path.read_text() for word in ("|safe", "| safe", "{% macro", "{% autoescape", "markup"))]
+    assert found == []
+    assert len(list(Path(settings.BASE_DIR).glob("*/jinja2/**/*.html"))) >= 6
