@@ -13,18 +13,29 @@ instead of rendering blank.
 
 import jinja2
 from django.template import engines
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from markupsafe import Markup, escape
 
 
 def environment(**options):
     options["undefined"] = jinja2.StrictUndefined
     options["autoescape"] = True
-    # Every printed value escaped by Django's rule, so a row's bytes are the Django template's:
-    # markupsafe writes ' and " as &#39; and &#34;, Django as &#x27; and &quot;. A value already
-    # marked safe (Django's SafeString, markupsafe's Markup) passes as it is.
-    options["finalize"] = conditional_escape
+    options["finalize"] = escaped_as_django
     return jinja2.Environment(**options)
+
+
+def escaped_as_django(value):
+    """Every printed value escaped by Django's rule (`conditional_escape`), so a row's bytes are the
+    Django template's: markupsafe writes ' and " as &#39; and &#34;, Django as &#x27; and &quot;.
+    A value already marked safe (Django's SafeString, markupsafe's Markup) passes as it is.
+    markupsafe's escape (C) with the two quotes rewritten costs half of Django's `conditional_escape`
+    (its lazy-string check per value; the basis's 50 rows print ~550 values)."""
+    if hasattr(value, "__html__"):
+        return value
+    text = escape(value)
+    if "&#3" in text:  # a quote (a & in the value itself is already &amp;, so never matches)
+        return Markup(str.replace(str.replace(text, "&#39;", "&#x27;"), "&#34;", "&quot;"))
+    return text
 
 
 def rows_html(template_name: str, rows, **context) -> SafeString:

@@ -24,3 +24,14 @@ def test_a_value_marked_safe_by_django_is_printed_as_it_is():
 
     template = engines["rows"].from_string("<td>{{ row.lines }}</td>")
     assert template.template.render(row={"lines": mark_safe("a<br>b")}) == "<td>a<br>b</td>"
+
+
+@pytest.mark.parametrize("value", [
+    "Anna", "O'Brien", 'Seán "Bob" O\'Brien & <Co>', "&#39; &#34; &amp; written out", "&#3", "", 0, 1_013, 2.5,
+    None, True, "–", "ärende\nrad två",
+])
+def test_every_value_is_escaped_to_the_bytes_of_djangos_conditional_escape(value):
+    from django.utils.html import conditional_escape
+
+    template = engines["rows"].from_string("{{ value }}")
+    assert template.template.render(value=value) == str(conditional_escape(value))
