@@ -35,3 +35,9 @@ def test_every_value_is_escaped_to_the_bytes_of_djangos_conditional_escape(value
 
     template = engines["rows"].from_string("{{ value }}")
     assert template.template.render(value=value) == str(conditional_escape(value))
+
+
+def test_a_value_in_an_attribute_and_a_condition_is_escaped_too():
+    template = engines["rows"].from_string('<span title="{{ row.reason if row.show else "" }}">{{ row.n + 1 }}</span>')
+    html = template.template.render(row={"reason": 'a "b" <c>', "show": True, "n": 1})
+    assert html == '<span title="a &quot;b&quot; &lt;c&gt;">2</span>'
