@@ -203,6 +203,8 @@ def in_process():
         statements = []
         with connection.execute_wrapper(lambda execute, sql, *rest, seen=statements: seen.append(sql) or execute(sql, *rest)):
             call(page)
+        if os.environ.get("REQUEST_CPU_SQL") == "1":  # each statement's start, to see what a page runs
+            print("\n".join(f"  {sql[:160]}" for sql in statements), flush=True)
         cpu, backends = [], cluster_processes()
         began = ticks(backends)
         if phases:

@@ -110,12 +110,14 @@ def basis_municipality(request, month, code):
     if page > 1 and not shown:
         raise Http404  # past the last page
     patients = queries.basis_patients(request.actor, [r.case_id for r in shown], endpoint="discharge:basis_municipality")
-    # A line's page is under this one (urls.py: basis_case): one reverse() for the page, not one per row.
+    # A line's page and the exports are under this one (urls.py: basis_case, basis_export): one
+    # reverse() for the page, not one per row and link.
     page_url = reverse("discharge:basis_municipality", kwargs={"month": str(month), "code": code})
     return render(request, "discharge/basis_municipality.html", {
         "scope": scope, "month": month, "basis": basis,
         "may_edit": _may_edit(request.actor, scope.region), "stored": _stored([basis]),
         "rows_html": rows_html("discharge/basis_rows.html", _basis_lines(basis, shown, patients, page_url)),
+        "export_url": f"{page_url}underlag-",
         "page": page, "pages": max(1, -(-basis.case_count // BASIS_PAGE_SIZE)), "first": start + 1,
         "last": start + len(shown),
     })

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import CharField, Q, Value, prefetch_related_objects
+from django.db.models.functions import Cast
 
 from core.db import CompiledRead, columns_of, fetch_rows, objects_from_row
 from core.errors import NotPermitted
@@ -45,7 +46,7 @@ def terms_from(agreement):
 
 def terms_of(agreement, rules, amounts):
     """`terms_from` with the agreement's rules and daily amounts given as `RULE_COLUMNS` and
-    `AMOUNT_COLUMNS` rows (read without model objects: `_rules_read`, `_amounts_read`)."""
+    `AMOUNT_COLUMNS` rows (read without model objects: `terms_read`)."""
     return Terms(
         name=agreement.name, model=agreement.model, day_break=agreement.day_break,
         count_discharge_day=agreement.count_discharge_day,
@@ -58,15 +59,33 @@ def terms_of(agreement, rules, amounts):
 
 RULE_COLUMNS = ["care_type", "free_days", "average_limit_days", "long_stay_days"]
 AMOUNT_COLUMNS = ["year", "amount_sek"]
+
+
+def _rules_and_amounts(agreement_id):
+    """One agreement's rules (RULE_COLUMNS) and daily amounts in one statement: an amount's row
+    has no care type, its year and amount in the rules' two whole-number columns."""
+    rules = AgreementCareTypeRule.objects.filter(agreement_id=agreement_id).values_list(*RULE_COLUMNS)
+    amounts = AgreementDailyAmount.objects.filter(agreement_id=agreement_id).order_by().values_list(
+        Cast(Value(None), CharField()), "year", Cast(Value(None), AgreementCareTypeRule.average_limit_days.field),
+        "amount_sek")
+    return rules.union(amounts, all=True)
+
+
 # One agreement's rules and daily amounts, compiled once per process: the invoice basis page reads
-# them on every load (its municipality's agreement), and their prefetch was built through the ORM.
-_AGREEMENT_MARKER = (AgreementCareTypeRule._meta.get_field("agreement"), 977_777_777_511)
-_rules_read = CompiledRead(
-    lambda agreement_id: AgreementCareTypeRule.objects.filter(agreement_id=agreement_id).values_list(*RULE_COLUMNS),
-    _AGREEMENT_MARKER)
-_amounts_read = CompiledRead(
-    lambda agreement_id: AgreementDailyAmount.objects.filter(agreement_id=agreement_id).values_list(*AMOUNT_COLUMNS),
-    (AgreementDailyAmount._meta.get_field("agreement"), 977_777_777_512))
+# them on every load (its municipality's agreement); built through the ORM, then as two reads, they
+# cost more than PostgreSQL's answer.
+_terms_read = CompiledRead(_rules_and_amounts, (AgreementCareTypeRule._meta.get_field("agreement"), 977_777_777_511))
+
+
+def terms_read(agreement):
+    """The engine's Terms of an agreement (`terms_from`) through `_terms_read`."""
+    rules, amounts = [], []
+    for care_type, number, average_limit_days, long_stay_days in _terms_read.rows(agreement.pk):
+        if care_type is None:
+            amounts.append((number, long_stay_days))
+        else:
+            rules.append((care_type, number, average_limit_days, long_stay_days))
+    return terms_of(agreement, rules, amounts)
 
 
 def agreements_in_force(region, month):
@@ -354,9 +373,8 @@ def _stored_terms(stored):
     agreements = {item.agreement_id for item in stored if item.agreement_id is not None}
     if len(agreements) == 1:
         (agreement_id,) = agreements
-        rules, amounts = _rules_read.rows(agreement_id), _amounts_read.rows(agreement_id)
-        return {item.pk: terms_of(item.agreement, rules, amounts) if item.agreement_id is not None else LAW_FALLBACK
-                for item in stored}
+        terms = terms_read(next(item.agreement for item in stored if item.agreement_id == agreement_id))
+        return {item.pk: terms if item.agreement_id is not None else LAW_FALLBACK for item in stored}
     prefetch_related_objects(stored, "agreement__care_type_rules", "agreement__daily_amounts")
     return {item.pk: terms_from(item.agreement) for item in stored}
 

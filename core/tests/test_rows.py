@@ -53,3 +53,9 @@ def test_row_templates_print_only_through_the_engines_escaping():
              if any(word in path.read_text() for word in ("|safe", "| safe", "{% macro", "{% autoescape", "markup"))]
     assert found == []
     assert len(list(Path(settings.BASE_DIR).glob("*/jinja2/**/*.html"))) >= 6
+
+
+def test_a_value_in_an_attribute_and_a_condition_is_escaped_too():
+    template = engines["rows"].from_string('<span title="{{ row.reason if row.show else "" }}">{{ row.n + 1 }}</span>')
+    html = template.template.render(row={"reason": 'a "b" <c>', "show": True, "n": 1})
+    assert html == '<span title="a &quot;b&quot; &lt;c&gt;">2</span>'

@@ -237,7 +237,7 @@ def test_the_nightly_command_and_the_tasks_store_outside_any_transaction(setup):
 
 def test_a_municipality_s_page_reads_only_its_own_lines_disputes_and_agreement(setup):  # noqa: F811
     """One municipality's page reads its stored basis, agreement and disputes through compiled reads
-    (`invoicing._lines_read`, `_rules_read`, `_disputes_read`): they carry the municipality, the
+    (`invoicing._lines_read`, `_terms_read`, `_disputes_read`): they carry the municipality, the
     region and the month as the region-wide read does."""
     from datetime import date
 
@@ -285,3 +285,24 @@ def test_the_basis_writes_quotes_and_markup_in_names_as_django_does(client, setu
     login(client, setup["municipal_finance"])
     page = client.get(reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": setup["municipality"].code}))
     assert "Seán &quot;Bob&quot; O&#x27;Brien &amp; &lt;Co&gt;</a>" in page.content.decode()
+
+
+def test_an_agreement_s_terms_read_in_one_statement_are_the_orm_s(setup):  # noqa: F811
+    """`invoicing.terms_read` (rules and daily amounts in one compiled statement) gives the Terms
+    `terms_from` builds through the ORM, and nothing of another agreement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from discharge.invoicing import terms_from, terms_read
+    from discharge.tests.test_invoicing import average_agreement
+
+    agreement = average_agreement(setup["region"], {2026: 9300, 2027: 9550})
+    other = average_agreement(setup["region"], {2026: 1, 2028: 2})
+    AgreementCareTypeRule.objects.filter(agreement=other).update(free_days=99, average_limit_days=Decimal("9.5"))
+    with CaptureQueriesContext(connection) as statements:
+        terms = terms_read(agreement)
+    assert len(statements) == 1
+    assert terms == terms_from(agreement) and terms != terms_from(other)
+    assert terms.daily_amounts == {2026: 9300, 2027: 9550}
+    assert terms.care_types["somatic"].average_limit_days == Decimal("2.8")
+    assert terms.care_types["psychiatric"].long_stay_days is None
