@@ -1,6 +1,7 @@
 """Pages of discharge coordination: the worklists, opening a case, and the case with its timeline."""
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.http import Http404
@@ -19,7 +20,6 @@ from core import queries as core_queries
 from core.errors import ActionError, NotPermitted
 from core.forms import apply_action_error, local_now_value
 from core.rows import rows_html
-from core.templatetags.dates import from_iso
 from core.views.decorators import post_only, staff_required
 from discharge import actions, forms, queries
 from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase
@@ -240,6 +240,17 @@ def _lines(d, key):  # {{ d.key|linebreaksbr }}
 
 def _lines_if(d, key):
     return linebreaksbr(d[key], autoescape=True) if d.get(key) else ""
+
+
+def from_iso(value):
+    """A date or date-time kept as ISO text in an event's data, as a date or datetime; anything else
+    as it was (shown as it is stored)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    except ValueError:
+        return value
 
 
 def _day(value, format_):  # {{ value|from_iso|date:format_ }}
