@@ -60,12 +60,12 @@ class BasisLine:
     dispute_status: str  # the dispute's status in Swedish
 
 
-def _basis_lines(basis, shown, patients, page_url):
+def _basis_lines(basis, shown, page_url):
     lines = []
-    for row in shown:
-        card, dispute = patients.get(row.case_id), basis.disputes.get(row.case_id)
+    for line in shown:
+        row, dispute = line.row, basis.disputes.get(line.row.case_id)
         lines.append(BasisLine(
-            row=row, name=card.name if card else "", personal_number=card.personal_number if card else "",
+            row=row, name=line.name, personal_number=line.personal_number,
             url=f"{page_url}{row.case_id}/", care_type=CARE_TYPE_SHORT.get(row.care_type, "Psykiatrisk"),
             day0=row.day0.isoformat() if row.day0 else "–",
             discharged=row.discharge_day.isoformat() if row.discharge_day else "inneliggande",
@@ -105,18 +105,19 @@ def basis_overview(request):
 def basis_municipality(request, month, code):
     page = params.integer(request, "sida", 1, maximum=100_000)
     start = (page - 1) * BASIS_PAGE_SIZE
-    scope, month, basis = _municipality_basis(request, month, code, lines=(start, start + BASIS_PAGE_SIZE))
-    shown = basis.result.cases if basis.result else []
+    # The totals from the stored summaries; the page's lines with their patients in one more read.
+    scope, month, basis = _municipality_basis(request, month, code, lines=None)
+    shown = queries.basis_page(request.actor, basis, start, start + BASIS_PAGE_SIZE,
+                               endpoint="discharge:basis_municipality")
     if page > 1 and not shown:
         raise Http404  # past the last page
-    patients = queries.basis_patients(request.actor, [r.case_id for r in shown], endpoint="discharge:basis_municipality")
     # A line's page and the exports are under this one (urls.py: basis_case, basis_export): one
     # reverse() for the page, not one per row and link.
     page_url = reverse("discharge:basis_municipality", kwargs={"month": str(month), "code": code})
     return render(request, "discharge/basis_municipality.html", {
         "scope": scope, "month": month, "basis": basis,
         "may_edit": _may_edit(request.actor, scope.region), "stored": _stored([basis]),
-        "rows_html": rows_html("discharge/basis_rows.html", _basis_lines(basis, shown, patients, page_url)),
+        "rows_html": rows_html("discharge/basis_rows.html", _basis_lines(basis, shown, page_url)),
         "export_url": f"{page_url}underlag-",
         "page": page, "pages": max(1, -(-basis.case_count // BASIS_PAGE_SIZE)), "first": start + 1,
         "last": start + len(shown),

@@ -158,6 +158,7 @@ class MunicipalityBasis:
     error: str = ""  # the agreement cannot price the month (a missing year): shown, not guessed
     computed_at: datetime | None = None  # when the stored basis was computed (None: computed now)
     stored_cases: int | None = None  # the stored basis's number of cases (its lines may be one page)
+    stored_id: int | None = None  # the stored basis's (StoredBasis) id; None: computed now
 
     @property
     def case_count(self):
@@ -329,7 +330,7 @@ def basis_month_of(region, month):
 def stored_month_basis(region, month, *, municipality=None, lines=None):
     """The stored basis of the region's month per municipality (one when given), in the order of
     `month_basis`; None when the month has never been stored. `lines`: None for none (the totals
-    come from the summaries), "all", or a slice (start, stop) of the engine's order."""
+    come from the summaries; a page reads its lines with `queries.basis_page`) or "all"."""
     read = _stored_read(municipality is not None)
     stored = []
     for row in read.rows(region.pk, month.first_day, *([municipality.pk] if municipality is not None else [])):
@@ -342,12 +343,8 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
     if not stored and basis_month_of(region, month) is None:
         return None
     by_basis = {}
-    if isinstance(lines, tuple) and len(stored) == 1:  # a page of one municipality's lines
-        by_basis[stored[0].pk] = _lines_read.rows(stored[0].pk, *lines)
-    elif lines is not None and stored:
+    if lines == "all" and stored:
         found = StoredBasisLine.objects.filter(basis__in=stored).order_by("basis_id", "position")
-        if lines != "all":
-            found = found.filter(position__gte=lines[0], position__lt=lines[1])
         for line in fetch_rows(found, LINE_COLUMNS):
             by_basis.setdefault(line[0], []).append(line)
     disputes = month_disputes(region, month, municipality=municipality)
@@ -362,7 +359,7 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
         bases.append(MunicipalityBasis(
             municipality=item.municipality, agreement=item.agreement, terms=terms, result=result,
             facts={r.case_id: r.facts for r in results}, disputes=disputes.get(item.municipality_id, {}),
-            error=item.error, computed_at=item.computed_at, stored_cases=item.cases))
+            error=item.error, computed_at=item.computed_at, stored_cases=item.cases, stored_id=item.pk))
     bases.sort(key=lambda b: (sort_key(b.municipality.name), b.municipality.code))
     return bases
 
@@ -377,18 +374,6 @@ def _stored_terms(stored):
         return {item.pk: terms if item.agreement_id is not None else LAW_FALLBACK for item in stored}
     prefetch_related_objects(stored, "agreement__care_type_rules", "agreement__daily_amounts")
     return {item.pk: terms_from(item.agreement) for item in stored}
-
-
-# A page of one stored basis's lines, compiled once per process (binary: seven dates and times a line).
-_lines_read = CompiledRead(
-    lambda basis_id, start, stop: StoredBasisLine.objects.filter(basis_id=basis_id, position__gte=start,
-                                                                 position__lt=stop)
-    .order_by("basis_id", "position").values_list(*LINE_COLUMNS),
-    (StoredBasisLine._meta.get_field("basis"), 977_777_777_531),
-    (StoredBasisLine._meta.get_field("position"), 977_777_532),
-    (StoredBasisLine._meta.get_field("position"), 977_777_533),
-    binary=True,
-)
 
 
 @functools.cache

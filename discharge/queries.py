@@ -23,8 +23,10 @@ from core.queries import CARD_FIELDS, PROTECTED_NAME, card_from_values, identity
 from core.rules.identity import format_personal_number
 from core.collation import swedish
 from discharge import permissions
-from discharge.invoicing import basis_scope, explained_row, month_basis, organisation_read, stored_month_basis
-from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase, ReadReceipt
+from discharge.invoicing import (
+    LINE_COLUMNS, basis_scope, explained_row, month_basis, organisation_read, result_from, stored_month_basis,
+)
+from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase, ReadReceipt, StoredBasisLine
 from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS, DEFAULT_PLANNING_DAYS
 
 PAGE_SIZE = 50
@@ -98,34 +100,67 @@ def finance_panel(actor):
             "open_dispute_months": sorted({d for d in disputes.values_list("month", flat=True)}, reverse=True)[:3]}
 
 
-def basis_patients(actor, case_ids, *, endpoint):
-    """Who each case of an invoice basis is about ({case id: PatientCard}), so finance can tell
-    the rows apart by patient; every patient shown is logged as a read (basis: invoicing), in one
-    insert. The caller has checked that the actor may see the basis."""
-    # The card's columns, not case and patient objects: 50 of each cost more than the rest of the read.
-    case_ids = list(case_ids)
-    if 0 < len(case_ids) <= BASIS_PATIENTS:
-        # A page's cases through the compiled read, the list filled up with nulls (which match no case).
-        rows = _basis_patients_read.rows(*case_ids, *[None] * (BASIS_PATIENTS - len(case_ids)))
-    else:
-        rows = list(_basis_patients_of(case_ids))
-    record_reads(actor, [CaseShown(pk, patient_id) for pk, patient_id, *_card in rows], action="discharge.invoice_list",
-                 reason="Fakturaunderlag", endpoint=endpoint, basis=AuditEvent.Basis.INVOICE)
-    return {str(pk): card_from_values(actor, patient_id, *card) for pk, patient_id, *card in rows}
+@dataclass(frozen=True, slots=True)
+class BasisPageLine:
+    """A line of a municipality's basis as its page lists it: the engine's line and the patient it
+    is about, as the actor may see them."""
+
+    row: object  # the engine's CaseResult
+    name: str  # "" when the case is gone (a basis computed now)
+    personal_number: str
 
 
-def _basis_patients_of(case_ids):
-    return DischargeCase.objects.filter(pk__in=case_ids).values_list(
-        "pk", "patient_id", *(f"patient__{name}" for name in CARD_FIELDS))
+def basis_page(actor, basis, start, stop, *, endpoint):
+    """The lines start..stop (the engine's order) of one municipality's basis from `municipality_basis`,
+    each with the patient it is about, so that finance can tell the lines apart; every patient shown
+    is logged as a read (basis: invoicing). The caller has checked that the actor may see the basis.
+    A stored basis's page is one statement: its lines with their patients' names and numbers."""
+    if basis.result is None:
+        return []
+    if basis.stored_id is None:  # a month never stored: computed for this page, its lines in memory
+        rows = basis.result.cases[start:stop]
+        cards = _basis_patients(actor, [row.case_id for row in rows], endpoint=endpoint)
+        return [BasisPageLine(row, card.name if card else "", card.personal_number if card else "")
+                for row, card in ((row, cards.get(row.case_id)) for row in rows)]
+    found = _page_lines_read.rows(basis.stored_id, start, stop)
+    _log_basis_reads(actor, [CaseShown(line[1], line[_PATIENT]) for line in found], endpoint=endpoint)
+    code, lines = basis.municipality.code, []
+    for line in found:
+        patient_id, personal_number, first_name, last_name, protected_identity = line[_PATIENT:]
+        hidden = identity_hidden(actor, patient_id, protected_identity)
+        lines.append(BasisPageLine(result_from(line[:_PATIENT], code),
+                                   PROTECTED_NAME if hidden else f"{first_name} {last_name}",
+                                   format_personal_number(personal_number)))
+    return lines
 
 
-# The patients of up to a page of the basis's cases (the page shows 50), compiled once per process:
-# one marker per case of the IN list.
-BASIS_PATIENTS = 50
-_basis_patients_read = CompiledRead(
-    lambda *case_ids: _basis_patients_of(list(case_ids)),
-    *((DischargeCase._meta.pk, uuid.UUID(f"97777777-7777-4777-8777-{n:012d}")) for n in range(BASIS_PATIENTS)),
+def _log_basis_reads(actor, shown, *, endpoint):
+    record_reads(actor, shown, action="discharge.invoice_list", reason="Fakturaunderlag", endpoint=endpoint,
+                 basis=AuditEvent.Basis.INVOICE)
+
+
+# A page of a stored basis's lines with what the page shows of each line's patient (not the whole
+# card: no address, no home municipality), compiled once per process; binary: seven times a line.
+_PATIENT = len(LINE_COLUMNS)  # where a line's patient columns start
+_page_lines_read = CompiledRead(
+    lambda basis_id, start, stop: StoredBasisLine.objects.filter(basis_id=basis_id, position__gte=start,
+                                                                 position__lt=stop)
+    .order_by("basis_id", "position")
+    .values_list(*LINE_COLUMNS, "case__patient_id", "case__patient__personal_number", "case__patient__first_name",
+                 "case__patient__last_name", "case__patient__protected_identity"),
+    (StoredBasisLine._meta.get_field("basis"), 977_777_777_541),
+    (StoredBasisLine._meta.get_field("position"), 977_777_542),
+    (StoredBasisLine._meta.get_field("position"), 977_777_543),
+    binary=True,
 )
+
+
+def _basis_patients(actor, case_ids, *, endpoint):
+    """{case id: PatientCard} of a basis computed now (a month never stored), each patient logged."""
+    rows = list(DischargeCase.objects.filter(pk__in=case_ids).values_list(
+        "pk", "patient_id", *(f"patient__{name}" for name in CARD_FIELDS)))
+    _log_basis_reads(actor, [CaseShown(pk, patient_id) for pk, patient_id, *_card in rows], endpoint=endpoint)
+    return {str(pk): card_from_values(actor, patient_id, *card) for pk, patient_id, *card in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,13 +522,7 @@ def region_basis(region, month, *, municipality=None, lines=None):
     bases = stored_month_basis(region, month, municipality=municipality, lines=lines)
     if bases is not None:
         return bases
-    bases = month_basis(region, month, municipality=municipality)
-    if isinstance(lines, tuple):
-        for basis in bases:
-            basis.stored_cases = basis.case_count
-            if basis.result is not None:
-                basis.result.cases = basis.result.cases[lines[0]:lines[1]]
-    return bases
+    return month_basis(region, month, municipality=municipality)
 
 
 def municipality_basis(actor, month_text, code, *, lines="all"):

@@ -237,8 +237,10 @@ def test_the_nightly_command_and_the_tasks_store_outside_any_transaction(setup):
 
 def test_a_municipality_s_page_reads_only_its_own_lines_disputes_and_agreement(setup):  # noqa: F811
     """One municipality's page reads its stored basis, agreement and disputes through compiled reads
-    (`invoicing._lines_read`, `_terms_read`, `_disputes_read`): they carry the municipality, the
-    region and the month as the region-wide read does."""
+    (`invoicing._terms_read`, `_disputes_read`, and `queries._page_lines_read` for a page of its
+    lines with their patients): they carry the municipality, the region and the month as the
+    region-wide read does, and a page's lines are those of the engine's order."""
+    from discharge.queries import basis_page
     from datetime import date
 
     from core.models import Unit
@@ -266,15 +268,54 @@ def test_a_municipality_s_page_reads_only_its_own_lines_disputes_and_agreement(s
     dispute(theirs, october, neighbour)
     dispute(stray, october)
     store(setup)
-    (own,) = stored_month_basis(region, OCTOBER, municipality=home, lines=(0, 50))
-    (other,) = stored_month_basis(region, OCTOBER, municipality=neighbour, lines=(0, 50))
+    (own,) = stored_month_basis(region, OCTOBER, municipality=home, lines="all")
+    (other,) = stored_month_basis(region, OCTOBER, municipality=neighbour, lines="all")
     assert sorted(r.case_id for r in own.result.cases) == sorted(str(c.pk) for c in (setup["short"], setup["longer"]))
     assert set(own.disputes) == {str(setup["longer"].pk)} and set(other.disputes) == {str(theirs.pk)}
     assert own.terms.daily_amounts == {2026: 9300} and other.terms.daily_amounts == {2026: 7000}
     assert [r.case_id for r in other.result.cases] == [str(theirs.pk)]
     assert comparable([other, own]) == comparable(stored_month_basis(region, OCTOBER, lines="all"))
-    (second_line,) = stored_month_basis(region, OCTOBER, municipality=home, lines=(1, 50))[0].result.cases
-    assert second_line.case_id == own.result.cases[1].case_id
+
+    reader = setup["municipal_finance"]
+    page = basis_page(reader, own, 0, 50, endpoint="test")
+    assert [line.row for line in page] == own.result.cases  # the stored lines, in the engine's order
+    assert [line.row for line in basis_page(reader, other, 0, 50, endpoint="test")] == other.result.cases
+    (second,) = basis_page(reader, own, 1, 50, endpoint="test")
+    assert second.row == own.result.cases[1]
+    assert basis_page(reader, own, 2, 50, endpoint="test") == []
+
+
+def test_a_page_of_the_basis_shows_each_line_s_patient_as_the_reader_may_see_them_and_logs_each(setup):  # noqa: F811
+    """`queries.basis_page` reads a stored page's lines with their patients in one statement, and
+    answers as a month computed now does (`_basis_patients`, the patient card): a protected identity
+    masked, the personal number formatted, every patient shown logged as an invoicing read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.audit import collected_reads
+    from core.queries import PROTECTED_NAME
+    from discharge.queries import basis_page, region_basis
+
+    setup["longer"].patient.__class__.objects.filter(pk=setup["longer"].patient_id).update(protected_identity=True)
+    reader, region, home = setup["municipal_finance"], setup["region"], setup["municipality"]
+    (computed,) = region_basis(region, OCTOBER, municipality=home)
+    assert computed.stored_id is None
+    now = [(line.row.case_id, line.name, line.personal_number) for line in basis_page(reader, computed, 0, 50, endpoint="t")]
+    store(setup)
+    (stored,) = region_basis(region, OCTOBER, municipality=home)
+    before = AuditEvent.objects.filter(action="discharge.invoice_list").count()
+    with collected_reads(), CaptureQueriesContext(connection) as queries:  # as in a request
+        page = basis_page(reader, stored, 0, 50, endpoint="t")
+    assert len(queries) == 1  # the lines with their patients; the reads go in the request's one INSERT
+    assert [(line.row.case_id, line.name, line.personal_number) for line in page] == now
+    names = {line.row.case_id: line.name for line in page}
+    assert names[str(setup["longer"].pk)] == PROTECTED_NAME
+    short = setup["short"].patient
+    assert names[str(setup["short"].pk)] == f"{short.first_name} {short.last_name}"
+    assert {line.personal_number for line in page} == {c.patient.formatted_personal_number for c in (setup["short"], setup["longer"])}
+    logged = AuditEvent.objects.filter(action="discharge.invoice_list").order_by("id")[before:]
+    assert {(e.object_id, e.patient_id, e.basis, e.endpoint) for e in logged} == {
+        (str(c.pk), c.patient_id, "invoice", "t") for c in (setup["short"], setup["longer"])}
 
 
 def test_the_basis_writes_quotes_and_markup_in_names_as_django_does(client, setup):  # noqa: F811
