@@ -151,7 +151,7 @@ def case_facts(row):
 class MunicipalityBasis:
     municipality: Organisation
     agreement: Agreement | None
-    terms: Terms
+    terms: Terms | None  # None: not read (`stored_month_basis` without lines)
     result: object  # MonthResult
     facts: dict = field(default_factory=dict)  # case id -> CaseFacts
     disputes: dict = field(default_factory=dict)  # case id -> InvoiceDispute
@@ -159,6 +159,12 @@ class MunicipalityBasis:
     computed_at: datetime | None = None  # when the stored basis was computed (None: computed now)
     stored_cases: int | None = None  # the stored basis's number of cases (its lines may be one page)
     stored_id: int | None = None  # the stored basis's (StoredBasis) id; None: computed now
+
+    @property
+    def model(self):
+        """The model of payment liability the basis was computed by (the agreement's, else the
+        law's), also when its terms were not read (`stored_month_basis` without lines)."""
+        return self.agreement.model if self.agreement is not None else LAW_FALLBACK.model
 
     @property
     def case_count(self):
@@ -329,8 +335,10 @@ def basis_month_of(region, month):
 
 def stored_month_basis(region, month, *, municipality=None, lines=None):
     """The stored basis of the region's month per municipality (one when given), in the order of
-    `month_basis`; None when the month has never been stored. `lines`: None for none (the totals
-    come from the summaries; a page reads its lines with `queries.basis_page`) or "all"."""
+    `month_basis`; None when the month has never been stored. `lines`: "all", or None for the totals
+    and summaries only: then neither the lines nor the agreement's terms are read (each basis's
+    `terms` is None; its `model` is known), which is all a page shows of a basis (a page reads its
+    lines with `queries.basis_page`)."""
     read = _stored_read(municipality is not None)
     stored = []
     for row in read.rows(region.pk, month.first_day, *([municipality.pk] if municipality is not None else [])):
@@ -338,7 +346,7 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
         StoredBasis.municipality.field.set_cached_value(item, organisation)
         StoredBasis.agreement.field.set_cached_value(item, agreement)
         stored.append(item)
-    terms_of_basis = _stored_terms(stored)
+    terms_of_basis = _stored_terms(stored) if lines == "all" else {}
     # Whether the month was stored at all is asked only when it holds nothing for the page.
     if not stored and basis_month_of(region, month) is None:
         return None
@@ -351,7 +359,7 @@ def stored_month_basis(region, month, *, municipality=None, lines=None):
     bases = []
     for item in stored:
         code = item.municipality.code
-        terms = terms_of_basis[item.pk]
+        terms = terms_of_basis.get(item.pk)
         results = [result_from(line, code) for line in by_basis.get(item.pk, [])]
         result = None if item.error else MonthResult(
             month=month, terms=terms, cases=results,
