@@ -197,6 +197,14 @@ def test_a_dispute_on_the_stored_basis_is_for_the_amount_shown_and_is_read_live(
     client.post(url, {"action": "answer", "decision": "accept", "answer": "Godtas."})
     (basis,) = stored_month_basis(setup["region"], OCTOBER)
     assert (basis.invoiced_sek, basis.disputed_sek, basis.credited_sek, basis.final_sek) == (9300, 9300, 9300, 0)
+    # The page reads the disputes' figures only (`DisputeFigures`): the same totals and status.
+    (whole,) = stored_month_basis(setup["region"], OCTOBER, lines="all")
+    assert (whole.disputed_sek, whole.credited_sek, whole.final_sek, whole.open_disputes) == (9300, 9300, 0, 0)
+    shown, full = basis.disputes[str(case.pk)], whole.disputes[str(case.pk)]
+    assert (shown.status, shown.get_status_display()) == (full.status, full.get_status_display())
+    listing = client.get(reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": code})).content.decode()
+    assert '<span class="badge">Godtagen – krediteras</span>' in listing
+    assert 'data-testid="basis-final">0\u00a0kr<' in listing
 
 
 def test_a_large_municipality_is_shown_fifty_lines_a_page_and_only_those_patients_are_logged(client, setup):  # noqa: F811
