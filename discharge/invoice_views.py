@@ -125,12 +125,13 @@ def basis_municipality(request, month, code):
 
 
 def _stored(bases):
-    """When the shown basis was computed: {"at": the oldest computation} when stored, None when it
-    was computed for this page (a month never stored)."""
+    """When the shown basis was computed: {"at": the oldest computation, as the page writes it} when
+    stored, None when it was computed for this page (a month never stored). Written here, not by the
+    template's `date` filter: it cost the basis page ~0.08 ms of CPU (issue 14, seventh round)."""
     times = [b.computed_at for b in bases if b.computed_at is not None]
     if bases and len(times) < len(bases):
         return None
-    return {"at": min(times) if times else None}
+    return {"at": timezone.localtime(min(times)).strftime("%Y-%m-%d %H:%M") if times else ""}
 
 
 @staff_required

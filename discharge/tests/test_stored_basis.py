@@ -3,7 +3,7 @@ every kind of change to a case or an agreement; a month never stored is computed
 not stored; disputes work on the stored basis."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,9 @@ from core.models import AuditEvent
 from core.tests.factories import login
 from discharge import actions
 from discharge.invoicing import month_basis, stored_month_basis, summary_values
-from discharge.models import AgreementCareTypeRule, BasisMonth, CaseEvent, InvoiceDispute, StoredBasisLine
+from discharge.models import (
+    AgreementCareTypeRule, BasisMonth, CaseEvent, InvoiceDispute, StoredBasis, StoredBasisLine,
+)
 from discharge.rules.liability import Month
 from discharge.tests.factories import make_case
 from discharge.tests.test_invoicing import OCTOBER, api_key, at, discharged_case, setup  # noqa: F401 (fixture)
@@ -139,6 +141,10 @@ def test_the_pages_read_the_stored_basis_and_say_when_it_was_computed(client, se
     login(client, setup["finance"])
     overview = client.get(reverse("discharge:basis") + "?manad=2026-10").content.decode()
     assert 'data-testid="basis-computed"' in overview and "basis-not-stored" not in overview
+    # When, in Swedish time: 23:30 UTC on 31 October is 00:30 on 1 November in Stockholm.
+    StoredBasis.objects.update(computed_at=datetime(2026, 10, 31, 23, 30, tzinfo=UTC))
+    overview = client.get(reverse("discharge:basis") + "?manad=2026-10").content.decode()
+    assert "Underlaget beräknades 2026-11-01 00:30 och" in overview
     page = client.get(reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": code}))
     assert "123\u00a0456\u00a0kr" in page.content.decode()
     csv_text = client.get(reverse("discharge:basis_export", kwargs={"month": "2026-10", "code": code,
