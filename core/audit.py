@@ -205,7 +205,8 @@ def _unnest_insert(alias, shared):
             selected.append(f"v.c{len(kinds)}")
             kinds.append(kind)
     names = ", ".join(connection.ops.quote_name(field.column) for field in _read_fields())
-    unnest = ", ".join(f"%s::{kind}[]" for kind in kinds)
+    # The arrays in binary (`%b`): psycopg writes a list of 50 ids in text ~6x slower (issue 14).
+    unnest = ", ".join(f"%b::{kind}[]" for kind in kinds)
     aliases = ", ".join(f"c{n}" for n in range(len(kinds)))
     return (f"INSERT INTO {AuditEvent._meta.db_table} ({names}) SELECT {', '.join(selected)} "
             f"FROM UNNEST({unnest}) AS v({aliases})")

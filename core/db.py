@@ -188,12 +188,19 @@ def objects_from_row(row, models):
     for a model whose primary key is null (a nullable relation that was not there)."""
     objects, start = [], 0
     for model in models:
-        names = columns_of(model)
+        names, pk_at = _layout(model)
         values = row[start:start + len(names)]
         start += len(names)
-        pk = values[names.index(model._meta.pk.attname)]
-        objects.append(None if pk is None else model.from_db(DEFAULT_DB_ALIAS, names, values))
+        objects.append(None if values[pk_at] is None else model.from_db(DEFAULT_DB_ALIAS, names, values))
     return objects
+
+
+@functools.cache
+def _layout(model):
+    """A model's `columns_of` and where its primary key is among them: `objects_from_row` runs on
+    every session read and several times a page (issue 14, seventh round)."""
+    names = columns_of(model)
+    return names, names.index(model._meta.pk.attname)
 
 
 def insert_new(objects):
