@@ -11,7 +11,7 @@ the oldest row's (at most 24 months back; older rows go to the default partition
 """
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.db import migrations
 
@@ -42,7 +42,7 @@ def _move(cursor, source, target, *, partitioned):
     """Copies `source` into a new table `target` (partitioned or not), drops `source` and gives
     `target` its name, its indexes and the append-only trigger."""
     indexes = _indexes(cursor, source)
-    today = date.today()
+    today = datetime.now(UTC).date()  # the partitions' bounds are UTC months (Django sets TZ to Stockholm's)
     cursor.execute(f'SELECT min(at) FROM "{source}"')
     oldest = cursor.fetchone()[0]
     cursor.execute(f'CREATE TABLE "{target}" (LIKE "{source}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'

@@ -3,7 +3,7 @@ rows, still append-only, sorted as a patient's log is read, once, and never the 
 month that closed less than a day ago."""
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import timezone as tz
 from io import StringIO
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="parti
 
 
 def closed_month(months_back=3):
-    return partitions.add_months(partitions.month_start(date.today()), -months_back)
+    return partitions.add_months(partitions.month_start(timezone.now().date()), -months_back)
 
 
 def fill(month, patients, rows_each=8):
@@ -134,7 +134,7 @@ def test_the_current_month_and_a_month_closed_less_than_a_day_ago_are_left_alone
     assert oid(name) != tables[name] and oid(following) == tables[following]
 
     # The real current month, with a row in it, through the schedule.
-    current = partitions.partition_name(partitions.month_start(date.today()))
+    current = partitions.partition_name(partitions.month_start(timezone.now().date()))
     record_read(make_actor(), make_patient(), endpoint="core:patient_detail", basis="relation")
     kept = oid(current)
     run_schedule()

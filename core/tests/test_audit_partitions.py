@@ -7,6 +7,7 @@ from datetime import timezone as tz
 from io import StringIO
 
 import pytest
+from django.utils import timezone
 from django.core.management import call_command
 from django.db import connection
 
@@ -67,7 +68,7 @@ def test_every_partition_refuses_update_and_delete():
 def test_the_schedule_creates_the_coming_months_and_a_new_month_is_append_only_too():
     out = StringIO()
     call_command("audit_partitions", "--months-ahead", "6", "--no-detach", stdout=out)
-    today = date.today()
+    today = timezone.now().date()  # as the command: the partitions are UTC months
     sixth = partitions.add_months(partitions.month_start(today), 6)
     assert f"created {partitions.partition_name(sixth)}" in out.getvalue()
     assert sixth in {p.month for p in partitions.partitions(connection)}
@@ -83,7 +84,7 @@ def test_the_schedule_creates_the_coming_months_and_a_new_month_is_append_only_t
 @pytest.mark.django_db
 def test_months_older_than_the_retention_time_are_detached_and_no_longer_in_the_log(settings):
     settings.AUDIT_RETENTION_YEARS = 1
-    today = date.today()
+    today = timezone.now().date()  # as the command: the partitions are UTC months
     expired = partitions.add_months(partitions.month_start(today), -14)
     kept = partitions.add_months(partitions.month_start(today), -11)
     with connection.cursor() as cursor:

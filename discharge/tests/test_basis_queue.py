@@ -34,6 +34,15 @@ def months_waiting():
     return sorted(found)
 
 
+def months_since(first):
+    """Each month from `first` to this one, as text."""
+    found, month = [], Month.parse(first)
+    while month <= Month.parse(THIS_MONTH):
+        found.append(str(month))
+        month = month.next()
+    return found
+
+
 @pytest.fixture
 def stored(setup):  # noqa: F811
     actions.store_basis(None, setup["region"], OCTOBER)
@@ -46,8 +55,9 @@ def test_many_changes_to_a_municipalitys_cases_queue_its_months_once(stored, dja
         case = ready_case(stored["parties"])  # four actions
         actions.record_consent(ward, stored["longer"], objected=True, note="")
         actions.send_discharge_notice(ward, case, at=at("2026-10-29 10:00"))
-    # The new case queued this month when it was opened, its admission in October the month before.
-    assert months_waiting() == [(municipality.pk, "2026-10"), (municipality.pk, THIS_MONTH)]
+    # The new case queued its months when it was opened (admitted 30 hours before), its admission
+    # moved to October the months before those: each month from October to this one waits once.
+    assert months_waiting() == [(municipality.pk, month) for month in months_since("2026-10")]
     assert len(waiting()) == 2
 
     run_queued_tasks()
