@@ -270,6 +270,9 @@ _WINDOW_FIELDS = ("at", "kind", "action", "username", "user_display", "unit_name
 _SHOWN_GROUNDS = frozenset(str(basis) for basis in (AuditEvent.Basis.EMERGENCY, AuditEvent.Basis.RELATION))
 
 
+LOG_CLOCK_MARGIN = timedelta(seconds=10)
+
+
 def _window_query(patient_id, start, end, *, every_row=False):
     """The patient's newest LOG_PAGE_WINDOW rows (every row with `every_row`) in [start, end), newest
     first, as _WINDOW_FIELDS.
@@ -387,6 +390,11 @@ def own_access_log_page(actor, date_from, date_to, *, before=None, endpoint):
     start, end = _day_bounds(date_from, date_to)
     if before is not None:
         end = min(end, before)
+    # Nothing is logged after now (a few seconds for another server's clock). Ending at today's
+    # Swedish midnight, the window reached into next month's partition in a month's last hour
+    # (midnight is 23:00 UTC; the partitions are UTC months), and with that new, empty partition in it
+    # PostgreSQL sorted the resident's whole year instead of reading one window.
+    end = min(end, timezone.now() + LOG_CLOCK_MARGIN)
     rows = _window_rows(patient_id, start, end)
     window = _log_groups(rows)
     lower, more = start, True
