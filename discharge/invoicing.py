@@ -241,7 +241,7 @@ class DisputeFigures:
     credited_sek: int
 
     def get_status_display(self):
-        return InvoiceDispute.Status(self.status).label
+        return dict(InvoiceDispute.Status.choices).get(self.status, self.status)  # as the model's
 
 
 _FIGURES = ["municipality_id", "case_id", "status", "disputed_sek", "credited_sek"]

@@ -15,6 +15,8 @@ The permissions are asked of the apps' permission modules, as the `may` filter a
 from types import SimpleNamespace
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf
 
 from core.templatetags.may import may
@@ -22,6 +24,12 @@ from core.templatetags.may import may
 register = template.Library()
 _kept = {}
 KEEP_AT_MOST = 2000  # combinations: a few per page name in practice; a bound in case
+
+
+@receiver(setting_changed)
+def _forget(setting, **kwargs):
+    if setting in ("ROOT_URLCONF", "TEMPLATES"):  # tests that change what the menu is made from
+        _kept.clear()
 
 
 @register.simple_tag(takes_context=True)
