@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -393,6 +394,10 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["patient", "at"], name="audit_patient_at"),
             models.Index(fields=["user", "at"], name="audit_user_at"),
+            # An object's history of changes (an agreement's page); writes only, so reads, most of
+            # the log, are not written to it (migration 0014).
+            models.Index(fields=["object_type", "object_id", "at"], condition=Q(kind="write"),
+                         name="audit_object_writes"),
         ]
         ordering = ["-at", "-id"]
 

@@ -259,7 +259,8 @@ def agreements(request):
 def agreement_detail(request, pk):
     region, readable = _readable_agreements(request)
     agreement = get_object_or_404(readable.prefetch_related("municipalities", "care_type_rules", "daily_amounts"), pk=pk)
-    history = AuditEvent.objects.filter(object_type="discharge.agreement", object_id=str(agreement.pk)).order_by("-at")
+    history = AuditEvent.objects.filter(kind=AuditEvent.Kind.WRITE, object_type="discharge.agreement",
+                                        object_id=str(agreement.pk)).order_by("-at")  # index audit_object_writes
     return render(request, "discharge/agreement_detail.html", {
         "agreement": agreement, "history": history, "may_edit": _may_edit(request.actor, region),
         "rules": {r.care_type: r for r in agreement.care_type_rules.all()},

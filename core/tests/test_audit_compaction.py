@@ -86,7 +86,7 @@ def test_a_closed_month_is_rewritten_in_patient_order_with_the_same_rows_and_ind
     assert f"compacted {name} in patient order: 40 rows" in out
     assert rows_of(name) == before  # every column of every row
     assert stored_order(name) == sorted(stored_order(name), key=lambda r: (str(r[0]), r[1], r[2]))
-    assert attached_indexes(name) == indexes and len(indexes) == 5  # the primary key and four indexes
+    assert attached_indexes(name) == indexes and len(indexes) == 6  # the primary key and five indexes
     assert partitions.compacted(connection, name)
     record = AuditEvent.objects.get(action="audit.compact_month")
     assert record.changes["partition"] == name and record.changes["rows"] == 40

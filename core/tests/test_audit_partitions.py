@@ -2,6 +2,8 @@
 UPDATE and DELETE as the log does, the schedule creates the coming months and detaches the months
 past the retention time. On SQLite the log stays one table."""
 
+import importlib
+import re
 from datetime import date, datetime
 from datetime import timezone as tz
 from io import StringIO
@@ -99,3 +101,56 @@ def test_months_older_than_the_retention_time_are_detached_and_no_longer_in_the_
     with connection.cursor() as cursor:  # detached, not dropped: it is for the administrator to archive
         cursor.execute("SELECT to_regclass(%s)", [partitions.partition_name(expired)])
         assert cursor.fetchone()[0] is not None
+
+
+def object_writes_indexes():
+    """The partitions' pieces of the partitioned index audit_object_writes (migration 0014)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relid::text FROM pg_partition_tree('audit_object_writes') WHERE isleaf")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_an_objects_history_is_read_through_the_writes_index_on_every_partition_new_ones_too():
+    call_command("audit_partitions", "--months-ahead", "6", "--no-detach", stdout=StringIO())  # months after 0014
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'audit_object_writes'::regclass")
+        assert cursor.fetchone() == (True,)
+        cursor.execute("""SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indrelid
+                          WHERE h.inhparent = 'core_auditevent'::regclass""")
+        every_index = {row[0] for row in cursor.fetchall()}
+    pieces = object_writes_indexes()
+    assert len(pieces) == len(partitions.partitions(connection))  # one on each month and the default
+    assert pieces <= every_index
+    history = AuditEvent.objects.filter(kind=AuditEvent.Kind.WRITE, object_type="discharge.agreement",
+                                        object_id="7").order_by("-at")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the test's few rows would be read whole otherwise
+        sql, params = history.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    used = set(re.findall(r"Index Scan(?: Backward)? using (\S+)", plan))
+    assert used and used <= pieces, plan
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)  # CREATE INDEX CONCURRENTLY runs outside a transaction
+def test_the_writes_index_migration_run_again_after_stopping_halfway_goes_on_with_the_months_left():
+    migration = importlib.import_module("core.migrations.0014_audit_object_writes_index")
+    months = partitions.partitions(connection)
+    with connection.cursor() as cursor:  # as a run that stopped after the first month
+        cursor.execute("DROP INDEX audit_object_writes")
+        cursor.execute(f"CREATE INDEX audit_object_writes ON ONLY core_auditevent {migration.COLUMNS_AND_CONDITION}")
+        first = f"{months[0].name}_object_writes"
+        cursor.execute(f"CREATE INDEX {first} ON {months[0].name} {migration.COLUMNS_AND_CONDITION}")
+        cursor.execute(f"ALTER INDEX audit_object_writes ATTACH PARTITION {first}")
+        cursor.execute(f"CREATE INDEX {months[1].name}_object_writes ON {months[1].name} (object_id)")  # half-built
+        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'audit_object_writes'::regclass")
+        assert cursor.fetchone() == (False,)
+    with connection.schema_editor(atomic=False) as editor:
+        migration.add_index(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'audit_object_writes'::regclass")
+        assert cursor.fetchone() == (True,)
+    assert len(object_writes_indexes()) == len(months)
