@@ -18,12 +18,15 @@ client, per request (PostgreSQL split into the backends serving the requests and
 processes: the WAL writer, the checkpointer, the background writer); 2 cores / that total is the page's
 rate on an otherwise idle 2-core machine. REQUEST_CPU_PROFILE=<lines> prints, in-process, each page's
 cProfile by own time and by cumulative time; REQUEST_CPU_PHASES=1 the CPU ms per request, in-process and
-without a profiler, spent rendering the template and logging the reads (the audit rows built and their INSERT).
+without a profiler, spent rendering the template and logging the reads (the audit rows built and their INSERT),
+and with REQUEST_CPU_TIMED=<module>:<function>,... in those functions too (each replaced wherever it is
+imported by name; a function reached through a decorator's closure, such as a view, is not).
 Run it from the checkout to measure (another branch: `git archive <commit> | tar -x -C <dir>`).
 """
 
 import cProfile
 import http.client
+import importlib
 import io
 import os
 import pstats
@@ -163,11 +166,19 @@ class Phases:
         self._depth = {name: 0 for name in self.spent}
         backend.Template.render = self.timed("template", backend.Template.render)
         for name in ("record_read", "record_reads", "_insert_reads"):
-            original = getattr(audit, name)
-            wrapped = self.timed("audit rows", original)
-            for module in list(sys.modules.values()):  # `from core.audit import record_reads` too
-                if getattr(module, name, None) is original:
-                    setattr(module, name, wrapped)
+            self.wrap(audit, name, "audit rows")
+        for target in filter(None, os.environ.get("REQUEST_CPU_TIMED", "").split(",")):
+            module_name, _, name = target.partition(":")
+            self.spent[name] = 0.0
+            self._depth[name] = 0
+            self.wrap(importlib.import_module(module_name), name, name)
+
+    def wrap(self, module, name, phase):
+        original = getattr(module, name)
+        wrapped = self.timed(phase, original)
+        for holder in list(sys.modules.values()):  # `from core.audit import record_reads` too
+            if getattr(holder, name, None) is original:
+                setattr(holder, name, wrapped)
 
     def timed(self, phase, function):
         def wrapper(*args, **kwargs):
