@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -230,9 +230,11 @@ def timeline(case):
 
 
 _CASE_MARKER = uuid.UUID("97777777-7777-4777-8777-777777777402")
-# No order, as the ORM's read of `case.parties` had none (the page lists them as the database gives them).
+# The parties in the order of their roles (the ward, primary care, the municipality), then by name.
+_ROLE_ORDER = Case(*(When(role=role, then=n) for n, role in enumerate(CaseParty.Role.values)), default=len(CaseParty.Role.values))
 _parties_read = CompiledRead(
-    lambda case_id: CaseParty.objects.filter(case_id=case_id).order_by().values_list("unit_id", "role", "unit__name"),
+    lambda case_id: CaseParty.objects.filter(case_id=case_id).order_by(_ROLE_ORDER, swedish("unit__name"), "unit_id")
+    .values_list("unit_id", "role", "unit__name"),
     (CaseParty._meta.get_field("case"), _CASE_MARKER),
 )
 _events_read = CompiledRead(

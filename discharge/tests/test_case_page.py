@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Unit
-from core.tests.factories import make_actor
+from core.tests.factories import make_actor, make_unit
 from discharge import actions, queries
 from discharge.models import CaseEvent, ReadReceipt
 from discharge.tests.factories import make_case, make_parties
@@ -101,3 +101,15 @@ def test_the_ward_s_own_events_of_an_open_case_carry_a_correction_form_with_the_
     tokens = set(page.split('name="csrfmiddlewaretoken" value="')[1:])
     assert len({token.split('"')[0] for token in tokens}) == 1  # one token for every form of the page
     assert 'name="reason"' not in page_of(client, parties["needs"], case)[1]  # not another unit's event
+
+
+def test_the_parties_are_listed_by_role_the_ward_first_then_by_name_in_swedish_order():
+    parties, case = make_case()
+    municipality = parties["municipality"]
+    for name in ("Äldreomsorg Lund", "Hemsjukvård Lund"):  # added in an order that is not the list's
+        unit = make_unit(municipality, name=name, kind=Unit.Kind.HOME_CARE)
+        actions.add_party(parties["ward"], case, unit=unit, role="municipality")
+    shown = [(p.role, p.name) for p in queries.case_parties(case)]
+    assert shown == [("ward", "Avdelning 2 Ortopedi"), ("primary_care", "Vårdcentralen Centrum"),
+                     ("municipality", "Biståndshandläggning Lund"), ("municipality", "Hemsjukvård Lund"),
+                     ("municipality", "Äldreomsorg Lund")]
