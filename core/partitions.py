@@ -76,6 +76,18 @@ def partitions(connection):
     return found + [Partition(n, None) for n in names if n == DEFAULT_PARTITION]
 
 
+def indexes_being_built(connection):
+    """The log's partitioned indexes that are not valid yet: one a migration builds month by month
+    (core 0014), or one such a build left when it stopped. Until it is complete the partitions must not
+    change: attaching a compacted month without its piece makes PostgreSQL build it in one go under the
+    log's lock, and creating a month waits, holding that lock, behind a build on the default partition."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = %s::regclass AND NOT i.indisvalid ORDER BY c.relname""", [TABLE])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def default_rows_between(connection, start, end):
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT count(*) FROM "{DEFAULT_PARTITION}" WHERE at >= %s AND at < %s', [start, end])

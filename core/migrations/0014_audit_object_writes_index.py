@@ -8,10 +8,13 @@ is built the way PostgreSQL's documentation gives for that: the index on the par
 (invalid until complete), then each partition's CONCURRENTLY, which lets rows in while it builds,
 attached to it one by one; the last attach makes it valid. Months created later get it with their
 table. Hence a migration outside a transaction. Run again after a build that stopped halfway, it
-goes on from the first month without its piece. SQLite: one CREATE INDEX.
+goes on from the first month without its piece. Meanwhile `manage.py audit_partitions` leaves the
+partitions alone (`core.partitions.indexes_being_built`). SQLite: one CREATE INDEX.
 """
 
-from django.db import migrations, models
+import time
+
+from django.db import OperationalError, migrations, models
 from django.db.models import Q
 
 TABLE = "core_auditevent"
@@ -38,16 +41,43 @@ def add_index(apps, schema_editor):
         return
     with schema_editor.connection.cursor() as cursor:
         if not _is_partitioned(cursor):
-            cursor.execute(f'CREATE INDEX CONCURRENTLY "{NAME}" ON "{TABLE}" {COLUMNS_AND_CONDITION}')
+            _build(cursor, NAME, TABLE)
             return
-        cursor.execute(f'CREATE INDEX IF NOT EXISTS "{NAME}" ON ONLY "{TABLE}" {COLUMNS_AND_CONDITION}')
+        _briefly(cursor, f'CREATE INDEX IF NOT EXISTS "{NAME}" ON ONLY "{TABLE}" {COLUMNS_AND_CONDITION}')
         for partition in _partitions(cursor):
             if _has_its_piece(cursor, partition):  # built by a run that stopped later, or a month created since
                 continue
             index = f"{partition}_object_writes"
-            cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{index}"')  # left invalid by a run that stopped
-            cursor.execute(f'CREATE INDEX CONCURRENTLY "{index}" ON "{partition}" {COLUMNS_AND_CONDITION}')
-            cursor.execute(f'ALTER INDEX "{NAME}" ATTACH PARTITION "{index}"')
+            _build(cursor, index, partition)
+            _briefly(cursor, f'ALTER INDEX "{NAME}" ATTACH PARTITION "{index}"')
+
+
+def _build(cursor, index, table):
+    """The index on one table, CONCURRENTLY; one a stopped run left valid is kept, an invalid one built again."""
+    cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [index])
+    found = cursor.fetchone()
+    if found == (True,):
+        return
+    if found is not None:
+        cursor.execute(f'DROP INDEX CONCURRENTLY "{index}"')
+    cursor.execute(f'CREATE INDEX CONCURRENTLY "{index}" ON "{table}" {COLUMNS_AND_CONDITION}')
+
+
+def _briefly(cursor, statement, tries=30):
+    """A statement that needs a lock on the log (or a month of it) for a moment: with a short
+    lock_timeout, so that audited requests do not queue behind it while it waits for a long
+    transaction, tried again a second later."""
+    for attempt in range(tries):
+        try:
+            cursor.execute("SET lock_timeout = '2s'")
+            cursor.execute(statement)
+            return
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "55P03" or attempt == tries - 1:  # lock_not_available
+                raise
+            time.sleep(1)
+        finally:
+            cursor.execute("RESET lock_timeout")
 
 
 def _has_its_piece(cursor, partition):

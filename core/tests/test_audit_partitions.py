@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.utils import timezone
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from core import partitions
 from core.audit import record_read
@@ -139,18 +139,46 @@ def test_an_objects_history_is_read_through_the_writes_index_on_every_partition_
 def test_the_writes_index_migration_run_again_after_stopping_halfway_goes_on_with_the_months_left():
     migration = importlib.import_module("core.migrations.0014_audit_object_writes_index")
     months = partitions.partitions(connection)
-    with connection.cursor() as cursor:  # as a run that stopped after the first month
+    second = months[1].month
+    for day in (2, 3):  # two rows alike in the second month, for a build there that fails
+        record_read(make_actor(), make_patient(), endpoint="core:patient_detail", basis="relation",
+                    at=datetime(second.year, second.month, day, tzinfo=tz.utc))
+    piece = {p.name: f"{p.name}_object_writes" for p in months}
+    with connection.cursor() as cursor:  # as a run that stopped in the fourth month
         cursor.execute("DROP INDEX audit_object_writes")
         cursor.execute(f"CREATE INDEX audit_object_writes ON ONLY core_auditevent {migration.COLUMNS_AND_CONDITION}")
-        first = f"{months[0].name}_object_writes"
-        cursor.execute(f"CREATE INDEX {first} ON {months[0].name} {migration.COLUMNS_AND_CONDITION}")
-        cursor.execute(f"ALTER INDEX audit_object_writes ATTACH PARTITION {first}")
-        cursor.execute(f"CREATE INDEX {months[1].name}_object_writes ON {months[1].name} (object_id)")  # half-built
-        cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'audit_object_writes'::regclass")
-        assert cursor.fetchone() == (False,)
+        for month in months[0], months[2]:
+            cursor.execute(f"CREATE INDEX {piece[month.name]} ON {month.name} {migration.COLUMNS_AND_CONDITION}")
+        cursor.execute(f"ALTER INDEX audit_object_writes ATTACH PARTITION {piece[months[0].name]}")  # the third not yet
+        with pytest.raises(IntegrityError):  # a build that failed: its index stays, invalid
+            cursor.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {piece[months[1].name]} ON {months[1].name} (kind)")
+        cursor.execute("SELECT indexrelid::regclass::text, indisvalid FROM pg_index WHERE indexrelid::regclass::text "
+                       "= ANY(%s)", [[piece[months[1].name], piece[months[2].name], "audit_object_writes"]])
+        assert dict(cursor.fetchall()) == {piece[months[1].name]: False, piece[months[2].name]: True,
+                                           "audit_object_writes": False}
+        cursor.execute("SELECT %s::regclass::oid", [piece[months[2].name]])
+        built = cursor.fetchone()
     with connection.schema_editor(atomic=False) as editor:
         migration.add_index(None, editor)
     with connection.cursor() as cursor:
         cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'audit_object_writes'::regclass")
         assert cursor.fetchone() == (True,)
-    assert len(object_writes_indexes()) == len(months)
+        cursor.execute("SELECT %s::regclass::oid", [piece[months[2].name]])
+        assert cursor.fetchone() == built  # the valid piece attached as it was, not built again
+    assert object_writes_indexes() == set(piece.values())
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_while_an_index_of_the_log_is_incomplete_the_schedule_leaves_the_partitions_as_they_are():
+    # As migration 0014 leaves the log between its first step and its last: the index on the log
+    # alone, not valid until every month has its piece.
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE INDEX audit_being_built ON ONLY core_auditevent (reason)")
+    before = partitions.partitions(connection)
+    err = StringIO()
+    with pytest.raises(SystemExit) as stopped:
+        call_command("audit_partitions", "--months-ahead", "6", stdout=StringIO(), stderr=err)
+    assert stopped.value.code == 1
+    assert "audit_being_built is not complete" in err.getvalue()
+    assert partitions.partitions(connection) == before  # no month created (nor detached, nor compacted)
