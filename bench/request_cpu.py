@@ -19,7 +19,7 @@ processes: the WAL writer, the checkpointer, the background writer); 2 cores / t
 rate on an otherwise idle 2-core machine. REQUEST_CPU_PROFILE=<lines> prints, in-process, each page's
 cProfile by own time and by cumulative time; REQUEST_CPU_PHASES=1 the CPU ms per request, in-process and
 without a profiler, spent rendering the template and logging the reads (the audit rows built and their INSERT),
-and with REQUEST_CPU_TIMED=<module>:<function>,... in those functions too (each replaced wherever it is
+and with REQUEST_CPU_TIMED=<module>:<function>,... (which implies PHASES) in those functions too (each replaced wherever it is
 imported by name; a function reached through a decorator's closure, such as a view, is not).
 Run it from the checkout to measure (another branch: `git archive <commit> | tar -x -C <dir>`).
 """
@@ -44,7 +44,7 @@ MODE = sys.argv[1] if len(sys.argv) > 1 else "inprocess"
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 300
 CHOSEN = [p for p in (sys.argv[3] if len(sys.argv) > 3 else "").split(",") if p]
 PROFILE_LINES = int(os.environ.get("REQUEST_CPU_PROFILE", "0"))
-PHASES = os.environ.get("REQUEST_CPU_PHASES") == "1"
+PHASES = os.environ.get("REQUEST_CPU_PHASES") == "1" or bool(os.environ.get("REQUEST_CPU_TIMED"))
 PORT = int(os.environ.get("REQUEST_CPU_PORT", "8138"))
 PRODUCTION = {"SAMVERKAN_ENV": "production", "DEBUG": "0", "SECRET_KEY": "bench-" + "k" * 60,
               "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING", "LOG_REQUESTS": "1", "DATABASE_POOL": "1"}
@@ -169,9 +169,9 @@ class Phases:
             self.wrap(audit, name, "audit rows")
         for target in filter(None, os.environ.get("REQUEST_CPU_TIMED", "").split(",")):
             module_name, _, name = target.partition(":")
-            self.spent[name] = 0.0
-            self._depth[name] = 0
-            self.wrap(importlib.import_module(module_name), name, name)
+            self.spent[target] = 0.0
+            self._depth[target] = 0
+            self.wrap(importlib.import_module(module_name), name, target)
 
     def wrap(self, module, name, phase):
         original = getattr(module, name)
