@@ -1,6 +1,9 @@
 # Samverkan: `make run` serves the demo (with its task worker), `make test` runs the whole suite. Both are idempotent.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The distribution's CPython where there is one (Debian's is built with PGO and LTO): a build without
+# them, such as pyenv's default, costs the busiest pages 12-18 % more CPU (bench/README.md, ninth
+# session). Tests, the demo and production (README.md) run on the same interpreter.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1

@@ -19,7 +19,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
+# The interpreter the Makefile and the production block of README.md make their virtualenvs with.
+python=$(command -v /usr/bin/python3 || command -v python3)
+"$python" -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} from Debian's packages"
   SUDO=""
