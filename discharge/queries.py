@@ -24,7 +24,8 @@ from core.rules.identity import format_personal_number
 from core.collation import swedish
 from discharge import permissions
 from discharge.invoicing import (
-    LINE_COLUMNS, basis_scope, explained_row, month_basis, organisation_read, result_from, stored_month_basis,
+    LINE_COLUMNS, BasisScope, county_month_basis, explained_row, month_basis, organisation_read, organisation_scope,
+    require_basis_reader, result_from, stored_month_basis,
 )
 from discharge.models import CareType, CaseEvent, CaseParty, DischargeCase, ReadReceipt, StoredBasisLine
 from discharge.rules.deadlines import ADMISSION_NOTICE_HOURS, DEFAULT_LONG_STAY_DAYS, DEFAULT_PLANNING_DAYS
@@ -531,13 +532,20 @@ def municipality_basis(actor, month_text, code, *, lines="all"):
     """(scope, month, basis) of one municipality in one month, if the actor's finance scope covers
     it (NotPermitted without a finance role); 404 for another municipality, an unknown month or
     nothing to invoice. `lines` as in `region_basis`."""
-    scope = basis_scope(actor)
+    require_basis_reader(actor)
     try:
         month = Month.parse(month_text)
     except ValueError:
         raise Http404 from None
-    if scope.municipality is not None and scope.municipality.code != code:
-        raise Http404
+    own = actor.unit.organisation
+    if own.kind == Organisation.Kind.MUNICIPALITY:
+        if own.code != code:
+            raise Http404  # a municipality's finance staff read their own municipality's basis only
+        found = county_month_basis(own, month, lines=lines)  # with their county's region: one read
+        if found is not None:
+            region, bases = found
+            return BasisScope(region=region, municipality=own), month, bases[0]
+    scope = organisation_scope(actor)
     # A municipality's finance staff ask for their own (checked above): no need to look it up.
     if scope.municipality is not None:
         municipality = scope.municipality

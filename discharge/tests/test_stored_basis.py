@@ -361,3 +361,60 @@ def test_an_agreement_s_terms_read_in_one_statement_are_the_orm_s(setup):  # noq
     assert terms.daily_amounts == {2026: 9300, 2027: 9550}
     assert terms.care_types["somatic"].average_limit_days == Decimal("2.8")
     assert terms.care_types["psychiatric"].long_stay_days is None
+
+
+def test_a_municipality_s_finance_staff_read_their_stored_month_with_their_county_s_region(setup):  # noqa: F811
+    """`county_month_basis` reads a municipality's stored month and the region of its county in one
+    statement (the disputes in a second), and answers as `organisation_scope` and
+    `stored_month_basis` do: the county's first region in Organisation's order, never another
+    region's basis of the same municipality; None when that region's month is not stored."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.tests.factories import make_region
+    from discharge.invoicing import county_month_basis, organisation_scope
+
+    region, home = setup["region"], setup["municipality"]
+    assert county_month_basis(home, OCTOBER) is None  # nothing stored yet
+    store(setup)
+    # A second region of the same county, later in Organisation's order, with a basis of its own
+    # for the municipality: not the one `organisation_scope` finds, so not read.
+    later = make_region("99", "Region Skånes västra del")
+    later.__class__.objects.filter(pk=later.pk).update(county_code=region.county_code)
+    month = BasisMonth.objects.create(region=later, month=OCTOBER.first_day, computed_at=at("2026-11-01 02:00"))
+    StoredBasis.objects.create(basis_month=month, municipality=home, computed_at=month.computed_at, cases=99)
+    assert organisation_scope(setup["municipal_finance"]).region == region
+
+    with CaptureQueriesContext(connection) as statements:
+        found, bases = county_month_basis(home, OCTOBER)
+    assert len(statements) == 2  # the bases with the region, the disputes
+    assert found == region and found.name == region.name
+    assert comparable(bases) == comparable(stored_month_basis(region, OCTOBER, municipality=home))
+    assert bases[0].case_count == 2
+    assert county_month_basis(home, Month(2026, 9)) is None
+
+
+def test_a_municipality_s_finance_staff_open_their_basis_page_with_one_statement_fewer_than_the_region_s(
+        client, setup):  # noqa: F811
+    """The region's finance staff look the municipality up by its code; the municipality's have it
+    already and read their county's region with the basis: the same page, one statement fewer."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    store(setup)
+    path = reverse("discharge:basis_municipality", kwargs={"month": "2026-10", "code": setup["municipality"].code})
+    pages, counts = [], []
+    for reader in (setup["finance"], setup["municipal_finance"]):
+        client.logout()
+        login(client, reader)
+        assert client.get(path).status_code == 200  # the first may set up the session
+        reset_queries()
+        with CaptureQueriesContext(connection) as statements:
+            page = client.get(path)
+        assert page.status_code == 200
+        pages.append(page.content.decode())
+        counts.append(len(statements))
+    assert counts[1] == counts[0] - 1
+    lead, cases = f"{setup['region'].name} fakturerar enligt", 'data-testid="basis-cases">'
+    assert lead in pages[0] and lead in pages[1]
+    assert pages[0].split(cases)[1].split("</table>")[0] == pages[1].split(cases)[1].split("</table>")[0]
