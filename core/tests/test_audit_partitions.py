@@ -4,6 +4,8 @@ past the retention time. On SQLite the log stays one table."""
 
 import importlib
 import re
+import threading
+import time
 from datetime import date, datetime
 from datetime import timezone as tz
 from io import StringIO
@@ -11,7 +13,7 @@ from io import StringIO
 import pytest
 from django.utils import timezone
 from django.core.management import call_command
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, OperationalError, ProgrammingError, connection, transaction
 
 from core import partitions
 from core.audit import record_read
@@ -166,6 +168,60 @@ def test_the_writes_index_migration_run_again_after_stopping_halfway_goes_on_wit
         cursor.execute("SELECT %s::regclass::oid", [piece[months[2].name]])
         assert cursor.fetchone() == built  # the valid piece attached as it was, not built again
     assert object_writes_indexes() == set(piece.values())
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)  # the lock is held by a second connection: the table must be committed
+def test_a_brief_step_of_the_writes_index_migration_waits_out_a_long_held_lock_and_goes_on(monkeypatch):
+    """Migration 0014's `_briefly` (the ON ONLY index and each ATTACH): a lock held past its 2 s
+    lock_timeout makes it wait a second and try again, not fail and not queue the log's writers;
+    after its last try it gives up with the lock error; any other error is raised at once."""
+    migration = importlib.import_module("core.migrations.0014_audit_object_writes_index")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE briefly_probe (id int)")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():  # a long transaction on the table, in a connection of its own (this thread's)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE briefly_probe IN ACCESS EXCLUSIVE MODE")
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    slept, real_sleep = [], time.sleep
+
+    def sleep(seconds):  # the wait between tries ends the long transaction
+        slept.append(seconds)
+        release.set()
+        real_sleep(seconds)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        monkeypatch.setattr(migration.time, "sleep", sleep)
+        add_column = "ALTER TABLE briefly_probe ADD COLUMN added int"
+        with connection.cursor() as cursor:
+            with pytest.raises(OperationalError):  # one try only: the lock error itself
+                migration._briefly(cursor, add_column, tries=1)
+            assert slept == []
+            migration._briefly(cursor, add_column)
+            assert slept == [1]  # timed out once, waited, went on
+            cursor.execute("SELECT count(*) FROM information_schema.columns "
+                           "WHERE table_name = 'briefly_probe' AND column_name = 'added'")
+            assert cursor.fetchone() == (1,)
+            cursor.execute("SHOW lock_timeout")
+            assert cursor.fetchone() == ("0",)  # reset after it
+            with pytest.raises(ProgrammingError):
+                migration._briefly(cursor, "ALTER TABLE briefly_probe_missing ADD COLUMN added int")
+            assert slept == [1]
+    finally:
+        release.set()
+        holder.join(10)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS briefly_probe")
 
 
 @postgres_only
