@@ -377,14 +377,6 @@ def test_a_municipality_s_finance_staff_read_their_stored_month_with_their_count
     region, home = setup["region"], setup["municipality"]
     assert county_month_basis(home, OCTOBER) is None  # nothing stored yet
     store(setup)
-    # A second region of the same county, later in Organisation's order, with a basis of its own
-    # for the municipality: not the one `organisation_scope` finds, so not read.
-    later = make_region("99", "Region Skånes västra del")
-    later.__class__.objects.filter(pk=later.pk).update(county_code=region.county_code)
-    month = BasisMonth.objects.create(region=later, month=OCTOBER.first_day, computed_at=at("2026-11-01 02:00"))
-    StoredBasis.objects.create(basis_month=month, municipality=home, computed_at=month.computed_at, cases=99)
-    assert organisation_scope(setup["municipal_finance"]).region == region
-
     with CaptureQueriesContext(connection) as statements:
         found, bases = county_month_basis(home, OCTOBER)
     assert len(statements) == 2  # the bases with the region, the disputes
@@ -392,6 +384,16 @@ def test_a_municipality_s_finance_staff_read_their_stored_month_with_their_count
     assert comparable(bases) == comparable(stored_month_basis(region, OCTOBER, municipality=home))
     assert bases[0].case_count == 2
     assert county_month_basis(home, Month(2026, 9)) is None
+
+    # A second region of the county, made later but first in Organisation's order (by name), with a
+    # basis of its own for the municipality: now it is the county's region, and only its basis is read.
+    first = make_region("99", "Region Ale")
+    first.__class__.objects.filter(pk=first.pk).update(county_code=region.county_code)
+    month = BasisMonth.objects.create(region=first, month=OCTOBER.first_day, computed_at=at("2026-11-01 02:00"))
+    StoredBasis.objects.create(basis_month=month, municipality=home, computed_at=month.computed_at, cases=99)
+    assert organisation_scope(setup["municipal_finance"]).region == first
+    found, (basis,) = county_month_basis(home, OCTOBER)
+    assert found == first and basis.case_count == 99
 
 
 def test_a_municipality_s_finance_staff_open_their_basis_page_with_one_statement_fewer_than_the_region_s(
